@@ -1,0 +1,179 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * /dev/kplug: the ioctl interface of uapi/kplug.h.  Every argument is
+ * validated here before anything else sees it.
+ */
+#include <linux/capability.h>
+#include <linux/fs.h>
+#include <linux/miscdevice.h>
+#include <linux/mm.h>
+#include <linux/slab.h>
+#include <linux/uaccess.h>
+
+#include "kplug.h"
+
+#define KPLUG_IMAGE_LEN_MAX	(sizeof(struct kplug_image_hdr) + \
+				 KPLUG_MAX_ENTRIES * sizeof(struct kplug_image_entry) + \
+				 KPLUG_TEXT_MAX + KPLUG_DATA_MAX)
+#define KPLUG_LOG_SIZE_MAX	(1u << 20)
+
+/*
+ * Copy an extensible argument struct: the ioctl number carries the
+ * caller's size; older (shorter, but at least min) structs are zero
+ * extended, newer ones must be zero past what we know.
+ */
+static int copy_args(void *dst, size_t ksize, size_t min, unsigned int cmd,
+		     void __user *src)
+{
+	size_t usize = _IOC_SIZE(cmd);
+
+	if (usize < min)
+		return -EINVAL;
+	return copy_struct_from_user(dst, ksize, src, usize);
+}
+
+static int copy_args_out(void __user *dst, const void *src, size_t ksize,
+			 unsigned int cmd)
+{
+	return copy_to_user(dst, src, min_t(size_t, ksize, _IOC_SIZE(cmd))) ?
+	       -EFAULT : 0;
+}
+
+static long ioc_create(unsigned int cmd, void __user *uarg)
+{
+	struct kplug_create_args a;
+	struct kplug_log log = {};
+	void *image = NULL;
+	int err;
+
+	err = copy_args(&a, sizeof(a), sizeof(a), cmd, uarg);
+	if (err)
+		return err;
+	if (a.flags || !a.image_len || (a.log_size && !a.log_buf) ||
+	    (!a.log_size && a.log_buf))
+		return -EINVAL;
+	if (a.image_len > KPLUG_IMAGE_LEN_MAX || a.log_size > KPLUG_LOG_SIZE_MAX)
+		return -E2BIG;
+	if (a.log_size) {
+		log.buf = kvzalloc(a.log_size, GFP_KERNEL_ACCOUNT);
+		if (!log.buf)
+			return -ENOMEM;
+		log.size = a.log_size;
+	}
+	image = kvmalloc(a.image_len, GFP_KERNEL_ACCOUNT);
+	if (!image) {
+		err = -ENOMEM;
+		goto out;
+	}
+	if (copy_from_user(image, u64_to_user_ptr(a.image), a.image_len)) {
+		err = -EFAULT;
+		goto out;
+	}
+	err = kplug_plugin_create(a.name, image, a.image_len, &log, &a.id);
+	if (!err)
+		err = copy_args_out(uarg, &a, sizeof(a), cmd);
+	/* A plugin that was created but whose id could not be returned is
+	 * still there, under its name; the caller can find it by name. */
+out:
+	if (log.size) {
+		size_t n = min(log.len + 1, log.size);
+
+		log.buf[n - 1] = '\0';
+		if (copy_to_user(u64_to_user_ptr(a.log_buf), log.buf, n) && !err)
+			err = -EFAULT;
+	}
+	kvfree(image);
+	kvfree(log.buf);
+	return err;
+}
+
+static long ioc_invoke(unsigned int cmd, void __user *uarg)
+{
+	struct kplug_invoke_args a;
+	struct kplug_plugin *p;
+	int err, err2;
+
+	err = copy_args(&a, sizeof(a), sizeof(a), cmd, uarg);
+	if (err)
+		return err;
+	if (a.flags || a.reserved || a.nargs > KPLUG_MAX_ARGS ||
+	    memchr_inv(&a.fault, 0, sizeof(a.fault)))
+		return -EINVAL;
+	p = kplug_plugin_get(a.id);
+	if (!p)
+		return -ENOENT;
+	if (a.entry >= p->nr_entries) {
+		kplug_plugin_put(p);
+		return -EINVAL;
+	}
+	err = kplug_run(p, a.entry, a.args, a.nargs, &a.result, &a.fault);
+	kplug_plugin_put(p);
+	err2 = copy_args_out(uarg, &a, sizeof(a), cmd);
+	return err ?: err2;
+}
+
+static long ioc_remove(unsigned int cmd, void __user *uarg)
+{
+	struct kplug_remove_args a;
+	int err;
+
+	err = copy_args(&a, sizeof(a), sizeof(a), cmd, uarg);
+	if (err)
+		return err;
+	if (a.flags)
+		return -EINVAL;
+	return kplug_plugin_remove(a.id);
+}
+
+static long kplug_ioctl(struct file *file, unsigned int cmd, unsigned long arg)
+{
+	void __user *uarg = (void __user *)arg;
+
+	if (_IOC_TYPE(cmd) != KPLUG_IOC_MAGIC)
+		return -ENOTTY;
+	switch (_IOC_NR(cmd)) {
+	case _IOC_NR(KPLUG_IOC_CREATE):
+		if (_IOC_DIR(cmd) != _IOC_DIR(KPLUG_IOC_CREATE))
+			return -ENOTTY;
+		return ioc_create(cmd, uarg);
+	case _IOC_NR(KPLUG_IOC_INVOKE):
+		if (_IOC_DIR(cmd) != _IOC_DIR(KPLUG_IOC_INVOKE))
+			return -ENOTTY;
+		return ioc_invoke(cmd, uarg);
+	case _IOC_NR(KPLUG_IOC_REMOVE):
+		if (_IOC_DIR(cmd) != _IOC_DIR(KPLUG_IOC_REMOVE))
+			return -ENOTTY;
+		return ioc_remove(cmd, uarg);
+	}
+	return -ENOTTY;
+}
+
+static int kplug_open(struct inode *inode, struct file *file)
+{
+	return capable(CAP_SYS_ADMIN) ? 0 : -EPERM;
+}
+
+static const struct file_operations kplug_fops = {
+	.owner = THIS_MODULE,
+	.open = kplug_open,
+	.unlocked_ioctl = kplug_ioctl,
+	.compat_ioctl = compat_ptr_ioctl,
+	.llseek = noop_llseek,
+};
+
+static struct miscdevice kplug_misc = {
+	.minor = MISC_DYNAMIC_MINOR,
+	.name = "kplug",
+	.fops = &kplug_fops,
+	.mode = 0600,
+};
+
+int kplug_dev_init(void)
+{
+	return misc_register(&kplug_misc);
+}
+
+void kplug_dev_exit(void)
+{
+	misc_deregister(&kplug_misc);
+}

@@ -1,0 +1,40 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * Plugin image validation.  Built into the module and into the host tests
+ * (tests/host), so every rule is unit-tested outside the kernel.
+ */
+#ifndef KPLUG_IMAGE_H
+#define KPLUG_IMAGE_H
+
+#ifdef __KERNEL__
+#include <linux/types.h>
+#else
+#include <stdbool.h>
+#include <stddef.h>
+#include <linux/types.h>
+#endif
+#include "../uapi/kplug.h"
+
+/* A loader log: text for the user, like the BPF verifier log. */
+struct kplug_log {
+	char *buf;
+	size_t size;		/* 0: logging off */
+	size_t len;		/* bytes that would have been written */
+};
+
+void kplug_log(struct kplug_log *log, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+
+/* The parts of a valid image, pointing into it. */
+struct kplug_image {
+	const struct kplug_image_hdr *hdr;
+	const struct kplug_image_entry *entries;
+	const __u8 *text;
+	const __u8 *data;
+};
+
+int kplug_image_check(const void *buf, __u32 len, struct kplug_log *log,
+		      struct kplug_image *img);
+bool kplug_name_valid(const char *name, size_t size, bool allow_dot_dash);
+
+#endif /* KPLUG_IMAGE_H */

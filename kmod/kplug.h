@@ -1,0 +1,78 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/* kplug internals shared by the module's files. */
+#ifndef KPLUG_INTERNAL_H
+#define KPLUG_INTERNAL_H
+
+#include <linux/kref.h>
+#include <linux/types.h>
+#include "../uapi/kplug.h"
+
+struct kplug_dtr;
+
+/* gdt.c: descriptor tables and the host's interrupt entry points */
+int kplug_gdt_init(void);
+void kplug_gdt_exit(void);
+struct kplug_dtr;
+void kplug_gdt_load_plugin(int cpu, u32 code_end, u32 data_end,
+			   struct kplug_dtr *gdtr);
+void kplug_idt_dtr(struct kplug_dtr *idtr);
+extern u64 kplug_host_handler[256];
+extern u8 *kplug_nmi_pending;
+extern u8 *kplug_irq_pending;
+
+/* sandbox.c: a plugin's memory and page table */
+struct kplug_sandbox {
+	u64 *pgd;		/* order-1 allocation: PTI tests bit 12 of CR3 */
+	struct page **pages;	/* every page we allocated, for freeing */
+	unsigned int nr_pages, max_pages;
+	u32 code_end;		/* CS limit + 1 */
+	u32 data_base;		/* data, then bss */
+	u32 stacks_base;	/* first stack slot's guard page */
+	u32 stack_size;		/* per slot, page multiple */
+	u32 end;		/* DS/SS limit + 1 */
+	unsigned int nr_slots;	/* per CPU */
+	unsigned long *slot_busy; /* nr_cpu_ids words, a bit per slot */
+};
+
+#define KPLUG_SLOTS_PER_CPU	2
+
+int kplug_sandbox_create(struct kplug_sandbox *sb,
+			 const struct kplug_image_hdr *hdr,
+			 const u8 *text, const u8 *data);
+void kplug_sandbox_destroy(struct kplug_sandbox *sb);
+int kplug_sandbox_slot_get(struct kplug_sandbox *sb, int cpu);
+void kplug_sandbox_slot_put(struct kplug_sandbox *sb, int cpu, int slot);
+u32 kplug_sandbox_stack_top(struct kplug_sandbox *sb, int cpu, int slot);
+void *kplug_sandbox_kaddr(struct kplug_sandbox *sb, u32 addr);
+
+/* image.c: image validation, shared with the host tests */
+#include "image.h"
+
+/* plugin.c: the registry of named plugins */
+struct kplug_plugin {
+	struct kref ref;
+	u32 id;
+	char name[KPLUG_NAME_MAX];
+	u32 nr_entries;
+	u32 entry_offset[KPLUG_MAX_ENTRIES];
+	struct kplug_sandbox sb;
+	struct rcu_head rcu;
+};
+
+int kplug_plugin_create(const char *name, const void *image, u32 len,
+			struct kplug_log *log, u32 *id);
+struct kplug_plugin *kplug_plugin_get(u32 id);
+void kplug_plugin_put(struct kplug_plugin *p);
+int kplug_plugin_remove(u32 id);
+void kplug_plugin_remove_all(void);
+
+/* run.c: invoke a plugin */
+extern unsigned int kplug_budget_ms;
+int kplug_run(struct kplug_plugin *p, u32 entry, const u32 *args, u32 nargs,
+	      u32 *result, struct kplug_fault *fault);
+
+/* dev.c: /dev/kplug */
+int kplug_dev_init(void);
+void kplug_dev_exit(void);
+
+#endif /* KPLUG_INTERNAL_H */

@@ -1,0 +1,57 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * kplug: kernel plugins at ring 1.  Module init and exit.
+ */
+#include <linux/module.h>
+#include <asm/pgtable.h>
+#include <asm/processor-flags.h>
+#include <asm/special_insns.h>
+
+#include "kplug.h"
+
+/* CR4 bits newer than this kernel's headers. */
+#define KPLUG_CR4_LASS	(1ul << 27)
+#define KPLUG_CR4_FRED	(1ul << 32)
+
+static int __init kplug_init(void)
+{
+	unsigned long cr4 = __read_cr4();
+	int err;
+
+	if (cr4 & KPLUG_CR4_FRED) {
+		pr_err("FRED is active: ring-1 code cannot run under FRED; boot with fred=off\n");
+		return -EOPNOTSUPP;
+	}
+	if (cr4 & KPLUG_CR4_LASS) {
+		pr_err("LASS is active: supervisor accesses to the sandbox's low addresses would fault, and kplug does not handle LASS yet\n");
+		return -EOPNOTSUPP;
+	}
+
+	err = kplug_gdt_init();
+	if (err)
+		return err;
+	err = kplug_dev_init();
+	if (err)
+		goto err_gdt;
+	pr_info("loaded: /dev/kplug ready (PTI %s, PCID %s, %d-level paging)\n",
+		boot_cpu_has(X86_FEATURE_PTI) ? "on" : "off",
+		boot_cpu_has(X86_FEATURE_PCID) ? "on" : "off",
+		pgtable_l5_enabled() ? 5 : 4);
+	return 0;
+
+err_gdt:
+	kplug_gdt_exit();
+	return err;
+}
+
+static void __exit kplug_exit(void)
+{
+	kplug_dev_exit();		/* no new invocations: no fds left */
+	kplug_plugin_remove_all();
+	kplug_gdt_exit();
+}
+
+module_init(kplug_init);
+module_exit(kplug_exit);
+MODULE_LICENSE("GPL");
+MODULE_DESCRIPTION("kplug: C plugins run in the kernel at x86 ring 1");

@@ -1,0 +1,131 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * The plugin registry: named, global plugins with small integer ids.
+ * Lookups on the invoke path are lock-free (xarray + RCU + refcount);
+ * creation and removal serialise on a mutex for name uniqueness.  A removed
+ * plugin is freed when its last in-flight invocation drops its reference.
+ */
+#include <linux/mutex.h>
+#include <linux/slab.h>
+#include <linux/string.h>
+#include <linux/xarray.h>
+
+#include "kplug.h"
+
+static DEFINE_XARRAY_ALLOC1(plugins);
+static DEFINE_MUTEX(plugins_lock);	/* create/remove, name uniqueness */
+
+static void plugin_free(struct kref *ref)
+{
+	struct kplug_plugin *p = container_of(ref, struct kplug_plugin, ref);
+
+	kplug_sandbox_destroy(&p->sb);
+	kfree_rcu(p, rcu);
+}
+
+void kplug_plugin_put(struct kplug_plugin *p)
+{
+	kref_put(&p->ref, plugin_free);
+}
+
+struct kplug_plugin *kplug_plugin_get(u32 id)
+{
+	struct kplug_plugin *p;
+
+	rcu_read_lock();
+	p = xa_load(&plugins, id);
+	if (p && !kref_get_unless_zero(&p->ref))
+		p = NULL;
+	rcu_read_unlock();
+	return p;
+}
+
+static bool name_taken(const char *name)
+{
+	struct kplug_plugin *p;
+	unsigned long id;
+
+	lockdep_assert_held(&plugins_lock);
+	xa_for_each(&plugins, id, p)
+		if (!strcmp(p->name, name))
+			return true;
+	return false;
+}
+
+int kplug_plugin_create(const char *name, const void *image, u32 len,
+			struct kplug_log *log, u32 *id)
+{
+	struct kplug_image img;
+	struct kplug_plugin *p;
+	u32 i;
+	int err;
+
+	if (!kplug_name_valid(name, KPLUG_NAME_MAX, true)) {
+		kplug_log(log, "name: must be 1..%d characters of [A-Za-z0-9_.-]\n",
+			  KPLUG_NAME_MAX - 1);
+		return -EINVAL;
+	}
+	err = kplug_image_check(image, len, log, &img);
+	if (err)
+		return err;
+
+	p = kzalloc(sizeof(*p), GFP_KERNEL_ACCOUNT);
+	if (!p)
+		return -ENOMEM;
+	kref_init(&p->ref);
+	strscpy(p->name, name, sizeof(p->name));
+	p->nr_entries = img.hdr->nr_entries;
+	for (i = 0; i < p->nr_entries; i++)
+		p->entry_offset[i] = img.entries[i].offset;
+	err = kplug_sandbox_create(&p->sb, img.hdr, img.text, img.data);
+	if (err) {
+		if (err == -E2BIG)
+			kplug_log(log, "sandbox: text, data and %u stack slots of %u bytes do not fit in %u MiB\n",
+				  nr_cpu_ids * KPLUG_SLOTS_PER_CPU,
+				  img.hdr->stack_size ?: KPLUG_STACK_DEFAULT,
+				  KPLUG_SANDBOX_MAX >> 20);
+		kfree(p);
+		return err;
+	}
+
+	mutex_lock(&plugins_lock);
+	if (name_taken(name)) {
+		err = -EEXIST;
+		kplug_log(log, "name: a plugin called \"%s\" exists\n", name);
+	} else {
+		err = xa_alloc(&plugins, &p->id, p, xa_limit_31b, GFP_KERNEL);
+	}
+	mutex_unlock(&plugins_lock);
+	if (err) {
+		kplug_plugin_put(p);
+		return err;
+	}
+	*id = p->id;
+	return 0;
+}
+
+int kplug_plugin_remove(u32 id)
+{
+	struct kplug_plugin *p;
+
+	mutex_lock(&plugins_lock);
+	p = xa_erase(&plugins, id);
+	mutex_unlock(&plugins_lock);
+	if (!p)
+		return -ENOENT;
+	kplug_plugin_put(p);
+	return 0;
+}
+
+void kplug_plugin_remove_all(void)
+{
+	struct kplug_plugin *p;
+	unsigned long id;
+
+	mutex_lock(&plugins_lock);
+	xa_for_each(&plugins, id, p) {
+		xa_erase(&plugins, id);
+		kplug_plugin_put(p);
+	}
+	mutex_unlock(&plugins_lock);
+}

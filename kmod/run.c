@@ -1,0 +1,280 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * The run loop: KVM's vcpu-run pattern for a ring-1 plugin.
+ *
+ *   loop:  irqs off; check budget and fatal signals; fences on
+ *          kplug_world_switch()           -> runs the plugin until it exits
+ *          fences off; account CPU time
+ *          exit gate   -> done, result in EAX
+ *          interrupt   -> hand it to Linux's handler, reschedule if needed,
+ *                         resume the plugin
+ *          NMI         -> hand it to Linux's NMI entry, resume
+ *          exception   -> fault record, abort
+ *
+ * The invoking task stays on its CPU (migrate_disable) because the
+ * plugin's stack slot and kplug's GDT are per CPU, but it stays
+ * preemptible: between stretches of plugin execution it may be scheduled
+ * out, and another invocation on this CPU then takes another stack slot.
+ */
+#include <linux/moduleparam.h>
+#include <linux/preempt.h>
+#include <linux/sched.h>
+#include <linux/sched/clock.h>
+#include <linux/sched/signal.h>
+#include <asm/desc.h>
+#include <asm/fsgsbase.h>
+#include <asm/msr.h>
+#include <asm/processor.h>
+#include <asm/special_insns.h>
+#include <asm/tlbflush.h>
+#include <asm/traps.h>
+
+#include "kplug.h"
+#include "../trampoline/world_switch.h"
+
+unsigned int kplug_budget_ms = 1000;
+module_param_named(budget_ms, kplug_budget_ms, uint, 0644);
+MODULE_PARM_DESC(budget_ms, "CPU time an invocation may use, in ms (default 1000)");
+
+/* Linux's NMI entry for use on a kernel stack (exported for KVM). */
+void asm_exc_nmi_noist(void);
+
+#define KPLUG_PCID		0x7f0	/* not one of Linux's (1..6, 0x801..) */
+#define RFLAGS_PLUGIN_MASK	(X86_EFLAGS_CF | X86_EFLAGS_PF | X86_EFLAGS_AF | \
+				 X86_EFLAGS_ZF | X86_EFLAGS_SF | X86_EFLAGS_TF | \
+				 X86_EFLAGS_DF | X86_EFLAGS_OF | X86_EFLAGS_NT | \
+				 X86_EFLAGS_RF | X86_EFLAGS_AC | X86_EFLAGS_ID)
+
+/* Host state the fences change, restored after each stretch. */
+struct fences {
+	u64 efer, sysenter_cs;
+	u16 io_bitmap_base;
+	u16 ldt;
+};
+
+static void fences_on(struct fences *f, struct tss_struct *tss)
+{
+	/* SYSCALL (EFER.SCE) and SYSENTER (SYSENTER_CS=0) raise #UD/#GP
+	 * instead of reaching Linux's entry code with our GS base. */
+	rdmsrl(MSR_EFER, f->efer);
+	wrmsrl(MSR_EFER, f->efer & ~EFER_SCE);
+	rdmsrl(MSR_IA32_SYSENTER_CS, f->sysenter_cs);
+	if (f->sysenter_cs)
+		wrmsrl(MSR_IA32_SYSENTER_CS, 0);
+	/* A task's ioperm() bitmap must not open ports to the plugin. */
+	f->io_bitmap_base = tss->x86_tss.io_bitmap_base;
+	tss->x86_tss.io_bitmap_base = IO_BITMAP_OFFSET_INVALID;
+	/* No process LDT while the plugin runs. */
+	asm volatile("sldt %0" : "=r"(f->ldt));
+	if (f->ldt)
+		asm volatile("lldt %w0" : : "r"(0));
+}
+
+static void fences_off(struct fences *f, struct tss_struct *tss)
+{
+	if (f->ldt)
+		asm volatile("lldt %w0" : : "r"(f->ldt));
+	tss->x86_tss.io_bitmap_base = f->io_bitmap_base;
+	if (f->sysenter_cs)
+		wrmsrl(MSR_IA32_SYSENTER_CS, f->sysenter_cs);
+	wrmsrl(MSR_EFER, f->efer);
+}
+
+static u32 fault_kind(struct kplug_sandbox *sb, u32 vector, u32 err, u32 cr2)
+{
+	switch (vector) {
+	case X86_TRAP_DE:
+		return KPLUG_FAULT_DIVIDE;
+	case X86_TRAP_DB:
+	case X86_TRAP_BP:
+		return KPLUG_FAULT_DEBUG;
+	case X86_TRAP_UD:
+		return KPLUG_FAULT_INVALID_OPCODE;
+	case X86_TRAP_NM:
+	case X86_TRAP_MF:
+	case X86_TRAP_XF:
+		return KPLUG_FAULT_FPU;
+	case X86_TRAP_TS:
+	case X86_TRAP_NP:
+		return KPLUG_FAULT_ESCAPE;
+	case X86_TRAP_SS:
+		return err ? KPLUG_FAULT_ESCAPE : KPLUG_FAULT_LIMIT;
+	case X86_TRAP_GP:
+		/* A selector or IDT vector in the error code: the plugin
+		 * tried a segment, a gate or "int n". */
+		return err ? KPLUG_FAULT_ESCAPE : KPLUG_FAULT_PRIVILEGED;
+	case X86_TRAP_AC:
+		return KPLUG_FAULT_ALIGNMENT;
+	case X86_TRAP_PF:
+		if (cr2 >= sb->stacks_base && cr2 < sb->end &&
+		    (cr2 - sb->stacks_base) % (PAGE_SIZE + sb->stack_size) < PAGE_SIZE)
+			return KPLUG_FAULT_STACK;
+		return KPLUG_FAULT_BAD_ACCESS;
+	default:
+		return KPLUG_FAULT_OTHER;
+	}
+}
+
+/* Host state that is the same for every stretch of one invocation. */
+static void ctx_init(struct kplug_ctx *ctx, struct kplug_plugin *p,
+		     struct tss_struct *tss)
+{
+	u64 cr3 = __pa(p->sb.pgd);
+
+	if (boot_cpu_has(X86_FEATURE_PCID))
+		cr3 |= KPLUG_PCID;	/* no NOFLUSH bit: flush our PCID */
+	ctx->plugin_cr3 = cr3;
+	ctx->tss_sp0 = (unsigned long)&tss->x86_tss.sp0;
+	kplug_idt_dtr(&ctx->kplug_idtr);
+}
+
+/* Host state, read again before every stretch: cheap, and nothing can
+ * then go stale while the task was scheduled out between stretches. */
+static void ctx_save_host(struct kplug_ctx *ctx, struct tss_struct *tss)
+{
+	struct desc_ptr dt;
+
+	ctx->host_cr3 = __read_cr3();
+	ctx->host_sp0 = tss->x86_tss.sp0;
+	savesegment(ds, ctx->host_ds);
+	savesegment(es, ctx->host_es);
+	savesegment(fs, ctx->host_fs);
+	savesegment(gs, ctx->host_gs);
+	rdmsrl(MSR_FS_BASE, ctx->host_fs_base);
+	rdmsrl(MSR_GS_BASE, ctx->host_gs_base);
+	native_store_gdt(&dt);
+	ctx->host_gdtr.limit = dt.size;
+	ctx->host_gdtr.base = dt.address;
+	store_idt(&dt);
+	ctx->host_idtr.limit = dt.size;
+	ctx->host_idtr.base = dt.address;
+}
+
+/*
+ * Only the plugin's own state goes back into ring 1: the low 32 bits of the
+ * registers it can see, zero in r8-r15 (compatibility mode cannot reach
+ * them, but nothing of the kernel's should sit there either).
+ */
+static void regs_scrub(struct kplug_regs *r)
+{
+	r->rax = (u32)r->rax;
+	r->rbx = (u32)r->rbx;
+	r->rcx = (u32)r->rcx;
+	r->rdx = (u32)r->rdx;
+	r->rsi = (u32)r->rsi;
+	r->rdi = (u32)r->rdi;
+	r->rbp = (u32)r->rbp;
+	r->rsp = (u32)r->rsp;
+	r->rip = (u32)r->rip;
+	r->r8 = r->r9 = r->r10 = r->r11 = 0;
+	r->r12 = r->r13 = r->r14 = r->r15 = 0;
+}
+
+/* Hand interrupts and NMIs that arrived in kplug's windows to Linux. */
+static void deliver_pending(int cpu)
+{
+	u8 vector = READ_ONCE(kplug_irq_pending[cpu]);
+
+	if (vector) {
+		WRITE_ONCE(kplug_irq_pending[cpu], 0);
+		kplug_call_host_handler(kplug_host_handler[vector]);
+	}
+	if (READ_ONCE(kplug_nmi_pending[cpu])) {
+		WRITE_ONCE(kplug_nmi_pending[cpu], 0);
+		kplug_call_host_handler((unsigned long)asm_exc_nmi_noist);
+	}
+}
+
+int kplug_run(struct kplug_plugin *p, u32 entry, const u32 *args, u32 nargs,
+	      u32 *result, struct kplug_fault *fault)
+{
+	struct kplug_sandbox *sb = &p->sb;
+	struct kplug_ctx ctx = {};
+	struct tss_struct *tss;
+	struct fences f;
+	u64 budget = (u64)READ_ONCE(kplug_budget_ms) * NSEC_PER_MSEC;
+	u64 used = 0, t0;
+	u32 esp, *stack;
+	unsigned long reason;
+	int cpu, slot, ret;
+
+	migrate_disable();
+	cpu = raw_smp_processor_id();
+	slot = kplug_sandbox_slot_get(sb, cpu);
+	if (slot < 0) {
+		migrate_enable();
+		return slot;
+	}
+
+	/* cdecl frame: return address to the runtime exit stub, then args. */
+	esp = kplug_sandbox_stack_top(sb, cpu, slot) - 4 * (1 + KPLUG_MAX_ARGS);
+	stack = kplug_sandbox_kaddr(sb, esp);	/* one page: 28 bytes, aligned */
+	stack[0] = KPLUG_RUNTIME_BASE;
+	memset(&stack[1], 0, 4 * KPLUG_MAX_ARGS);
+	memcpy(&stack[1], args, 4 * nargs);
+
+	ctx.regs.rip = KPLUG_TEXT_BASE + p->entry_offset[entry];
+	ctx.regs.rsp = esp;
+	ctx.regs.rflags = KPLUG_RFLAGS_PLUGIN;
+
+	for (;;) {
+		local_irq_disable();
+		if (used >= budget) {
+			ret = -ETIME;
+			break;
+		}
+		if (fatal_signal_pending(current)) {
+			ret = -EINTR;
+			break;
+		}
+
+		tss = this_cpu_ptr(&cpu_tss_rw);
+		if (!ctx.plugin_cr3)
+			ctx_init(&ctx, p, tss);
+		ctx_save_host(&ctx, tss);
+		kplug_gdt_load_plugin(cpu, sb->code_end, sb->end, &ctx.plugin_gdtr);
+		regs_scrub(&ctx.regs);
+		ctx.regs.cs = KPLUG_SEL_CODE;
+		ctx.regs.ss = KPLUG_SEL_DATA;
+		ctx.regs.rflags = (ctx.regs.rflags & RFLAGS_PLUGIN_MASK) |
+				  KPLUG_RFLAGS_PLUGIN;
+
+		fences_on(&f, tss);
+		t0 = local_clock();
+		reason = kplug_world_switch(&ctx);
+		used += local_clock() - t0;
+		fences_off(&f, tss);
+
+		if (reason == KPLUG_EXIT_GATE) {
+			*result = ctx.regs.rax;
+			ret = 0;
+			deliver_pending(cpu);
+			break;
+		}
+		if (reason == X86_TRAP_NMI) {
+			kplug_call_host_handler((unsigned long)asm_exc_nmi_noist);
+		} else if (reason >= FIRST_EXTERNAL_VECTOR) {
+			kplug_call_host_handler(kplug_host_handler[reason]);
+		} else {
+			if (reason == X86_TRAP_MC)	/* Linux decides */
+				kplug_call_host_handler(kplug_host_handler[reason]);
+			fault->vector = reason;
+			fault->error_code = ctx.regs.error_code;
+			fault->eip = ctx.regs.rip;
+			fault->cr2 = reason == X86_TRAP_PF ? ctx.cr2 : 0;
+			fault->kind = fault_kind(sb, reason, fault->error_code,
+						 fault->cr2);
+			ret = -EIO;
+			deliver_pending(cpu);
+			break;
+		}
+		deliver_pending(cpu);
+		local_irq_enable();
+		cond_resched();
+	}
+	local_irq_enable();
+
+	kplug_sandbox_slot_put(sb, cpu, slot);
+	migrate_enable();
+	return ret;
+}

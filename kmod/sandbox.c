@@ -1,0 +1,214 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * A plugin's sandbox: its memory and its own page table.
+ *
+ * The low half of the page table maps only the sandbox (layout in
+ * uapi/kplug.h and docs/design.md); the kernel half is a copy of the
+ * kernel's top-level entries, which never change after boot.  Sandbox pages
+ * are supervisor pages (ring 1 is supervisor for paging), never global:
+ * text read+execute, everything else read+write+no-execute.
+ *
+ *   0 .. 64 KiB        unmapped
+ *   runtime page       kplug's exit stub                    r-x
+ *   text               image text                           r-x  (CS limit)
+ *   data, bss          image data, zeroed bss               rw-
+ *   stacks             per (CPU, slot): unmapped guard page, then the stack
+ *                                                            rw-  (DS/SS limit)
+ */
+#include <linux/bitops.h>
+#include <linux/gfp.h>
+#include <linux/mm.h>
+#include <linux/slab.h>
+#include <linux/io.h>
+#include <asm/pgtable.h>
+#include <asm/tlbflush.h>
+
+#include "kplug.h"
+#include "../trampoline/world_switch.h"
+
+#define PTE_TABLE	(_PAGE_PRESENT | _PAGE_RW | _PAGE_ACCESSED | _PAGE_DIRTY)
+#define PTE_TEXT	(_PAGE_PRESENT | _PAGE_ACCESSED)
+#define PTE_DATA	(_PAGE_PRESENT | _PAGE_RW | _PAGE_ACCESSED | _PAGE_DIRTY | _PAGE_NX)
+
+static struct page *sandbox_alloc(struct kplug_sandbox *sb)
+{
+	struct page *pg;
+
+	if (WARN_ON_ONCE(sb->nr_pages == sb->max_pages))
+		return NULL;
+	pg = alloc_page(GFP_KERNEL_ACCOUNT | __GFP_ZERO);
+	if (pg)
+		sb->pages[sb->nr_pages++] = pg;
+	return pg;
+}
+
+/* The next-level table behind *entry, allocated if absent (alloc). */
+static u64 *table_next(struct kplug_sandbox *sb, u64 *entry, bool alloc)
+{
+	struct page *pg;
+
+	if (*entry & _PAGE_PRESENT)
+		return __va(*entry & PTE_PFN_MASK);
+	if (!alloc)
+		return NULL;
+	pg = sandbox_alloc(sb);
+	if (!pg)
+		return NULL;
+	*entry = page_to_phys(pg) | PTE_TABLE;
+	return page_address(pg);
+}
+
+/* The PTE for a sandbox address (below 1 GiB), or NULL. */
+static u64 *sandbox_pte(struct kplug_sandbox *sb, u32 addr, bool alloc)
+{
+	u64 *t = sb->pgd;
+
+	if (pgtable_l5_enabled())
+		t = table_next(sb, &t[0], alloc);	/* p4d */
+	if (t)
+		t = table_next(sb, &t[0], alloc);	/* pud */
+	if (t)
+		t = table_next(sb, &t[0], alloc);	/* pmd: addr < 1 GiB */
+	if (t)
+		t = table_next(sb, &t[addr >> 21 & 511], alloc); /* pte */
+	return t ? &t[addr >> 12 & 511] : NULL;
+}
+
+/* Map a fresh zeroed page at addr; return its kernel address. */
+static void *sandbox_map(struct kplug_sandbox *sb, u32 addr, u64 prot)
+{
+	u64 *pte = sandbox_pte(sb, addr, true);
+	struct page *pg;
+
+	if (!pte)
+		return NULL;
+	pg = sandbox_alloc(sb);
+	if (!pg)
+		return NULL;
+	*pte = page_to_phys(pg) | (prot & __supported_pte_mask);
+	return page_address(pg);
+}
+
+/* Map [addr, addr + size) and fill it from src (len bytes, rest zero). */
+static int sandbox_fill(struct kplug_sandbox *sb, u32 addr, u32 size,
+			const u8 *src, u32 len, u64 prot)
+{
+	u32 off;
+
+	for (off = 0; off < size; off += PAGE_SIZE) {
+		u8 *kaddr = sandbox_map(sb, addr + off, prot);
+
+		if (!kaddr)
+			return -ENOMEM;
+		if (off < len)
+			memcpy(kaddr, src + off, min_t(u32, len - off, PAGE_SIZE));
+	}
+	return 0;
+}
+
+void *kplug_sandbox_kaddr(struct kplug_sandbox *sb, u32 addr)
+{
+	u64 *pte = sandbox_pte(sb, addr, false);
+
+	if (!pte || !(*pte & _PAGE_PRESENT))
+		return NULL;
+	return (u8 *)__va(*pte & PTE_PFN_MASK) + (addr & ~PAGE_MASK);
+}
+
+u32 kplug_sandbox_stack_top(struct kplug_sandbox *sb, int cpu, int slot)
+{
+	u32 k = cpu * sb->nr_slots + slot;
+
+	return sb->stacks_base + (k + 1) * (PAGE_SIZE + sb->stack_size);
+}
+
+int kplug_sandbox_slot_get(struct kplug_sandbox *sb, int cpu)
+{
+	unsigned int slot;
+
+	for (slot = 0; slot < sb->nr_slots; slot++)
+		if (!test_and_set_bit(slot, &sb->slot_busy[cpu]))
+			return slot;
+	return -EBUSY;
+}
+
+void kplug_sandbox_slot_put(struct kplug_sandbox *sb, int cpu, int slot)
+{
+	clear_bit(slot, &sb->slot_busy[cpu]);
+}
+
+int kplug_sandbox_create(struct kplug_sandbox *sb,
+			 const struct kplug_image_hdr *hdr,
+			 const u8 *text, const u8 *data)
+{
+	u32 text_pages = DIV_ROUND_UP(hdr->text_size, PAGE_SIZE);
+	u32 data_pages = DIV_ROUND_UP(hdr->data_size + hdr->bss_size, PAGE_SIZE);
+	u32 slots, stack_pages, pt_pages, i;
+	const u64 *kpgd;
+	u64 span;
+	int err;
+
+	memset(sb, 0, sizeof(*sb));
+	sb->stack_size = hdr->stack_size ?: KPLUG_STACK_DEFAULT;
+	sb->nr_slots = KPLUG_SLOTS_PER_CPU;
+	slots = nr_cpu_ids * sb->nr_slots;
+	sb->code_end = KPLUG_TEXT_BASE + text_pages * PAGE_SIZE;
+	sb->data_base = sb->code_end;
+	sb->stacks_base = sb->data_base + data_pages * PAGE_SIZE;
+	span = sb->stacks_base + (u64)slots * (PAGE_SIZE + sb->stack_size);
+	if (span > KPLUG_SANDBOX_MAX)
+		return -E2BIG;
+	sb->end = span;
+
+	stack_pages = slots * (sb->stack_size / PAGE_SIZE);
+	pt_pages = 4 + DIV_ROUND_UP(sb->end, 1u << 21);	/* p4d pud pmd + ptes */
+	sb->max_pages = 1 + text_pages + data_pages + stack_pages + pt_pages;
+	sb->pages = kvcalloc(sb->max_pages, sizeof(*sb->pages), GFP_KERNEL_ACCOUNT);
+	sb->slot_busy = kcalloc(nr_cpu_ids, sizeof(long), GFP_KERNEL_ACCOUNT);
+	/* Order 1 and we use the first page: with PTI, Linux's paranoid entry
+	 * treats CR3 bit 12 as "user page table" and would flip it. */
+	sb->pgd = (u64 *)__get_free_pages(GFP_KERNEL_ACCOUNT | __GFP_ZERO, 1);
+	if (!sb->pages || !sb->slot_busy || !sb->pgd) {
+		err = -ENOMEM;
+		goto err;
+	}
+
+	/* The kernel half, shared; minus the per-mm LDT remap slot. */
+	kpgd = __va(read_cr3_pa());
+	for (i = PTRS_PER_PGD / 2; i < PTRS_PER_PGD; i++)
+		sb->pgd[i] = kpgd[i];
+#ifdef CONFIG_MODIFY_LDT_SYSCALL
+	sb->pgd[pgd_index(LDT_BASE_ADDR)] = 0;
+#endif
+
+	err = sandbox_fill(sb, KPLUG_RUNTIME_BASE, PAGE_SIZE, kplug_runtime_start,
+			   kplug_runtime_end - kplug_runtime_start, PTE_TEXT);
+	if (!err)
+		err = sandbox_fill(sb, KPLUG_TEXT_BASE, text_pages * PAGE_SIZE,
+				   text, hdr->text_size, PTE_TEXT);
+	if (!err)
+		err = sandbox_fill(sb, sb->data_base, data_pages * PAGE_SIZE,
+				   data, hdr->data_size, PTE_DATA);
+	for (i = 0; !err && i < slots; i++)
+		err = sandbox_fill(sb, sb->stacks_base + i * (PAGE_SIZE + sb->stack_size) + PAGE_SIZE,
+				   sb->stack_size, NULL, 0, PTE_DATA);
+	if (err)
+		goto err;
+	return 0;
+err:
+	kplug_sandbox_destroy(sb);
+	return err;
+}
+
+void kplug_sandbox_destroy(struct kplug_sandbox *sb)
+{
+	unsigned int i;
+
+	for (i = 0; i < sb->nr_pages; i++)
+		__free_page(sb->pages[i]);
+	kvfree(sb->pages);
+	kfree(sb->slot_busy);
+	if (sb->pgd)
+		free_pages((unsigned long)sb->pgd, 1);
+	memset(sb, 0, sizeof(*sb));
+}

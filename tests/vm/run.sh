@@ -1,0 +1,197 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+#
+# Boot one QEMU (TCG) VM with the test kernel and run one script inside it.
+#
+# Usage: tests/vm/run.sh [options] SCRIPT
+#
+#   --cpu MODEL       QEMU CPU model (default: max).  `max` under TCG reports
+#                     AuthenticAMD, so PTI is off unless --append pti=on; an
+#                     Intel model such as Skylake-Client-v4 turns PTI on.
+#   --smp N           number of CPUs (default: 2)
+#   --append ARGS     extra kernel command-line arguments (e.g. "pti=on",
+#                     "no5lvl", "nopti"), added after the fixed ones below
+#   --icount          add `-icount shift=0,sleep=off`: the guest clock
+#                     advances exactly 1 ns per executed instruction, so a
+#                     time the guest measures is an instruction count, the
+#                     same from run to run (deterministic cost figures for
+#                     bench/).  Slower, and single-threaded TCG even with
+#                     --smp 2.  Still not a hardware time.
+#   --qemu-log FILE   add `-d int,cpu_reset -D FILE`: QEMU logs every
+#                     exception/interrupt taken (vector, CPL, CS:RIP, error
+#                     code, full register dump) and every CPU reset to FILE.
+#                     For debugging the world switch: a triple fault, a
+#                     wrong IDT gate or a bad segment shows up here even
+#                     when the guest dies without a word.  FILE gets large.
+#   --timeout SECS    kill QEMU after SECS seconds of wall time (default 600)
+#   --name NAME       name of the run (default: basename of SCRIPT); files go
+#                     to build/vm/NAME/
+#   -h, --help        print this text
+#
+# SCRIPT runs as /kplug/run in the VM (cwd /kplug, stdin /dev/null, output on
+# the serial console).  It may be a shell script (#!/bin/sh, busybox) or a
+# static executable.  The initramfs (build/vm/NAME/initramfs.cpio.gz) holds
+# busybox-static, tests/vm/init as /init, and:
+#
+#   /kplug/run          SCRIPT
+#   /kplug/kplug.ko     kmod/kplug.ko, if it has been built
+#   /kplug/tests/       everything in build/tests/   (on PATH)
+#   /kplug/plugins/     everything in build/plugins/
+#   /kplug/tools/       everything in build/tools/   (on PATH)
+#
+# Kernel command line: console=ttyS0 oops=panic panic=-1 panic_on_warn=1
+# quiet loglevel=4 cryptomgr.notests, then --append.  Any oops or WARN
+# panics, and the panic reboots, which ends QEMU (-no-reboot).
+#
+# The serial log is saved (without carriage returns) to
+# build/vm/NAME/serial.log and streamed to stdout, all but the guest's dmesg
+# dump (which is only in the file).  Verdict, exit 0 only if all hold:
+#   - QEMU did not time out;
+#   - the log matches none of: BUG:  WARNING:  Oops  general protection
+#     fault  RIP:  Kernel panic  Call Trace:  (the log includes the guest's
+#     whole dmesg, so warnings below the console loglevel count too);
+#   - the log ends with the marker "KPLUG-VM-RESULT rc=0", which /init
+#     prints only after SCRIPT returned 0.  No marker is a failure.
+# Prints "vm: ok (NAME)" or "vm: FAIL (NAME): reason" and exits 0 or 1;
+# exits 2 on a usage or set-up error.
+#
+# Environment: QEMU (default qemu-system-x86_64), BUSYBOX (default
+# /bin/busybox, must be statically linked).
+set -euo pipefail
+
+top=$(cd "$(dirname "$0")/../.." && pwd)
+kernel=$top/build/cache/kernel/vmlinuz
+qemu_bin=${QEMU:-qemu-system-x86_64}
+busybox=${BUSYBOX:-/bin/busybox}
+
+# Print the comment block above (from "Usage:" to "Environment").
+usage() { sed -n '/^# Usage:/,/^set -euo/{/^set -euo/d;s/^# \{0,1\}//;p}' "$0"; exit "${1:-2}"; }
+die() { echo "vm: error: $*" >&2; exit 2; }
+
+# --- options -------------------------------------------------------------
+cpu=max smp=2 append= icount=0 qemu_log= timeout_s=600 name=
+while [ $# -gt 0 ]; do
+	case "$1" in
+	--cpu|--smp|--append|--qemu-log|--timeout|--name)
+		[ $# -ge 2 ] || die "$1 needs an argument"
+		case "$1" in
+		--cpu)      cpu=$2 ;;
+		--smp)      smp=$2 ;;
+		--append)   append=$2 ;;
+		--qemu-log) qemu_log=$2 ;;
+		--timeout)  timeout_s=$2 ;;
+		--name)     name=$2 ;;
+		esac
+		shift 2 ;;
+	--icount)  icount=1; shift ;;
+	-h|--help) usage 0 ;;
+	--)        shift; break ;;
+	-*)        die "unknown option '$1' (see --help)" ;;
+	*)         break ;;
+	esac
+done
+[ $# -eq 1 ] || usage
+script=$1
+[ -f "$script" ] || die "no such script: $script"
+name=${name:-$(basename "$script")}
+case "$name" in ''|*/*|.|..) die "bad --name '$name'" ;; esac
+case "$smp" in ''|*[!0-9]*) die "--smp wants a number, not '$smp'" ;; esac
+case "$timeout_s" in ''|*[!0-9]*) die "--timeout wants seconds, not '$timeout_s'" ;; esac
+[ -f "$kernel" ] || die "no test kernel at $kernel (run scripts/deps.sh)"
+command -v "$qemu_bin" >/dev/null || die "$qemu_bin not found (run scripts/deps.sh)"
+[ -x "$busybox" ] || die "no busybox at $busybox (apt-get install busybox-static)"
+# A dynamically linked busybox would not run in the initramfs.
+if readelf -l "$busybox" 2>/dev/null | grep -q 'program interpreter'; then
+	die "$busybox is dynamically linked; install busybox-static"
+fi
+
+# --- initramfs -----------------------------------------------------------
+out=$top/build/vm/$name
+root=$out/root
+log=$out/serial.log
+initrd=$out/initramfs.cpio.gz
+rm -rf "$root" && mkdir -p "$root"/{bin,sbin,usr/bin,usr/sbin,proc,sys,dev,tmp,kplug}
+
+# busybox and a symlink per applet (bin/sh, sbin/poweroff, ...).
+cp "$busybox" "$root/bin/busybox"
+for a in $("$busybox" --list-full); do
+	[ "$a" = bin/busybox ] || ln -sf /bin/busybox "$root/$a"
+done
+install -m 755 "$top/tests/vm/init" "$root/init"
+install -m 755 "$script" "$root/kplug/run"
+if [ -f "$top/kmod/kplug.ko" ]; then
+	cp "$top/kmod/kplug.ko" "$root/kplug/kplug.ko"
+fi
+for d in tests plugins tools; do
+	if [ -d "$top/build/$d" ]; then
+		mkdir -p "$root/kplug/$d"
+		cp -a "$top/build/$d/." "$root/kplug/$d/"
+	fi
+done
+# newc cpio, every file owned by root (no root needed to build it).  The
+# kernel's built-in initramfs already provides /dev/console for /init.
+(cd "$root" && find . -mindepth 1 | LC_ALL=C sort |
+	cpio -o -H newc -R 0:0 --quiet) | gzip -1 > "$initrd"
+
+# --- boot ----------------------------------------------------------------
+cmdline="console=ttyS0 oops=panic panic=-1 panic_on_warn=1 quiet loglevel=4"
+cmdline="$cmdline cryptomgr.notests $append"
+# -nodefaults: no NIC, no VGA, no default monitor; the one serial port is
+# stdio.  -no-reboot: a guest reboot (including panic=-1) ends QEMU.
+qemu=("$qemu_bin" -machine q35 -accel tcg -cpu "$cpu" -smp "$smp" -m 1G
+      -nodefaults -display none -serial stdio -no-reboot
+      -kernel "$kernel" -initrd "$initrd" -append "$cmdline")
+[ "$icount" = 0 ] || qemu+=(-icount shift=0,sleep=off)
+[ -z "$qemu_log" ] || qemu+=(-d int,cpu_reset -D "$qemu_log")
+
+echo "vm: $name: booting (-cpu $cpu -smp $smp${append:+, append '$append'}$([ "$icount" = 0 ] || echo ', icount'))"
+start=$SECONDS
+# stdin from /dev/null: QEMU leaves the terminal alone.  --foreground keeps
+# QEMU in our process group so ^C stops it.  sed -u strips the serial
+# console's \r and passes each line on at once; tee saves it all (-p: even
+# if the display dies); awk shows it, except the guest's dmesg dump
+# (hundreds of lines, only in the log).
+set +e
+timeout --foreground -k 10 "$timeout_s" "${qemu[@]}" </dev/null |
+	sed -u 's/\r$//' | tee -p "$log" |
+	awk -v file="$log" '
+		/^KPLUG-DMESG-BEGIN/ { skip = 1; n = 0 }
+		!skip { print; fflush() }
+		skip  { n++ }
+		/^KPLUG-DMESG-END/ { skip = 0
+			printf "(guest dmesg, %d lines, in %s)\n", n - 2, file; fflush() }'
+qrc=${PIPESTATUS[0]}
+set -e
+echo "vm: $name: QEMU ran $((SECONDS - start))s (wall clock, TCG)"
+
+# --- verdict -------------------------------------------------------------
+fail() { echo "vm: FAIL ($name): $*"; exit 1; }
+
+# timeout exits 124, or 137 if QEMU needed the KILL signal.
+if [ "$qrc" = 124 ] || [ "$qrc" = 137 ]; then
+	fail "timeout after ${timeout_s}s"
+fi
+
+# The earliest line matching any of the kernel's failure reports.
+patterns=('BUG:' 'WARNING:' 'Oops' 'general protection fault' 'RIP:'
+	  'Kernel panic' 'Call Trace:')
+first= what=
+for p in "${patterns[@]}"; do
+	n=$(grep -n -m1 -F -e "$p" "$log" | cut -d: -f1) || true
+	if [ -n "$n" ] && { [ -z "$first" ] || [ "$n" -lt "$first" ]; }; then
+		first=$n what=$p
+	fi
+done
+[ -z "$first" ] || fail "kernel log shows '$what' (line $first of $log)"
+
+# The last marker counts (a script that echoes a fake one earlier gains
+# nothing: /init's real marker comes after it).
+marker=$(grep -oE 'KPLUG-VM-RESULT rc=[0-9]+' "$log" | tail -n1) || true
+if [ -z "$marker" ]; then
+	[ "$qrc" = 0 ] || fail "qemu exited rc=$qrc without a result"
+	fail "no KPLUG-VM-RESULT line (guest crashed or hung before /init finished)"
+fi
+rc=${marker#KPLUG-VM-RESULT rc=}
+[ "$rc" = 0 ] || fail "script exited rc=$rc"
+[ "$qrc" = 0 ] || fail "qemu exited rc=$qrc"
+echo "vm: ok ($name)"

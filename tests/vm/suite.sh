@@ -1,0 +1,12 @@
+#!/bin/sh
+# SPDX-License-Identifier: GPL-2.0
+# Runs inside the test VM (as /kplug/run): load the module, run every test
+# binary, unload the module.  Exit status: non-zero if anything failed.
+rc=0
+insmod /kplug/kplug.ko || { echo "suite: insmod kplug.ko failed"; exit 1; }
+for t in /kplug/tests/*_test; do
+	echo "suite: $t"
+	"$t" || rc=1
+done
+rmmod kplug || { echo "suite: rmmod kplug failed"; rc=1; }
+exit $rc

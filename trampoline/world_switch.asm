@@ -1,0 +1,406 @@
+; SPDX-License-Identifier: GPL-2.0
+;
+; kplug's world switch: enter a plugin at ring 1 (compatibility mode) with
+; IRETQ, and come back to the host on the plugin's exit gate, an exception,
+; an interrupt or an NMI.  Everything that can be C is C (run.c); this file
+; only does what must happen with no C running: switching the descriptor
+; tables, CR3, segment registers and their hidden bases.
+;
+; While a plugin runs, the CPU has kplug's IDT (every vector lands in a stub
+; below), kplug's per-CPU GDT (no DPL-3 descriptors, the plugin's DPL-1
+; code/data segments, the exit gate), CR3 = the plugin's page table, CR0.TS
+; set, and TSS.RSP0 = just past ctx->regs on the invoking task's stack.  So
+; any exit from ring 1 pushes its frame into ctx->regs: the stubs then find
+; the context at a fixed offset from their stack pointer.
+;
+; Events that hit kplug's stubs in ring 0 (the short windows between the
+; IDT switch and the IRETQ, and between the exit and the IDT switch back):
+;   NMI        marked pending for this CPU; run.c hands it to Linux after the
+;              switch back (the host's kernel GS base may be gone here)
+;   interrupt  only possible in the first instruction of the exit gate
+;              (call gates leave IF alone): marked pending, IF cleared in
+;              the interrupted frame, run.c hands it to Linux
+;   #DB        a single step into the exit gate (plugin set TF): TF cleared
+;   other      a kplug bug: restore the host GS base and IDT, jump to Linux's
+;              handler for an oops with the real frame
+; The CPU number is found with LSL on the CPUNODE descriptor, which works in
+; both GDTs without GS, like Linux's paranoid entry.
+
+%include "layout.inc"
+
+default rel
+bits 64
+
+%define MSR_FS_BASE	0xc0000100
+%define MSR_GS_BASE	0xc0000101
+%define X86_CR0_TS	0x8
+%define X86_EFLAGS_TF	0x100
+%define X86_EFLAGS_IF	0x200
+%define KERNEL_DS	0x18
+%define DR6_RESET	0xffff0ff0
+
+extern __per_cpu_offset
+extern kplug_host_handler	; u64[256]: Linux's IDT targets (gdt.c)
+extern kplug_host_idtr		; struct kplug_dtr: Linux's IDT, the same on all CPUs
+extern kplug_nmi_pending	; u8 *: per CPU, NMI taken in a ring-0 window
+extern kplug_irq_pending	; u8 *: per CPU, vector taken in the gate window
+%ifdef CONFIG_RETHUNK
+extern __x86_return_thunk
+%endif
+%ifdef CONFIG_RETPOLINE
+extern __x86_indirect_thunk_rdi
+%endif
+
+global kplug_world_switch
+global kplug_call_host_handler
+global kplug_gate_exit
+global kplug_idt_stubs
+global kplug_runtime_start
+global kplug_runtime_end
+
+; IBT kernels need ENDBR64 at every indirect branch target.
+%macro ENDBR 0
+%ifdef CONFIG_X86_KERNEL_IBT
+	endbr64
+%endif
+%endmacro
+
+; Return to C: through the return thunk on kernels mitigating retbleed.
+%macro RET 0
+%ifdef CONFIG_RETHUNK
+	jmp	__x86_return_thunk
+%else
+	ret
+%endif
+%endmacro
+
+; %1 = 32-bit register: this CPU's number (Linux's CPUNODE limit, low 12 bits).
+%macro CPU_NUMBER 1
+	mov	%1, KPLUG_SEL_CPUNODE
+	lsl	%1, %1
+	and	%1, 0xfff
+%endmacro
+
+section .text
+
+;
+; unsigned long kplug_world_switch(struct kplug_ctx *ctx)
+;
+; rdi = ctx, interrupts off.  Saves the callee-saved registers and RSP,
+; switches to the plugin's world and IRETs into ring 1 with the register
+; state in ctx->regs.  "Returns" from kplug_switch_to_host with the exit
+; reason in rax.
+;
+kplug_world_switch:
+	ENDBR
+	push	rbp
+	push	rbx
+	push	r12
+	push	r13
+	push	r14
+	push	r15
+	mov	[rdi + KPLUG_CTX_HOST_RSP], rsp
+
+	; IDT first: from here every NMI lands in kplug's stubs, which need
+	; nothing of the host's but the stack.
+	lidt	[rdi + KPLUG_CTX_KPLUG_IDTR + KPLUG_DTR_LIMIT]
+	lgdt	[rdi + KPLUG_CTX_PLUGIN_GDTR + KPLUG_DTR_LIMIT]
+
+	; Exits from ring 1 push their frame just past ctx->regs.
+	mov	rax, [rdi + KPLUG_CTX_TSS_SP0]
+	lea	rcx, [rdi + KPLUG_CTX_REGS + KPLUG_REGS_SIZE]
+	mov	[rax], rcx
+
+	; FPU/SIMD fence: any x87/MMX/SSE/AVX instruction raises #NM.
+	mov	rax, cr0
+	or	rax, X86_CR0_TS
+	mov	cr0, rax
+
+	mov	rax, [rdi + KPLUG_CTX_PLUGIN_CR3]
+	mov	cr3, rax		; the low half is now the sandbox
+
+	; Data segments: the plugin's.  This kills the kernel GS base until
+	; kplug_switch_to_host restores it.
+	mov	eax, KPLUG_SEL_DATA
+	mov	ds, eax
+	mov	es, eax
+	mov	fs, eax
+	mov	gs, eax
+
+	; The IRET frame comes from ctx->regs (run.c sanitised it).
+	push	qword [rdi + KPLUG_CTX_REGS + KPLUG_REGS_SS]
+	push	qword [rdi + KPLUG_CTX_REGS + KPLUG_REGS_RSP]
+	push	qword [rdi + KPLUG_CTX_REGS + KPLUG_REGS_RFLAGS]
+	push	qword [rdi + KPLUG_CTX_REGS + KPLUG_REGS_CS]
+	push	qword [rdi + KPLUG_CTX_REGS + KPLUG_REGS_RIP]
+
+	; Every general register gets a plugin value: nothing of the
+	; kernel's reaches ring 1 (r8-r15 are zero in ctx).
+	mov	rax, [rdi + KPLUG_CTX_REGS + KPLUG_REGS_RAX]
+	mov	rbx, [rdi + KPLUG_CTX_REGS + KPLUG_REGS_RBX]
+	mov	rcx, [rdi + KPLUG_CTX_REGS + KPLUG_REGS_RCX]
+	mov	rdx, [rdi + KPLUG_CTX_REGS + KPLUG_REGS_RDX]
+	mov	rsi, [rdi + KPLUG_CTX_REGS + KPLUG_REGS_RSI]
+	mov	rbp, [rdi + KPLUG_CTX_REGS + KPLUG_REGS_RBP]
+	mov	r8, [rdi + KPLUG_CTX_REGS + KPLUG_REGS_R8]
+	mov	r9, [rdi + KPLUG_CTX_REGS + KPLUG_REGS_R9]
+	mov	r10, [rdi + KPLUG_CTX_REGS + KPLUG_REGS_R10]
+	mov	r11, [rdi + KPLUG_CTX_REGS + KPLUG_REGS_R11]
+	mov	r12, [rdi + KPLUG_CTX_REGS + KPLUG_REGS_R12]
+	mov	r13, [rdi + KPLUG_CTX_REGS + KPLUG_REGS_R13]
+	mov	r14, [rdi + KPLUG_CTX_REGS + KPLUG_REGS_R14]
+	mov	r15, [rdi + KPLUG_CTX_REGS + KPLUG_REGS_R15]
+	mov	rdi, [rdi + KPLUG_CTX_REGS + KPLUG_REGS_RDI]	; this kills ctx
+	iretq
+
+;
+; The exit gate's target: the plugin did "call KPLUG_SEL_EXIT_GATE:0"
+; (normally from the runtime page, when its entry function returned).
+; The CPU switched to TSS.RSP0 and pushed RIP, CS, RSP, SS but no RFLAGS.
+; Rebuild the interrupt-frame layout so every exit looks the same.
+;
+align 16
+kplug_gate_exit:
+	ENDBR
+	cli			; a gate leaves IF set: an interrupt before this
+				; instruction is deferred by kplug_ring0_irq
+	push	qword [rsp]	; RIP, one slot lower
+	push	rax
+	mov	rax, [rsp + 24]	; CS ...
+	mov	[rsp + 16], rax	; ... into the old RIP slot
+	pushfq			; the plugin's flags (AC/DF/NT still its own)
+	pop	rax
+	mov	[rsp + 24], rax	; ... into the old CS slot
+	pop	rax
+	push	0		; error code
+	push	KPLUG_EXIT_GATE	; exit reason
+	jmp	kplug_exit_plugin
+
+;
+; Common exit from ring 1.  Stack: vector, error code, hardware frame, all
+; inside ctx->regs.  Save the plugin's registers there and switch back.
+;
+kplug_exit_plugin:
+	push	rax
+	push	rbx
+	push	rcx
+	push	rdx
+	push	rsi
+	push	rdi
+	push	rbp
+	push	r8
+	push	r9
+	push	r10
+	push	r11
+	push	r12
+	push	r13
+	push	r14
+	push	r15
+	lea	rdi, [rsp - KPLUG_CTX_REGS]	; rsp == &ctx->regs
+	push	2		; IF, AC, DF, TF, NT all clear from here
+	popfq
+	cmp	qword [rdi + KPLUG_CTX_REGS + KPLUG_REGS_VECTOR], 14
+	jne	kplug_switch_to_host
+	mov	rax, cr2	; read before any host code can page fault
+	mov	[rdi + KPLUG_CTX_CR2], rax
+	; fall through
+
+;
+; rdi = ctx.  Restore the host's world, the IDT last, and return from
+; kplug_world_switch with the exit reason.  Until the lidt, an NMI lands in
+; kplug_ring0_nmi (the host GS base is wrong for part of this).
+;
+kplug_switch_to_host:
+	lgdt	[rdi + KPLUG_CTX_HOST_GDTR + KPLUG_DTR_LIMIT]	; before any host selector load
+	mov	ax, [rdi + KPLUG_CTX_HOST_DS]
+	mov	ds, eax
+	mov	ax, [rdi + KPLUG_CTX_HOST_ES]
+	mov	es, eax
+	mov	ax, [rdi + KPLUG_CTX_HOST_FS]
+	mov	fs, eax
+	mov	ax, [rdi + KPLUG_CTX_HOST_GS]
+	mov	gs, eax		; the selector load may change the base: fix it next
+	mov	ecx, MSR_FS_BASE
+	mov	eax, [rdi + KPLUG_CTX_HOST_FS_BASE]
+	mov	edx, [rdi + KPLUG_CTX_HOST_FS_BASE + 4]
+	wrmsr
+	mov	ecx, MSR_GS_BASE
+	mov	eax, [rdi + KPLUG_CTX_HOST_GS_BASE]
+	mov	edx, [rdi + KPLUG_CTX_HOST_GS_BASE + 4]
+	wrmsr			; kernel GS base is back
+	mov	rax, [rdi + KPLUG_CTX_HOST_CR3]
+	mov	cr3, rax
+	mov	rax, [rdi + KPLUG_CTX_TSS_SP0]
+	mov	rcx, [rdi + KPLUG_CTX_HOST_SP0]
+	mov	[rax], rcx
+	clts			; Linux runs with CR0.TS clear
+	lidt	[rdi + KPLUG_CTX_HOST_IDTR + KPLUG_DTR_LIMIT]	; host whole again
+	mov	rax, [rdi + KPLUG_CTX_REGS + KPLUG_REGS_VECTOR]
+	mov	rsp, [rdi + KPLUG_CTX_HOST_RSP]
+	pop	r15
+	pop	r14
+	pop	r13
+	pop	r12
+	pop	rbx
+	pop	rbp
+	RET
+
+;
+; void kplug_call_host_handler(unsigned long entry)
+;
+; Build the frame the CPU would push for an interrupt in ring 0 (interrupts
+; are off, so RFLAGS.IF=0 and the handler will not preempt us) and call
+; Linux's IDT entry point; its IRETQ comes back here.
+;
+kplug_call_host_handler:
+	ENDBR
+	push	rbp
+	mov	rbp, rsp
+	and	rsp, -16	; the CPU aligns interrupt frames
+	push	KERNEL_DS
+	push	rbp
+	pushfq
+	push	KPLUG_SEL_KERNEL_CS
+%ifdef CONFIG_RETPOLINE
+	call	__x86_indirect_thunk_rdi
+%else
+	call	rdi
+%endif
+	mov	rsp, rbp
+	pop	rbp
+	RET
+
+;
+; Ring-0 arrivals in kplug's IDT (see the top of the file).
+;
+
+; NMI.  Stack: dummy error code, frame.
+kplug_ring0_nmi:
+	push	rax
+	push	rcx
+	CPU_NUMBER eax
+	mov	rcx, [kplug_nmi_pending]
+	mov	byte [rcx + rax], 1
+	pop	rcx
+	pop	rax
+	add	rsp, 8
+	iretq
+
+; External interrupt.  Stack: vector, dummy error code, frame.
+kplug_ring0_irq:
+	push	rax
+	push	rcx
+	CPU_NUMBER eax
+	mov	rcx, [kplug_irq_pending]
+	add	rcx, rax
+	mov	al, [rsp + 16]	; vector
+	mov	[rcx], al
+	pop	rcx
+	pop	rax
+	and	qword [rsp + 32], ~X86_EFLAGS_IF	; stay off until run.c hands it over
+	add	rsp, 16
+	iretq
+
+; #DB.  Stack: dummy error code, frame.
+kplug_ring0_debug:
+	push	rax
+	lea	rax, [kplug_gate_exit]
+	cmp	[rsp + 16], rax
+	jne	.forward
+	and	qword [rsp + 32], ~X86_EFLAGS_TF	; single step into the gate
+	mov	eax, DR6_RESET
+	mov	dr6, rax
+	pop	rax
+	add	rsp, 8
+	iretq
+.forward:
+	pop	rax
+	add	rsp, 8
+	call	kplug_ring0_prepare
+	jmp	[kplug_host_handler + 1 * 8]
+
+; Before handing a ring-0 exception to Linux: kernel GS base and Linux's IDT.
+kplug_ring0_prepare:
+	push	rax
+	push	rcx
+	push	rdx
+	CPU_NUMBER eax
+	lea	rcx, [__per_cpu_offset]
+	mov	rax, [rcx + rax * 8]
+	mov	rdx, rax
+	shr	rdx, 32
+	mov	ecx, MSR_GS_BASE
+	wrmsr
+	lidt	[kplug_host_idtr + KPLUG_DTR_LIMIT]
+	pop	rdx
+	pop	rcx
+	pop	rax
+	ret
+
+;
+; The 256 IDT stubs.  Each pushes a dummy error code where the CPU does not,
+; then looks at the interrupted CS: ring 1 (or 3) means the plugin.
+;
+%define HAS_ERROR_CODE(v) ((v) == 8 || (v) == 10 || (v) == 11 || (v) == 12 || (v) == 13 || (v) == 14 || (v) == 17 || (v) == 21 || (v) == 29 || (v) == 30)
+
+%macro IDT_STUB 1
+align 16
+kplug_idt_stub_%1:
+	ENDBR
+%if HAS_ERROR_CODE(%1) == 0
+	push	0
+%endif
+%if %1 == 8
+	; #DF is fatal wherever it comes from: Linux's handler, on its IST.
+	add	rsp, 8
+	call	kplug_ring0_prepare
+	jmp	[kplug_host_handler + 8 * 8]
+%else
+	test	byte [rsp + 16], 3	; RPL of the interrupted CS
+	jnz	%%plugin
+%if %1 == 1
+	jmp	kplug_ring0_debug
+%elif %1 == 2
+	jmp	kplug_ring0_nmi
+%elif %1 >= 32
+	push	%1
+	jmp	kplug_ring0_irq
+%else
+%if HAS_ERROR_CODE(%1) == 0
+	add	rsp, 8
+%endif
+	call	kplug_ring0_prepare
+	jmp	[kplug_host_handler + %1 * 8]
+%endif
+%%plugin:
+	push	%1
+	jmp	kplug_exit_plugin
+%endif
+%endmacro
+
+%assign v 0
+%rep 256
+	IDT_STUB v
+%assign v v + 1
+%endrep
+
+section .rodata
+
+align 8
+kplug_idt_stubs:
+%assign v 0
+%rep 256
+	dq	kplug_idt_stub_ %+ v
+%assign v v + 1
+%endrep
+
+;
+; The runtime page, copied to KPLUG_RUNTIME_BASE in every sandbox.  An entry
+; function's return address points here: leave through the exit gate with
+; the result in EAX.  The gate never returns; ud2 if something jumps past.
+;
+bits 32
+kplug_runtime_start:
+	call	KPLUG_SEL_EXIT_GATE:0
+	ud2
+kplug_runtime_end:

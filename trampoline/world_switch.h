@@ -1,0 +1,133 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * The per-invocation context shared by the C run loop and the NASM world
+ * switch.  Every "#define KPLUG_..." below is also read by NASM (the build
+ * turns them into layout.inc); world_switch_layout.c checks each offset
+ * against the structures with static_assert, so the two cannot drift.
+ */
+#ifndef KPLUG_WORLD_SWITCH_H
+#define KPLUG_WORLD_SWITCH_H
+
+/* Selectors in kplug's private per-CPU GDT (see gdt.c). */
+#define KPLUG_GDT_ENTRIES	22
+#define KPLUG_SEL_KERNEL_CS	0x10	/* Linux's __KERNEL_CS, kept */
+#define KPLUG_SEL_CPUNODE	0x78	/* DPL-0 copy of Linux's CPUNODE */
+#define KPLUG_SEL_CODE		0x81	/* entry 16, DPL 1, RPL 1 */
+#define KPLUG_SEL_DATA		0x89	/* entry 17, DPL 1, RPL 1 */
+#define KPLUG_SEL_EXIT_GATE	0x91	/* entries 18-19, call gate, DPL 1 */
+
+/* Exit reasons besides exception/interrupt vectors 0..255. */
+#define KPLUG_EXIT_GATE		256
+
+#define KPLUG_RFLAGS_PLUGIN	0x202	/* IF=1, IOPL=0, nothing else */
+
+/* struct kplug_regs: saved plugin registers, in push order. */
+#define KPLUG_REGS_R15		0
+#define KPLUG_REGS_R14		8
+#define KPLUG_REGS_R13		16
+#define KPLUG_REGS_R12		24
+#define KPLUG_REGS_R11		32
+#define KPLUG_REGS_R10		40
+#define KPLUG_REGS_R9		48
+#define KPLUG_REGS_R8		56
+#define KPLUG_REGS_RBP		64
+#define KPLUG_REGS_RDI		72
+#define KPLUG_REGS_RSI		80
+#define KPLUG_REGS_RDX		88
+#define KPLUG_REGS_RCX		96
+#define KPLUG_REGS_RBX		104
+#define KPLUG_REGS_RAX		112
+#define KPLUG_REGS_VECTOR	120
+#define KPLUG_REGS_ERROR	128
+#define KPLUG_REGS_RIP		136
+#define KPLUG_REGS_CS		144
+#define KPLUG_REGS_RFLAGS	152
+#define KPLUG_REGS_RSP		160
+#define KPLUG_REGS_SS		168
+#define KPLUG_REGS_SIZE		176
+
+/* struct kplug_ctx */
+#define KPLUG_CTX_EXIT_STACK	512	/* bytes of scratch stack below regs */
+#define KPLUG_CTX_REGS		512
+#define KPLUG_CTX_HOST_RSP	688
+#define KPLUG_CTX_HOST_CR3	696
+#define KPLUG_CTX_PLUGIN_CR3	704
+#define KPLUG_CTX_HOST_FS_BASE	712
+#define KPLUG_CTX_HOST_GS_BASE	720
+#define KPLUG_CTX_TSS_SP0	728
+#define KPLUG_CTX_HOST_SP0	736
+#define KPLUG_CTX_CR2		744
+#define KPLUG_CTX_HOST_DS	752
+#define KPLUG_CTX_HOST_ES	754
+#define KPLUG_CTX_HOST_FS	756
+#define KPLUG_CTX_HOST_GS	758
+#define KPLUG_CTX_HOST_GDTR	760	/* struct kplug_dtr: limit at +6 */
+#define KPLUG_CTX_PLUGIN_GDTR	776
+#define KPLUG_CTX_HOST_IDTR	792
+#define KPLUG_CTX_KPLUG_IDTR	808
+#define KPLUG_CTX_SIZE		832
+
+#define KPLUG_DTR_LIMIT		6	/* lgdt/lidt operand = &dtr + 6 */
+
+#ifndef __ASSEMBLER__
+#include <linux/types.h>
+
+struct kplug_regs {
+	u64 r15, r14, r13, r12, r11, r10, r9, r8;
+	u64 rbp, rdi, rsi, rdx, rcx, rbx, rax;
+	u64 vector, error_code;
+	u64 rip, cs, rflags, rsp, ss;	/* hardware frame */
+};
+
+/* A GDTR/IDTR image laid out so that &limit is the lgdt/lidt operand. */
+struct kplug_dtr {
+	u16 pad[3];
+	u16 limit;
+	u64 base;
+};
+
+/*
+ * One invocation's world-switch state; lives on the invoking task's kernel
+ * stack.  TSS.RSP0 points just past regs, so the CPU pushes the plugin's
+ * frame into regs.rip..regs.ss and the exit stubs push the rest.  The
+ * exit_stack below regs takes the few pushes (and a nested NMI frame) that
+ * happen before the exit path moves back to host_rsp.
+ */
+struct kplug_ctx {
+	u64 exit_stack[KPLUG_CTX_EXIT_STACK / 8];
+	struct kplug_regs regs;
+	u64 host_rsp;
+	u64 host_cr3;
+	u64 plugin_cr3;
+	u64 host_fs_base;
+	u64 host_gs_base;
+	u64 tss_sp0;		/* address of this CPU's TSS.sp0 */
+	u64 host_sp0;
+	u64 cr2;		/* CR2 read at the exit for page faults */
+	u16 host_ds, host_es, host_fs, host_gs;
+	struct kplug_dtr host_gdtr;
+	struct kplug_dtr plugin_gdtr;
+	struct kplug_dtr host_idtr;
+	struct kplug_dtr kplug_idtr;
+	u64 pad;
+} __aligned(16);
+
+/*
+ * Enter the plugin described by ctx->regs and return when it leaves ring 1:
+ * the exit reason is the vector (0..255) or KPLUG_EXIT_GATE; ctx->regs holds
+ * the plugin's registers at that point.  Called with interrupts off; all
+ * host state in ctx must be filled in.  Clobbers what the C ABI allows.
+ */
+unsigned long kplug_world_switch(struct kplug_ctx *ctx);
+
+/*
+ * Call a host IDT entry point as the CPU would for an interrupt taken in
+ * ring 0 (KVM's vmx_do_interrupt_irqoff pattern).  Interrupts must be off.
+ */
+void kplug_call_host_handler(unsigned long entry);
+
+extern const u64 kplug_idt_stubs[256];	/* our IDT targets, by vector */
+extern const u8 kplug_runtime_start[], kplug_runtime_end[];
+#endif
+
+#endif /* KPLUG_WORLD_SWITCH_H */

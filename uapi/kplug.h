@@ -1,0 +1,161 @@
+/* SPDX-License-Identifier: GPL-2.0 WITH Linux-syscall-note */
+/*
+ * kplug user/kernel interface: the /dev/kplug ioctls and the plugin image
+ * format.  This header is the specification; keep it and the code in step.
+ *
+ * Plugins
+ *   A plugin is a flat 32-bit x86 program linked for the fixed sandbox
+ *   layout below.  The kernel runs it at privilege ring 1 in compatibility
+ *   mode, in its own low-half page table, with segment limits ending at its
+ *   code (CS) and at the top of its sandbox (DS/ES/SS).  Plugins are named,
+ *   global kernel objects that live until removed.
+ *
+ * Image (struct kplug_image_hdr, little endian)
+ *   header | entry table (nr_entries x struct kplug_image_entry) | text | data
+ *   text is loaded at KPLUG_TEXT_BASE and mapped read+execute; data at
+ *   kplug_data_base(text_size), followed by bss_size zero bytes, mapped
+ *   read+write, never executable.  An entry's offset is relative to
+ *   KPLUG_TEXT_BASE and must lie inside text.  All reserved fields must be
+ *   zero.  The kernel rejects any image that breaks a rule with -EINVAL and,
+ *   if a log buffer was given, a readable explanation in it.
+ *
+ * Calling convention
+ *   An entry is called like a cdecl function `u32 entry(u32 a0, ... a5)`:
+ *   the arguments are on the plugin stack above a return address that leads
+ *   to kplug's exit stub (KPLUG_RUNTIME_BASE).  The result is EAX.
+ *
+ * Ioctls (all on an fd of /dev/kplug, root only).  Every argument struct is
+ * extensible: the size encoded in the ioctl number is the caller's struct
+ * size; a shorter struct than the first version is -EINVAL, a longer one must
+ * have only zero bytes past what the kernel knows (else -E2BIG).  Unknown
+ * flag bits and non-zero reserved fields are -EINVAL.
+ *
+ *   KPLUG_IOC_CREATE  load an image as a new plugin called name.
+ *       -EINVAL bad name/flags/image (see log), -EEXIST name in use,
+ *       -E2BIG image or sandbox too large, -ENOMEM, -EFAULT bad pointer.
+ *       The log is always NUL-terminated, truncated if log_size is too
+ *       small.  On success id holds the plugin's id.
+ *   KPLUG_IOC_INVOKE  call entry number `entry` of plugin `id` with nargs
+ *       32-bit arguments.  0: the plugin returned, result holds EAX.
+ *       -EIO: the plugin faulted; fault describes it (the call is aborted,
+ *       the plugin stays loaded and can be invoked again).  -ETIME: the
+ *       plugin ran past its CPU budget.  -EINTR: a fatal signal arrived.
+ *       -ENOENT no such plugin, -EINVAL bad entry/nargs/flags,
+ *       -EBUSY every stack slot of this CPU is in use (nested invocations).
+ *   KPLUG_IOC_REMOVE  remove plugin `id`.  Invocations in flight finish
+ *       first (they hold a reference); new ones get -ENOENT.
+ */
+#ifndef _UAPI_KPLUG_H
+#define _UAPI_KPLUG_H
+
+#include <linux/types.h>
+#include <linux/ioctl.h>
+
+#define KPLUG_NAME_MAX		32	/* bytes, including the NUL */
+#define KPLUG_MAX_ARGS		6
+
+/* --- Sandbox layout: the same in every plugin ---------------------------- */
+#define KPLUG_PAGE_SIZE		4096u
+#define KPLUG_NULL_GUARD	0x00010000u	/* 0..64 KiB is never mapped */
+#define KPLUG_RUNTIME_BASE	0x00010000u	/* kplug's exit stub (one page) */
+#define KPLUG_TEXT_BASE		0x00011000u	/* image text is linked here */
+#define KPLUG_SANDBOX_MAX	0x10000000u	/* 256 MiB: the sandbox ends below */
+
+#define KPLUG_TEXT_MAX		(16u << 20)
+#define KPLUG_DATA_MAX		(64u << 20)	/* data + bss */
+#define KPLUG_STACK_DEFAULT	(16u << 10)
+#define KPLUG_STACK_MAX		(1u << 20)
+
+static inline __u32 kplug_page_align(__u32 x)
+{
+	return (x + KPLUG_PAGE_SIZE - 1) & ~(KPLUG_PAGE_SIZE - 1);
+}
+
+/* Where an image's data is linked, given its text size. */
+static inline __u32 kplug_data_base(__u32 text_size)
+{
+	return KPLUG_TEXT_BASE + kplug_page_align(text_size);
+}
+
+/* --- Image format -------------------------------------------------------- */
+#define KPLUG_IMAGE_MAGIC	0x474c504bu	/* "KPLG" */
+#define KPLUG_IMAGE_VERSION	1
+
+struct kplug_image_entry {
+	char	name[KPLUG_NAME_MAX];	/* NUL-terminated, [A-Za-z0-9_] */
+	__u32	offset;			/* from KPLUG_TEXT_BASE, inside text */
+	__u32	reserved;
+};
+
+struct kplug_image_hdr {
+	__u32	magic;		/* KPLUG_IMAGE_MAGIC */
+	__u16	version;	/* KPLUG_IMAGE_VERSION */
+	__u16	hdr_size;	/* sizeof(struct kplug_image_hdr) */
+	__u32	text_size;	/* bytes of text (code and constants), > 0 */
+	__u32	data_size;	/* bytes of initialised data */
+	__u32	bss_size;	/* zero bytes after data */
+	__u32	stack_size;	/* per stack slot; 0 = KPLUG_STACK_DEFAULT */
+	__u32	nr_entries;	/* 1 .. KPLUG_MAX_ENTRIES */
+	__u32	reserved;
+};
+
+#define KPLUG_MAX_ENTRIES	64
+
+/* --- Ioctls -------------------------------------------------------------- */
+struct kplug_create_args {
+	__aligned_u64	image;		/* in: user pointer to the image */
+	__aligned_u64	log_buf;	/* in: user buffer for the loader log */
+	__u32		image_len;	/* in: bytes at image */
+	__u32		log_size;	/* in: bytes at log_buf, 0 = no log */
+	__u32		flags;		/* in: none defined yet, must be 0 */
+	__u32		id;		/* out: the new plugin's id */
+	char		name[KPLUG_NAME_MAX];	/* in: [A-Za-z0-9_.-], NUL-terminated */
+};
+
+/* Why a plugin was stopped (struct kplug_fault.kind). */
+enum kplug_fault_kind {
+	KPLUG_FAULT_NONE = 0,
+	KPLUG_FAULT_BAD_ACCESS,	/* page fault outside its mapped memory */
+	KPLUG_FAULT_STACK,	/* page fault in a stack guard */
+	KPLUG_FAULT_PRIVILEGED,	/* privileged instruction, #GP(0) */
+	KPLUG_FAULT_ESCAPE,	/* selector, gate or int n: #GP/#NP/#TS(sel) */
+	KPLUG_FAULT_DIVIDE,	/* #DE */
+	KPLUG_FAULT_INVALID_OPCODE, /* #UD */
+	KPLUG_FAULT_FPU,	/* x87/SSE/AVX: #NM */
+	KPLUG_FAULT_LIMIT,	/* segment limit: #SS, or #GP(0) past a limit */
+	KPLUG_FAULT_DEBUG,	/* #DB, #BP */
+	KPLUG_FAULT_ALIGNMENT,	/* #AC */
+	KPLUG_FAULT_OTHER,	/* any other exception */
+};
+
+struct kplug_fault {
+	__u32	kind;		/* enum kplug_fault_kind */
+	__u32	vector;		/* exception vector */
+	__u32	error_code;	/* as pushed by the CPU, else 0 */
+	__u32	eip;		/* plugin EIP at the fault */
+	__u32	cr2;		/* faulting address for page faults */
+	__u32	reserved;
+};
+
+struct kplug_invoke_args {
+	__u32	id;		/* in: plugin id */
+	__u32	entry;		/* in: index into the image's entry table */
+	__u32	nargs;		/* in: 0 .. KPLUG_MAX_ARGS */
+	__u32	flags;		/* in: none defined yet, must be 0 */
+	__u32	args[KPLUG_MAX_ARGS];	/* in */
+	__u32	result;		/* out: EAX when the plugin returned */
+	__u32	reserved;
+	struct kplug_fault fault; /* out: filled when the ioctl fails with EIO */
+};
+
+struct kplug_remove_args {
+	__u32	id;
+	__u32	flags;		/* must be 0 */
+};
+
+#define KPLUG_IOC_MAGIC		'K'
+#define KPLUG_IOC_CREATE	_IOWR(KPLUG_IOC_MAGIC, 1, struct kplug_create_args)
+#define KPLUG_IOC_INVOKE	_IOWR(KPLUG_IOC_MAGIC, 2, struct kplug_invoke_args)
+#define KPLUG_IOC_REMOVE	_IOW(KPLUG_IOC_MAGIC, 3, struct kplug_remove_args)
+
+#endif /* _UAPI_KPLUG_H */
