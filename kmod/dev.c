@@ -79,7 +79,8 @@ out:
 		size_t n = min(log.len + 1, log.size);
 
 		log.buf[n - 1] = '\0';
-		if (copy_to_user(u64_to_user_ptr(a.log_buf), log.buf, n) && !err)
+		/* A log the caller cannot read is the error it must see. */
+		if (copy_to_user(u64_to_user_ptr(a.log_buf), log.buf, n))
 			err = -EFAULT;
 	}
 	kvfree(image);

@@ -32,7 +32,8 @@
  *
  *   KPLUG_IOC_CREATE  load an image as a new plugin called name.
  *       -EINVAL bad name/flags/image (see log), -EEXIST name in use,
- *       -E2BIG image or sandbox too large, -ENOMEM, -EFAULT bad pointer.
+ *       -E2BIG image or sandbox too large, -ENOMEM, -EFAULT bad pointer
+ *       (an unwritable log buffer gives -EFAULT whatever else failed).
  *       The log is always NUL-terminated, truncated if log_size is too
  *       small.  On success id holds the plugin's id.
  *   KPLUG_IOC_INVOKE  call entry number `entry` of plugin `id` with nargs

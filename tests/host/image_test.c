@@ -1,0 +1,129 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Host tests for kmod/image.c, the image validator the module runs on
+ * every CREATE: one valid image, then one test per rule it must reject,
+ * each checking the error and the log line a user would see.
+ */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include "../../kmod/image.h"
+#include "kselftest_harness.h"
+
+struct img {
+	struct kplug_image_hdr h;
+	struct kplug_image_entry e[2];
+	unsigned char text[16];
+	unsigned char data[8];
+};
+
+static void good(struct img *m)
+{
+	memset(m, 0, sizeof(*m));
+	m->h.magic = KPLUG_IMAGE_MAGIC;
+	m->h.version = KPLUG_IMAGE_VERSION;
+	m->h.hdr_size = sizeof(m->h);
+	m->h.text_size = sizeof(m->text);
+	m->h.data_size = sizeof(m->data);
+	m->h.bss_size = 100;
+	m->h.nr_entries = 2;
+	strcpy(m->e[0].name, "main");
+	strcpy(m->e[1].name, "other_1");
+	m->e[1].offset = 15;
+	memset(m->text, 0x90, sizeof(m->text));
+}
+
+static int check(struct img *m, size_t len, char *log, size_t size)
+{
+	struct kplug_log l = { .buf = log, .size = size };
+
+	log[0] = 0;
+	return kplug_image_check(m, len, &l, NULL);
+}
+
+#define REJECTS(m, len, text) do {					\
+	char log[512];							\
+	EXPECT_EQ(-EINVAL, check(m, len, log, sizeof(log)));		\
+	EXPECT_NE(NULL, strstr(log, text)) TH_LOG("log: %s", log);	\
+} while (0)
+
+TEST(valid_image_parts)
+{
+	struct img m;
+	struct kplug_image v;
+	struct kplug_log l = {};
+
+	good(&m);
+	ASSERT_EQ(0, kplug_image_check(&m, sizeof(m), &l, &v));
+	EXPECT_EQ((void *)&m.h, (void *)v.hdr);
+	EXPECT_EQ((void *)m.e, (void *)v.entries);
+	EXPECT_EQ((void *)m.text, (void *)v.text);
+	EXPECT_EQ((void *)m.data, (void *)v.data);
+}
+
+TEST(too_short) { struct img m; good(&m); REJECTS(&m, 10, "shorter than"); }
+TEST(bad_magic) { struct img m; good(&m); m.h.magic = 0x7f454c46; REJECTS(&m, sizeof(m), "bad magic"); }
+TEST(bad_version) { struct img m; good(&m); m.h.version = 2; REJECTS(&m, sizeof(m), "version 2"); }
+TEST(bad_hdr_size) { struct img m; good(&m); m.h.hdr_size = 8; REJECTS(&m, sizeof(m), "hdr_size"); }
+TEST(reserved_set) { struct img m; good(&m); m.h.reserved = 1; REJECTS(&m, sizeof(m), "reserved"); }
+TEST(no_text) { struct img m; good(&m); m.h.text_size = 0; REJECTS(&m, sizeof(m), "text_size is 0"); }
+TEST(text_too_big) { struct img m; good(&m); m.h.text_size = KPLUG_TEXT_MAX + 1; REJECTS(&m, sizeof(m), "exceeds"); }
+TEST(data_too_big)
+{
+	struct img m;
+
+	good(&m);
+	m.h.bss_size = 0xffffffff;	/* must not wrap around */
+	REJECTS(&m, sizeof(m), "data_size");
+}
+TEST(stack_unaligned) { struct img m; good(&m); m.h.stack_size = 5000; REJECTS(&m, sizeof(m), "stack_size"); }
+TEST(stack_too_big) { struct img m; good(&m); m.h.stack_size = KPLUG_STACK_MAX * 2; REJECTS(&m, sizeof(m), "stack_size"); }
+TEST(no_entries) { struct img m; good(&m); m.h.nr_entries = 0; REJECTS(&m, sizeof(m), "nr_entries"); }
+TEST(too_many_entries) { struct img m; good(&m); m.h.nr_entries = KPLUG_MAX_ENTRIES + 1; REJECTS(&m, sizeof(m), "nr_entries"); }
+TEST(length_mismatch) { struct img m; good(&m); REJECTS(&m, sizeof(m) - 1, "header describes"); }
+TEST(entry_outside_text) { struct img m; good(&m); m.e[1].offset = 16; REJECTS(&m, sizeof(m), "outside text"); }
+TEST(entry_bad_name) { struct img m; good(&m); strcpy(m.e[1].name, "a-b"); REJECTS(&m, sizeof(m), "entry 1: name"); }
+TEST(entry_empty_name) { struct img m; good(&m); m.e[0].name[0] = 0; REJECTS(&m, sizeof(m), "entry 0: name"); }
+TEST(entry_unterminated)
+{
+	struct img m;
+
+	good(&m);
+	memset(m.e[0].name, 'a', sizeof(m.e[0].name));
+	REJECTS(&m, sizeof(m), "NUL-terminated");
+}
+TEST(entry_duplicate) { struct img m; good(&m); strcpy(m.e[1].name, "main"); REJECTS(&m, sizeof(m), "already used"); }
+TEST(entry_reserved) { struct img m; good(&m); m.e[0].reserved = 9; REJECTS(&m, sizeof(m), "reserved"); }
+
+TEST(log_truncates_and_counts)
+{
+	struct img m;
+	char log[8];
+	struct kplug_log l = { .buf = log, .size = sizeof(log) };
+
+	good(&m);
+	m.h.magic = 0;
+	EXPECT_EQ(-EINVAL, kplug_image_check(&m, sizeof(m), &l, NULL));
+	EXPECT_EQ(7, strlen(log));		/* vsnprintf terminates */
+	EXPECT_LT(sizeof(log), l.len);		/* the full length is known */
+}
+
+TEST(no_log_is_fine)
+{
+	struct img m;
+
+	good(&m);
+	m.h.magic = 0;
+	EXPECT_EQ(-EINVAL, kplug_image_check(&m, sizeof(m), NULL, NULL));
+}
+
+TEST(plugin_names)
+{
+	EXPECT_TRUE(kplug_name_valid("abc.d-e_1", KPLUG_NAME_MAX, true));
+	EXPECT_FALSE(kplug_name_valid("abc.d", KPLUG_NAME_MAX, false));
+	EXPECT_FALSE(kplug_name_valid("", KPLUG_NAME_MAX, true));
+	EXPECT_FALSE(kplug_name_valid("a/b", KPLUG_NAME_MAX, true));
+	EXPECT_FALSE(kplug_name_valid("..\n", KPLUG_NAME_MAX, true));
+}
+
+TEST_HARNESS_MAIN
