@@ -28,7 +28,7 @@ VM_MATRIX := amd-max-smp2:max:2: intel-skylake-pti:Skylake-Client-v4:2:pti=on
 
 .PHONY: all deps module plugins vm-tests host-tests run check check-host check-vm clean
 
-all: module plugins vm-tests build/tests/kplug_demo
+all: module plugins vm-tests build/tests/kplug_demo build/tests/kplug_bench
 
 deps:
 	@bash scripts/deps.sh
@@ -46,6 +46,10 @@ build/tests/%: tests/vm/%.c tests/vm/plugin_image.h uapi/kplug.h
 	@mkdir -p $(@D)
 	$(CC) $(CFLAGS) -static -I$(CACHE)/kselftest -o $@ $< -lpthread
 
+build/tests/kplug_bench: bench/transfer.c tests/vm/plugin_image.h uapi/kplug.h
+	@mkdir -p $(@D)
+	$(CC) $(CFLAGS) -static -o $@ $<
+
 vm-tests: $(VM_TESTS)
 
 build/host/%_test: tests/host/%_test.c kmod/image.c kmod/image.h gdt/desc.h uapi/kplug.h
@@ -55,7 +59,7 @@ build/host/%_test: tests/host/%_test.c kmod/image.c kmod/image.h gdt/desc.h uapi
 host-tests: $(HOST_TESTS)
 
 run: deps all
-	tests/vm/run.sh --name demo tests/vm/demo.sh
+	tests/vm/run.sh --name demo --icount tests/vm/demo.sh
 
 check: deps all host-tests
 	@rm -f build/check.log

@@ -16,6 +16,7 @@ top=$(cd "$(dirname "$0")/.." && pwd)
 log=$top/build/check.log
 mkdir -p "$top/build"
 : > "$log"
+rm -f "$top/build/check.summary"
 passed=0 failed=0 skipped=0
 
 count() {	# count TAP lines of one log
@@ -53,5 +54,5 @@ for entry in "$@"; do
 done
 
 echo "check: $skipped skipped; full log in build/check.log, VM logs in build/vm/"
-echo "$passed passed, $failed failed"
+echo "$passed passed, $failed failed" | tee "$top/build/check.summary"
 [ "$failed" = 0 ]

@@ -7,5 +7,6 @@ echo "demo: insmod kplug.ko"
 insmod /kplug/kplug.ko
 dmesg | grep 'kplug:' | tail -1
 kplug_demo
+kplug_bench
 echo "demo: rmmod kplug"
 rmmod kplug

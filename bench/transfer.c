@@ -1,0 +1,104 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Transfer benchmark: the cost of one user -> kernel -> ring-1 plugin ->
+ * kernel -> user round trip (KPLUG_IOC_INVOKE of a two-instruction plugin),
+ * next to the same ioctl refused before any world switch (ENOENT) and an
+ * empty system call.  The difference between the first two is the world
+ * switch plus the run loop.
+ *
+ * Under QEMU with -icount shift=0 (the VM rig's --icount, which sets
+ * kplug_icount=1 in the environment) a guest nanosecond is one executed
+ * instruction, and the figures are printed as instruction counts; otherwise
+ * they are TCG wall-clock times, which are not hardware times.
+ */
+#include <stdint.h>
+#include <sys/syscall.h>
+#include <time.h>
+#include "../tests/vm/plugin_image.h"
+
+#define ROUNDS	20
+#define CALLS	200
+
+static uint64_t now_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec * 1000000000ull + ts.tv_nsec;
+}
+
+static int cmp_u64(const void *a, const void *b)
+{
+	uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
+
+	return x < y ? -1 : x > y;
+}
+
+/* Per-call cost of fn: the median and minimum of ROUNDS batches. */
+static void measure(const char *what, void (*fn)(void *), void *arg,
+		    const char *unit, uint64_t *median_out)
+{
+	uint64_t t[ROUNDS];
+	int r, i;
+
+	for (i = 0; i < CALLS; i++)	/* warm up */
+		fn(arg);
+	for (r = 0; r < ROUNDS; r++) {
+		uint64_t t0 = now_ns();
+
+		for (i = 0; i < CALLS; i++)
+			fn(arg);
+		t[r] = (now_ns() - t0) / CALLS;
+	}
+	qsort(t, ROUNDS, sizeof(t[0]), cmp_u64);
+	printf("bench: %-34s median %7llu  min %7llu  %s\n", what,
+	       (unsigned long long)t[ROUNDS / 2], (unsigned long long)t[0], unit);
+	*median_out = t[ROUNDS / 2];
+}
+
+struct call {
+	int fd;
+	struct kplug_invoke_args a;
+	int expect;
+};
+
+static void do_invoke(void *arg)
+{
+	struct call *c = arg;
+	int err = ioctl(c->fd, KPLUG_IOC_INVOKE, &c->a) ? errno : 0;
+
+	if (err != c->expect) {
+		fprintf(stderr, "bench: invoke: %s\n", strerror(err));
+		exit(1);
+	}
+}
+
+static void do_syscall(void *arg)
+{
+	syscall(SYS_getppid);
+}
+
+int main(void)
+{
+	const char *icount = getenv("kplug_icount");
+	const char *unit = icount ? "instructions (emulated, -icount)" :
+				    "ns (TCG wall clock, emulated)";
+	struct call inv = { .a.nargs = 2, .a.args = { 1, 2 } };
+	struct call refused = { .a.id = 0x7fffffff, .expect = ENOENT };
+	uint64_t m_inv, m_ref, m_sys;
+
+	inv.fd = refused.fd = open("/dev/kplug", O_RDWR);
+	if (inv.fd < 0 || load_plugin(inv.fd, "bench_add", "add.bin", &inv.a.id)) {
+		perror("bench: set-up");
+		return 1;
+	}
+	printf("bench: transfer latency, %d batches of %d calls, per call\n",
+	       ROUNDS, CALLS);
+	measure("invoke add(1, 2) (full round trip)", do_invoke, &inv, unit, &m_inv);
+	measure("same ioctl, refused (ENOENT)", do_invoke, &refused, unit, &m_ref);
+	measure("getppid() system call", do_syscall, NULL, unit, &m_sys);
+	printf("bench: world switch + run loop = invoke - refused = %lld %s\n",
+	       (long long)(m_inv - m_ref), icount ? "instructions" : "ns");
+	remove_plugin(inv.fd, inv.a.id);
+	return 0;
+}
