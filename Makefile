@@ -59,7 +59,7 @@ build/host/%_test: tests/host/%_test.c kmod/image.c kmod/image.h gdt/desc.h uapi
 host-tests: $(HOST_TESTS)
 
 run: deps all
-	tests/vm/run.sh --name demo --icount tests/vm/demo.sh
+	tests/vm/run.sh --name demo --icount --smp 1 tests/vm/demo.sh
 
 check: deps all host-tests
 	@rm -f build/check.log
