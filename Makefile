@@ -20,7 +20,7 @@ CC     ?= gcc
 CFLAGS := -O2 -g -Wall -Wextra -Wno-sign-compare -Wno-unused-parameter
 
 PLUGINS   := $(patsubst tests/plugins/%.asm,build/plugins/%.bin,$(wildcard tests/plugins/*.asm))
-VM_TESTS  := build/tests/kplug_test
+VM_TESTS  := build/tests/kplug_test build/tests/attack_test
 HOST_TESTS := build/host/desc_test build/host/image_test
 
 # CI's VM matrix: name:cpu:smp:kernel args

@@ -49,7 +49,7 @@ static long ioc_create(unsigned int cmd, void __user *uarg)
 	err = copy_args(&a, sizeof(a), sizeof(a), cmd, uarg);
 	if (err)
 		return err;
-	if (a.flags || !a.image_len || (a.log_size && !a.log_buf) ||
+	if (a.flags || a.reserved || !a.image_len || (a.log_size && !a.log_buf) ||
 	    (!a.log_size && a.log_buf))
 		return -EINVAL;
 	if (a.image_len > KPLUG_IMAGE_LEN_MAX || a.log_size > KPLUG_LOG_SIZE_MAX)
@@ -69,7 +69,8 @@ static long ioc_create(unsigned int cmd, void __user *uarg)
 		err = -EFAULT;
 		goto out;
 	}
-	err = kplug_plugin_create(a.name, image, a.image_len, &log, &a.id);
+	err = kplug_plugin_create(a.name, image, a.image_len, a.budget_ms, &log,
+				  &a.id);
 	if (!err)
 		err = copy_args_out(uarg, &a, sizeof(a), cmd);
 	/* A plugin that was created but whose id could not be returned is
@@ -97,7 +98,7 @@ static long ioc_invoke(unsigned int cmd, void __user *uarg)
 	err = copy_args(&a, sizeof(a), sizeof(a), cmd, uarg);
 	if (err)
 		return err;
-	if (a.flags || a.reserved || a.nargs > KPLUG_MAX_ARGS ||
+	if (a.flags || a.nargs > KPLUG_MAX_ARGS ||
 	    memchr_inv(&a.fault, 0, sizeof(a.fault)))
 		return -EINVAL;
 	p = kplug_plugin_get(a.id);
@@ -107,7 +108,8 @@ static long ioc_invoke(unsigned int cmd, void __user *uarg)
 		kplug_plugin_put(p);
 		return -EINVAL;
 	}
-	err = kplug_run(p, a.entry, a.args, a.nargs, &a.result, &a.fault);
+	err = kplug_run(p, a.entry, a.args, a.nargs, a.budget_ms, &a.result,
+			&a.fault);
 	kplug_plugin_put(p);
 	err2 = copy_args_out(uarg, &a, sizeof(a), cmd);
 	return err ?: err2;

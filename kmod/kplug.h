@@ -55,21 +55,21 @@ struct kplug_plugin {
 	char name[KPLUG_NAME_MAX];
 	u32 nr_entries;
 	u32 entry_offset[KPLUG_MAX_ENTRIES];
+	u32 budget_ms;		/* default for its invocations, 0 = module's */
 	struct kplug_sandbox sb;
 	struct rcu_head rcu;
 };
 
 int kplug_plugin_create(const char *name, const void *image, u32 len,
-			struct kplug_log *log, u32 *id);
+			u32 budget_ms, struct kplug_log *log, u32 *id);
 struct kplug_plugin *kplug_plugin_get(u32 id);
 void kplug_plugin_put(struct kplug_plugin *p);
 int kplug_plugin_remove(u32 id);
 void kplug_plugin_remove_all(void);
 
 /* run.c: invoke a plugin */
-extern unsigned int kplug_budget_ms;
 int kplug_run(struct kplug_plugin *p, u32 entry, const u32 *args, u32 nargs,
-	      u32 *result, struct kplug_fault *fault);
+	      u32 budget_ms, u32 *result, struct kplug_fault *fault);
 
 /* dev.c: /dev/kplug */
 int kplug_dev_init(void);

@@ -53,7 +53,7 @@ static bool name_taken(const char *name)
 }
 
 int kplug_plugin_create(const char *name, const void *image, u32 len,
-			struct kplug_log *log, u32 *id)
+			u32 budget_ms, struct kplug_log *log, u32 *id)
 {
 	struct kplug_image img;
 	struct kplug_plugin *p;
@@ -74,6 +74,7 @@ int kplug_plugin_create(const char *name, const void *image, u32 len,
 		return -ENOMEM;
 	kref_init(&p->ref);
 	strscpy(p->name, name, sizeof(p->name));
+	p->budget_ms = budget_ms;
 	p->nr_entries = img.hdr->nr_entries;
 	for (i = 0; i < p->nr_entries; i++)
 		p->entry_offset[i] = img.entries[i].offset;

@@ -32,9 +32,20 @@
 #include "kplug.h"
 #include "../trampoline/world_switch.h"
 
-unsigned int kplug_budget_ms = 1000;
-module_param_named(budget_ms, kplug_budget_ms, uint, 0644);
-MODULE_PARM_DESC(budget_ms, "CPU time an invocation may use, in ms (default 1000)");
+static unsigned int budget_ms = 1000;
+module_param(budget_ms, uint, 0644);
+MODULE_PARM_DESC(budget_ms, "default CPU time of an invocation, in ms (default 1000)");
+static unsigned int max_budget_ms = 60000;
+module_param(max_budget_ms, uint, 0644);
+MODULE_PARM_DESC(max_budget_ms, "ceiling on any invocation's CPU time, in ms (default 60000)");
+
+/* The budget of one call: its own, else the plugin's, else the module's. */
+static u64 budget_ns(struct kplug_plugin *p, u32 call_ms)
+{
+	u32 ms = call_ms ?: p->budget_ms ?: READ_ONCE(budget_ms);
+
+	return (u64)min(ms, READ_ONCE(max_budget_ms)) * NSEC_PER_MSEC;
+}
 
 /* Linux's NMI entry for use on a kernel stack (exported for KVM). */
 void asm_exc_nmi_noist(void);
@@ -186,17 +197,23 @@ static void deliver_pending(int cpu)
 }
 
 int kplug_run(struct kplug_plugin *p, u32 entry, const u32 *args, u32 nargs,
-	      u32 *result, struct kplug_fault *fault)
+	      u32 call_budget_ms, u32 *result, struct kplug_fault *fault)
 {
 	struct kplug_sandbox *sb = &p->sb;
 	struct kplug_ctx ctx = {};
 	struct tss_struct *tss;
 	struct fences f;
-	u64 budget = (u64)READ_ONCE(kplug_budget_ms) * NSEC_PER_MSEC;
+	u64 budget = budget_ns(p, call_budget_ms);
 	u64 used = 0, t0;
 	u32 esp, *stack;
 	unsigned long reason;
 	int cpu, slot, ret;
+
+	/* Process context only: the loop reschedules between stretches and
+	 * checks the caller's signals.  (Hook calls from atomic context come
+	 * with the hook API.) */
+	if (WARN_ON_ONCE(!in_task() || irqs_disabled() || !preemptible()))
+		return -EPERM;
 
 	migrate_disable();
 	cpu = raw_smp_processor_id();

@@ -37,7 +37,11 @@
  *       The log is always NUL-terminated, truncated if log_size is too
  *       small.  On success id holds the plugin's id.
  *   KPLUG_IOC_INVOKE  call entry number `entry` of plugin `id` with nargs
- *       32-bit arguments.  0: the plugin returned, result holds EAX.
+ *       32-bit arguments.  The call may use budget_ms of CPU time inside
+ *       the plugin (0: the plugin's default from CREATE, or else the
+ *       module's budget_ms parameter), never more than the module's
+ *       max_budget_ms parameter.  The caller's process context is needed:
+ *       the plugin runs preemptibly, and a fatal signal stops it.  0: the plugin returned, result holds EAX.
  *       -EIO: the plugin faulted; fault describes it (the call is aborted,
  *       the plugin stays loaded and can be invoked again).  -ETIME: the
  *       plugin ran past its CPU budget.  -EINTR: a fatal signal arrived.
@@ -111,6 +115,9 @@ struct kplug_create_args {
 	__u32		flags;		/* in: none defined yet, must be 0 */
 	__u32		id;		/* out: the new plugin's id */
 	char		name[KPLUG_NAME_MAX];	/* in: [A-Za-z0-9_.-], NUL-terminated */
+	__u32		budget_ms;	/* in: default CPU budget of an invocation,
+					 * 0 = the module's budget_ms */
+	__u32		reserved;
 };
 
 /* Why a plugin was stopped (struct kplug_fault.kind). */
@@ -145,7 +152,7 @@ struct kplug_invoke_args {
 	__u32	flags;		/* in: none defined yet, must be 0 */
 	__u32	args[KPLUG_MAX_ARGS];	/* in */
 	__u32	result;		/* out: EAX when the plugin returned */
-	__u32	reserved;
+	__u32	budget_ms;	/* in: CPU budget of this call, 0 = the plugin's */
 	struct kplug_fault fault; /* out: filled when the ioctl fails with EIO */
 };
 

@@ -8,15 +8,18 @@
 #   --cpu MODEL       QEMU CPU model (default: max).  `max` under TCG reports
 #                     AuthenticAMD, so PTI is off unless --append pti=on; an
 #                     Intel model such as Skylake-Client-v4 turns PTI on.
-#   --smp N           number of CPUs (default: 2)
+#   --smp N           number of CPUs (default: 2; 1 with --icount)
 #   --append ARGS     extra kernel command-line arguments (e.g. "pti=on",
 #                     "no5lvl", "nopti"), added after the fixed ones below
 #   --icount          add `-icount shift=0,sleep=off`: the guest clock
 #                     advances exactly 1 ns per executed instruction, so a
 #                     time the guest measures is an instruction count, the
 #                     same from run to run (deterministic cost figures for
-#                     bench/).  Slower, and single-threaded TCG even with
-#                     --smp 2.  Still not a hardware time.
+#                     bench/).  Still not a hardware time.  Implies
+#                     --smp 1 unless --smp is given: with QEMU 7.2 and
+#                     -smp 2 the boot hangs at "smp: Bringing up secondary
+#                     CPUs" (the second vCPU never runs after its SIPI).
+#                     The guest sees kplug_icount=1 in its environment.
 #   --qemu-log FILE   add `-d int,cpu_reset -D FILE`: QEMU logs every
 #                     exception/interrupt taken (vector, CPL, CS:RIP, error
 #                     code, full register dump) and every CPU reset to FILE.
@@ -47,9 +50,11 @@
 # build/vm/NAME/serial.log and streamed to stdout, all but the guest's dmesg
 # dump (which is only in the file).  Verdict, exit 0 only if all hold:
 #   - QEMU did not time out;
-#   - the log matches none of: BUG:  WARNING:  Oops  general protection
-#     fault  RIP:  Kernel panic  Call Trace:  (the log includes the guest's
-#     whole dmesg, so warnings below the console loglevel count too);
+#   - from the moment /init starts SCRIPT, the log matches none of: BUG:
+#     WARNING:  Oops  general protection fault  RIP:  Kernel panic
+#     Call Trace:  (console and the guest's dmesg dump, so warnings below
+#     the console loglevel count too; boot-time notices such as Skylake's
+#     "RETBleed: WARNING: ..." do not);
 #   - the log ends with the marker "KPLUG-VM-RESULT rc=0", which /init
 #     prints only after SCRIPT returned 0.  No marker is a failure.
 # Prints "vm: ok (NAME)" or "vm: FAIL (NAME): reason" and exits 0 or 1;
@@ -69,7 +74,7 @@ usage() { sed -n '/^# Usage:/,/^set -euo/{/^set -euo/d;s/^# \{0,1\}//;p}' "$0"; 
 die() { echo "vm: error: $*" >&2; exit 2; }
 
 # --- options -------------------------------------------------------------
-cpu=max smp=2 append= icount=0 qemu_log= timeout_s=600 name=
+cpu=max smp= append= icount=0 qemu_log= timeout_s=600 name=
 while [ $# -gt 0 ]; do
 	case "$1" in
 	--cpu|--smp|--append|--qemu-log|--timeout|--name)
@@ -92,6 +97,12 @@ while [ $# -gt 0 ]; do
 done
 [ $# -eq 1 ] || usage
 script=$1
+# icount needs one vCPU (see --icount above); an explicit --smp still wins.
+if [ -z "$smp" ]; then
+	if [ "$icount" = 1 ]; then smp=1; else smp=2; fi
+elif [ "$icount" = 1 ] && [ "$smp" != 1 ]; then
+	echo "vm: warning: --icount with --smp $smp hangs at boot on QEMU 7.2" >&2
+fi
 [ -f "$script" ] || die "no such script: $script"
 name=${name:-$(basename "$script")}
 case "$name" in ''|*/*|.|..) die "bad --name '$name'" ;; esac
@@ -154,6 +165,8 @@ start=$SECONDS
 # console's \r and passes each line on at once; tee saves it all (-p: even
 # if the display dies); awk shows it, except the guest's dmesg dump
 # (hundreds of lines, only in the log).
+# ^C also reaches this script, which reports it once QEMU has gone.
+trap 'echo "vm: FAIL ($name): interrupted"; exit 130' INT
 set +e
 timeout --foreground -k 10 "$timeout_s" "${qemu[@]}" </dev/null |
 	sed -u 's/\r$//' | tee -p "$log" |
@@ -165,13 +178,15 @@ timeout --foreground -k 10 "$timeout_s" "${qemu[@]}" </dev/null |
 			printf "(guest dmesg, %d lines, in %s)\n", n - 2, file; fflush() }'
 qrc=${PIPESTATUS[0]}
 set -e
-echo "vm: $name: QEMU ran $((SECONDS - start))s (wall clock, TCG)"
+elapsed=$((SECONDS - start))
+echo "vm: $name: QEMU ran ${elapsed}s (wall clock, TCG)"
 
 # --- verdict -------------------------------------------------------------
 fail() { echo "vm: FAIL ($name): $*"; exit 1; }
 
-# timeout exits 124, or 137 if QEMU needed the KILL signal.
-if [ "$qrc" = 124 ] || [ "$qrc" = 137 ]; then
+# timeout exits 124, or 137 if QEMU needed the KILL signal; the elapsed
+# time decides too (one timed-out run was seen to report 127).
+if [ "$qrc" = 124 ] || [ "$qrc" = 137 ] || [ "$elapsed" -ge "$timeout_s" ]; then
 	fail "timeout after ${timeout_s}s"
 fi
 
@@ -179,16 +194,24 @@ fi
 # moment /init starts the script (boot-time messages such as the CPU
 # model's RETBleed notice are not ours): on the console after /init's
 # "running /kplug/run" line, and in the dmesg dump after the
-# KPLUG-TESTS-START line /init wrote to /dev/kmsg.  Line numbers are those
-# of the whole log.
+# KPLUG-TESTS-START line /init wrote to /dev/kmsg (if the ring buffer
+# overflowed and dropped that line, every line left is the run's: scan the
+# whole dump).  Line numbers are those of the whole log.  The log is read
+# twice: the first pass only looks for the start line in the dump.
 scan=$out/scan.log
 awk '
-	/^KPLUG-DMESG-BEGIN/ { dmesg = 1; started = 0 }
+	FNR == NR {
+		if (/^KPLUG-DMESG-BEGIN/) d = 1
+		else if (/^KPLUG-DMESG-END/) d = 0
+		else if (d && /KPLUG-TESTS-START/) has_start = 1
+		next
+	}
+	/^KPLUG-DMESG-BEGIN/ { dmesg = 1; started = !has_start }
 	/^KPLUG-DMESG-END/ { dmesg = 0 }
 	/running \/kplug\/run$/ && !dmesg { console = 1 }
 	/KPLUG-TESTS-START/ && dmesg { started = 1 }
-	(dmesg && started) || (!dmesg && console) { print NR ":" $0 }
-' "$log" > "$scan"
+	(dmesg && started) || (!dmesg && console) { print FNR ":" $0 }
+' "$log" "$log" > "$scan"
 patterns=('BUG:' 'WARNING:' 'Oops' 'general protection fault' 'RIP:'
 	  'Kernel panic' 'Call Trace:')
 first= what=
@@ -205,6 +228,10 @@ done
 marker=$(grep -oE 'KPLUG-VM-RESULT rc=[0-9]+' "$log" | tail -n1) || true
 if [ -z "$marker" ]; then
 	[ "$qrc" = 0 ] || fail "qemu exited rc=$qrc without a result"
+	# A panic before the script started (not scanned above) says why.
+	panic=$(grep -n -m1 -F 'Kernel panic' "$log") || true
+	[ -z "$panic" ] ||
+		fail "no KPLUG-VM-RESULT line; '${panic#*:}' (line ${panic%%:*})"
 	fail "no KPLUG-VM-RESULT line (guest crashed or hung before /init finished)"
 fi
 rc=${marker#KPLUG-VM-RESULT rc=}
