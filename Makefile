@@ -24,7 +24,8 @@ PLUGINS   := $(patsubst tests/plugins/%.asm,build/plugins/%.bin,$(wildcard tests
 VM_TESTS  := build/tests/kplug_test build/tests/attack_test
 HOST_TESTS := build/host/desc_test build/host/image_test
 
-# VM matrices: name:cpu:smp:kernel args.  CI runs VM_MATRIX (make check);
+# VM matrices: name:cpu:smp:kernel args (comma-separated).  CI runs
+# VM_MATRIX (make check);
 # make check-matrix runs the full platform matrix.
 VM_MATRIX := amd-max-smp2:max:2: \
 	     intel-skylake-pti:Skylake-Client-v4:2:pti=on \
@@ -37,7 +38,7 @@ VM_MATRIX_FULL := $(VM_MATRIX) \
 	     smp4:max:4: \
 	     preempt-none:max:2:preempt=none \
 	     preempt-voluntary:max:2:preempt=voluntary \
-	     smp1-preempt-none-pti:Skylake-Client-v4:1:preempt=none pti=on
+	     smp1-preempt-none-pti:Skylake-Client-v4:1:preempt=none,pti=on
 
 .PHONY: all deps module plugins vm-tests host-tests run check check-matrix clean
 

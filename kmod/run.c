@@ -287,7 +287,11 @@ int kplug_run(struct kplug_plugin *p, u32 entry, const u32 *args, u32 nargs,
 		}
 		deliver_pending(cpu);
 		local_irq_enable();
-		cond_resched();
+		/* Not cond_resched(): with preempt=full it does nothing, and
+		 * the interrupt we handed over could not preempt us either
+		 * (its frame had IF=0).  Reschedule here, like KVM's run loop. */
+		if (need_resched())
+			schedule();
 	}
 	local_irq_enable();
 

@@ -5,6 +5,7 @@
 # of the VM matrix, and print one summary line "N passed, N failed".
 #
 # Usage: scripts/check.sh HOST_TEST... -- NAME:CPU:SMP:APPEND...
+# (APPEND: kernel arguments separated by commas)
 #
 # Counted: every kselftest TAP result line ("ok"/"not ok") of every run,
 # plus one result per VM run for the run itself ("vm NAME clean": booted,
@@ -38,6 +39,7 @@ done
 
 for entry in "$@"; do
 	IFS=: read -r name cpu smp append <<< "$entry"
+	append=${append//,/ }
 	echo "check: vm $name (-cpu $cpu -smp $smp ${append:+, $append})"
 	if "$top/tests/vm/run.sh" --name "$name" --cpu "$cpu" --smp "$smp" \
 		${append:+--append "$append"} "$top/tests/vm/suite.sh" \

@@ -80,7 +80,7 @@ FIXTURE_SETUP(attack)
 	self->fd = open("/dev/kplug", O_RDWR);
 	ASSERT_LE(0, self->fd);
 	for (i = 0; i < NR_PLUGINS; i++) {
-		snprintf(name, sizeof(name), "atk_%s", names[i]);
+		snprintf(name, sizeof(name), "atk_%s.%d", names[i], getpid());
 		snprintf(file, sizeof(file), "%s.bin", names[i]);
 		ASSERT_EQ(0, load_plugin(self->fd, name, file, &self->id[i]))
 			TH_LOG("loading %s", file);

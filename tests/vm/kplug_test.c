@@ -71,6 +71,16 @@ static unsigned long long timer_interrupts(void)
 	return total;
 }
 
+static const char *uniq(const char *name)
+{
+	static char buf[4][KPLUG_NAME_MAX];
+	static int i;
+
+	i = (i + 1) % 4;
+	snprintf(buf[i], sizeof(buf[i]), "%s.%d", name, getpid());
+	return buf[i];
+}
+
 static int set_param(const char *name, unsigned int v)
 {
 	char path[128];
@@ -119,10 +129,12 @@ FIXTURE_SETUP(kplug)
 	self->fd = open("/dev/kplug", O_RDWR);
 	ASSERT_LE(0, self->fd) TH_LOG("open /dev/kplug: %s (is kplug.ko loaded?)",
 				      strerror(errno));
-	ASSERT_EQ(0, load_plugin(self->fd, "t_add", "add.bin", &self->add));
-	ASSERT_EQ(0, load_plugin(self->fd, "t_spin", "spin.bin", &self->spin));
-	ASSERT_EQ(0, load_plugin(self->fd, "t_badptr", "badptr.bin", &self->badptr));
-	ASSERT_EQ(0, load_plugin(self->fd, "t_priv", "priv.bin", &self->priv));
+	/* Names unique per test process: a test that dies early must not
+	 * make the next one fail on EEXIST. */
+	ASSERT_EQ(0, load_plugin(self->fd, uniq("t_add"), "add.bin", &self->add));
+	ASSERT_EQ(0, load_plugin(self->fd, uniq("t_spin"), "spin.bin", &self->spin));
+	ASSERT_EQ(0, load_plugin(self->fd, uniq("t_badptr"), "badptr.bin", &self->badptr));
+	ASSERT_EQ(0, load_plugin(self->fd, uniq("t_priv"), "priv.bin", &self->priv));
 }
 
 FIXTURE_TEARDOWN(kplug)
@@ -317,7 +329,7 @@ TEST_F(kplug, budgets_per_plugin_per_call_and_ceiling)
 	double start;
 
 	ASSERT_NE(NULL, img);
-	strcpy(c.name, "t_spin_50ms");
+	strcpy(c.name, uniq("t_spin_50ms"));
 	ASSERT_EQ(0, ioctl(self->fd, KPLUG_IOC_CREATE, &c));
 	id = c.id;
 	ASSERT_EQ(0, set_budget_ms(60000));	/* the module default must not apply */
