@@ -74,6 +74,30 @@ global kplug_runtime_end
 %endif
 %endmacro
 
+; Overwrite the CPU's return stack buffer with 32 entries that point at a
+; speculation trap, as Linux does on context switch and KVM on VM exit: the
+; plugin's own calls must not steer the kernel's returns speculatively.
+; Clobbers rcx and flags; rsp is unchanged at the end.
+%macro FILL_RETURN_STACK 0
+	mov	ecx, 16
+%%loop:
+	call	%%one
+%%trap1:
+	pause
+	lfence
+	jmp	%%trap1
+%%one:
+	call	%%two
+%%trap2:
+	pause
+	lfence
+	jmp	%%trap2
+%%two:
+	dec	ecx
+	jnz	%%loop
+	add	rsp, 32 * 8
+%endmacro
+
 ; %1 = 32-bit register: this CPU's number (Linux's CPUNODE limit, low 12 bits).
 %macro CPU_NUMBER 1
 	mov	%1, KPLUG_SEL_CPUNODE
@@ -237,6 +261,7 @@ kplug_switch_to_host:
 	lidt	[rdi + KPLUG_CTX_HOST_IDTR + KPLUG_DTR_LIMIT]	; host whole again
 	mov	rax, [rdi + KPLUG_CTX_REGS + KPLUG_REGS_VECTOR]
 	mov	rsp, [rdi + KPLUG_CTX_HOST_RSP]
+	FILL_RETURN_STACK
 	pop	r15
 	pop	r14
 	pop	r13

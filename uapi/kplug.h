@@ -153,7 +153,8 @@ struct kplug_invoke_args {
 	__u32	args[KPLUG_MAX_ARGS];	/* in */
 	__u32	result;		/* out: EAX when the plugin returned */
 	__u32	budget_ms;	/* in: CPU budget of this call, 0 = the plugin's */
-	struct kplug_fault fault; /* out: filled when the ioctl fails with EIO */
+	struct kplug_fault fault; /* out: filled when the ioctl fails with EIO;
+				   * must be zero on input */
 };
 
 struct kplug_remove_args {
