@@ -21,8 +21,8 @@ CC     ?= gcc
 CFLAGS := -O2 -g -Wall -Wextra -Wno-sign-compare -Wno-unused-parameter
 
 PLUGINS   := $(patsubst tests/plugins/%.asm,build/plugins/%.bin,$(wildcard tests/plugins/*.asm))
-VM_TESTS  := build/tests/kplug_test build/tests/attack_test
-HOST_TESTS := build/host/desc_test build/host/image_test
+VM_TESTS  := build/tests/kplug_test build/tests/attack_test build/tests/limit_test
+HOST_TESTS := build/host/desc_test build/host/image_test build/host/fault_test
 
 # VM matrices: name:cpu:smp:kernel args (comma-separated).  CI runs
 # VM_MATRIX (make check);
@@ -66,9 +66,9 @@ build/tests/kplug_bench: bench/transfer.c tests/vm/plugin_image.h uapi/kplug.h
 
 vm-tests: $(VM_TESTS)
 
-build/host/%_test: tests/host/%_test.c kmod/image.c kmod/image.h gdt/desc.h uapi/kplug.h
+build/host/%_test: tests/host/%_test.c kmod/image.c kmod/image.h kmod/fault.c kmod/fault.h gdt/desc.h uapi/kplug.h
 	@mkdir -p $(@D)
-	$(CC) $(CFLAGS) -I$(CACHE)/kselftest -o $@ $< kmod/image.c
+	$(CC) $(CFLAGS) -I$(CACHE)/kselftest -o $@ $< kmod/image.c kmod/fault.c
 
 host-tests: $(HOST_TESTS)
 

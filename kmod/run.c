@@ -30,6 +30,7 @@
 #include <asm/traps.h>
 
 #include "kplug.h"
+#include "fault.h"
 #include "../trampoline/world_switch.h"
 
 static unsigned int budget_ms = 1000;
@@ -91,39 +92,31 @@ static void fences_off(struct fences *f, struct tss_struct *tss)
 	wrmsrl(MSR_EFER, f->efer);
 }
 
-static u32 fault_kind(struct kplug_sandbox *sb, u32 vector, u32 err, u32 cr2)
+/* Fill in the fault record of an exception taken in ring 1. */
+static void fault_record(struct kplug_sandbox *sb, struct kplug_ctx *ctx,
+			 u32 vector, struct kplug_fault *fault)
 {
-	switch (vector) {
-	case X86_TRAP_DE:
-		return KPLUG_FAULT_DIVIDE;
-	case X86_TRAP_DB:
-	case X86_TRAP_BP:
-		return KPLUG_FAULT_DEBUG;
-	case X86_TRAP_UD:
-		return KPLUG_FAULT_INVALID_OPCODE;
-	case X86_TRAP_NM:
-	case X86_TRAP_MF:
-	case X86_TRAP_XF:
-		return KPLUG_FAULT_FPU;
-	case X86_TRAP_TS:
-	case X86_TRAP_NP:
-		return KPLUG_FAULT_ESCAPE;
-	case X86_TRAP_SS:
-		return err ? KPLUG_FAULT_ESCAPE : KPLUG_FAULT_LIMIT;
-	case X86_TRAP_GP:
-		/* A selector or IDT vector in the error code: the plugin
-		 * tried a segment, a gate or "int n". */
-		return err ? KPLUG_FAULT_ESCAPE : KPLUG_FAULT_PRIVILEGED;
-	case X86_TRAP_AC:
-		return KPLUG_FAULT_ALIGNMENT;
-	case X86_TRAP_PF:
-		if (cr2 >= sb->stacks_base && cr2 < sb->end &&
-		    (cr2 - sb->stacks_base) % (PAGE_SIZE + sb->stack_size) < PAGE_SIZE)
-			return KPLUG_FAULT_STACK;
-		return KPLUG_FAULT_BAD_ACCESS;
-	default:
-		return KPLUG_FAULT_OTHER;
+	struct kplug_stack_layout stacks = {
+		.base = sb->stacks_base, .end = sb->end,
+		.slot_span = PAGE_SIZE + sb->stack_size, .guard = PAGE_SIZE,
+	};
+	u8 insn[KPLUG_INSN_MAX];
+	unsigned int n;
+
+	fault->vector = vector;
+	fault->error_code = ctx->regs.error_code;
+	fault->eip = ctx->regs.rip;
+	fault->cr2 = vector == X86_TRAP_PF ? ctx->cr2 : 0;
+	/* The instruction bytes, from the plugin's code (read-only). */
+	for (n = 0; n < sizeof(insn) && fault->eip + n < sb->code_end; n++) {
+		u8 *b = kplug_sandbox_kaddr(sb, fault->eip + n);
+
+		if (!b)
+			break;
+		insn[n] = *b;
 	}
+	fault->kind = kplug_fault_classify(vector, fault->error_code, fault->cr2,
+					   insn, n, &stacks);
 }
 
 /* Host state that is the same for every stretch of one invocation. */
@@ -275,12 +268,7 @@ int kplug_run(struct kplug_plugin *p, u32 entry, const u32 *args, u32 nargs,
 		} else {
 			if (reason == X86_TRAP_MC)	/* Linux decides */
 				kplug_call_host_handler(kplug_host_handler[reason]);
-			fault->vector = reason;
-			fault->error_code = ctx.regs.error_code;
-			fault->eip = ctx.regs.rip;
-			fault->cr2 = reason == X86_TRAP_PF ? ctx.cr2 : 0;
-			fault->kind = fault_kind(sb, reason, fault->error_code,
-						 fault->cr2);
+			fault_record(sb, &ctx, reason, fault);
 			ret = -EIO;
 			deliver_pending(cpu);
 			break;

@@ -8,8 +8,8 @@
  * Layer, per test: "privilege" (CPL/DPL/IOPL checks), "descriptor tables"
  * (what kplug's GDT/IDT contain), "paging" (what kplug's page table maps),
  * "fence" (state kplug switches while a plugin runs).  QEMU TCG does not
- * check segment limits on data accesses: no test here relies on one; the
- * cases only a limit decides are skipped with that reason.
+ * check segment limits on data accesses: no test here relies on one (the
+ * limit layer is tests/vm/limit_test.c).
  */
 #define _GNU_SOURCE
 #include <sys/io.h>
@@ -471,12 +471,6 @@ TEST_F(attack, runaway_with_memory_traffic)
 
 	EXPECT_EQ(-1, ioctl(self->fd, KPLUG_IOC_INVOKE, &a));
 	EXPECT_EQ(ETIME, errno);
-}
-
-/* Only a segment limit decides these; TCG does not check data limits. */
-TEST(limit_only_cases)
-{
-	SKIP(return, "segment-limit-only cases (data access past DS limit onto a mapped page, jump past CS limit onto an executable page) need hardware or Bochs; QEMU TCG does not check data segment limits");
 }
 
 TEST_HARNESS_MAIN

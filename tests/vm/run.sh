@@ -33,8 +33,9 @@
 #
 # SCRIPT runs as /kplug/run in the VM (cwd /kplug, stdin /dev/null, output on
 # the serial console).  It may be a shell script (#!/bin/sh, busybox) or a
-# static executable.  The initramfs (build/vm/NAME/initramfs.cpio.gz) holds
-# busybox-static, tests/vm/init as /init, and:
+# static executable.  The initramfs (build/vm/NAME/initramfs.cpio.gz, built
+# by tests/vm/mkinitramfs.sh) holds busybox-static, tests/vm/init as /init,
+# and:
 #
 #   /kplug/run          SCRIPT
 #   /kplug/kplug.ko     kmod/kplug.ko, if it has been built
@@ -48,7 +49,8 @@
 #
 # The serial log is saved (without carriage returns) to
 # build/vm/NAME/serial.log and streamed to stdout, all but the guest's dmesg
-# dump (which is only in the file).  Verdict, exit 0 only if all hold:
+# dump (which is only in the file).  Verdict (tests/vm/verdict.sh, shared
+# with the Bochs tier tests/bochs/run.sh), exit 0 only if all hold:
 #   - QEMU did not time out;
 #   - from the moment /init starts SCRIPT, the log matches none of: BUG:
 #     WARNING:  Oops  general protection fault  RIP:  Kernel panic
@@ -67,7 +69,6 @@ set -euo pipefail
 top=$(cd "$(dirname "$0")/../.." && pwd)
 kernel=$top/build/cache/kernel/vmlinuz
 qemu_bin=${QEMU:-qemu-system-x86_64}
-busybox=${BUSYBOX:-/bin/busybox}
 
 # Print the comment block above (from "Usage:" to "Environment").
 usage() { sed -n '/^# Usage:/,/^set -euo/{/^set -euo/d;s/^# \{0,1\}//;p}' "$0"; exit "${1:-2}"; }
@@ -110,39 +111,13 @@ case "$smp" in ''|*[!0-9]*) die "--smp wants a number, not '$smp'" ;; esac
 case "$timeout_s" in ''|*[!0-9]*) die "--timeout wants seconds, not '$timeout_s'" ;; esac
 [ -f "$kernel" ] || die "no test kernel at $kernel (run scripts/deps.sh)"
 command -v "$qemu_bin" >/dev/null || die "$qemu_bin not found (run scripts/deps.sh)"
-[ -x "$busybox" ] || die "no busybox at $busybox (apt-get install busybox-static)"
-# A dynamically linked busybox would not run in the initramfs.
-if readelf -l "$busybox" 2>/dev/null | grep -q 'program interpreter'; then
-	die "$busybox is dynamically linked; install busybox-static"
-fi
 
 # --- initramfs -----------------------------------------------------------
 out=$top/build/vm/$name
-root=$out/root
 log=$out/serial.log
 initrd=$out/initramfs.cpio.gz
-rm -rf "$root" && mkdir -p "$root"/{bin,sbin,usr/bin,usr/sbin,proc,sys,dev,tmp,kplug}
-
-# busybox and a symlink per applet (bin/sh, sbin/poweroff, ...).
-cp "$busybox" "$root/bin/busybox"
-for a in $("$busybox" --list-full); do
-	[ "$a" = bin/busybox ] || ln -sf /bin/busybox "$root/$a"
-done
-install -m 755 "$top/tests/vm/init" "$root/init"
-install -m 755 "$script" "$root/kplug/run"
-if [ -f "$top/kmod/kplug.ko" ]; then
-	cp "$top/kmod/kplug.ko" "$root/kplug/kplug.ko"
-fi
-for d in tests plugins tools; do
-	if [ -d "$top/build/$d" ]; then
-		mkdir -p "$root/kplug/$d"
-		cp -a "$top/build/$d/." "$root/kplug/$d/"
-	fi
-done
-# newc cpio, every file owned by root (no root needed to build it).  The
-# kernel's built-in initramfs already provides /dev/console for /init.
-(cd "$root" && find . -mindepth 1 | LC_ALL=C sort |
-	cpio -o -H newc -R 0:0 --quiet) | gzip -1 > "$initrd"
+mkdir -p "$out"
+"$top/tests/vm/mkinitramfs.sh" "$out" "$script" || exit 2
 
 # --- boot ----------------------------------------------------------------
 cmdline="console=ttyS0 oops=panic panic=-1 panic_on_warn=1 quiet loglevel=4"
@@ -190,51 +165,5 @@ if [ "$qrc" = 124 ] || [ "$qrc" = 137 ] || [ "$elapsed" -ge "$timeout_s" ]; then
 	fail "timeout after ${timeout_s}s"
 fi
 
-# The earliest line matching any of the kernel's failure reports, from the
-# moment /init starts the script (boot-time messages such as the CPU
-# model's RETBleed notice are not ours): on the console after /init's
-# "running /kplug/run" line, and in the dmesg dump after the
-# KPLUG-TESTS-START line /init wrote to /dev/kmsg (if the ring buffer
-# overflowed and dropped that line, every line left is the run's: scan the
-# whole dump).  Line numbers are those of the whole log.  The log is read
-# twice: the first pass only looks for the start line in the dump.
-scan=$out/scan.log
-awk '
-	FNR == NR {
-		if (/^KPLUG-DMESG-BEGIN/) d = 1
-		else if (/^KPLUG-DMESG-END/) d = 0
-		else if (d && /KPLUG-TESTS-START/) has_start = 1
-		next
-	}
-	/^KPLUG-DMESG-BEGIN/ { dmesg = 1; started = !has_start }
-	/^KPLUG-DMESG-END/ { dmesg = 0 }
-	/running \/kplug\/run$/ && !dmesg { console = 1 }
-	/KPLUG-TESTS-START/ && dmesg { started = 1 }
-	(dmesg && started) || (!dmesg && console) { print FNR ":" $0 }
-' "$log" "$log" > "$scan"
-patterns=('BUG:' 'WARNING:' 'Oops' 'general protection fault' 'RIP:'
-	  'Kernel panic' 'Call Trace:')
-first= what=
-for p in "${patterns[@]}"; do
-	n=$(grep -m1 -F -e "$p" "$scan" | cut -d: -f1) || true
-	if [ -n "$n" ] && { [ -z "$first" ] || [ "$n" -lt "$first" ]; }; then
-		first=$n what=$p
-	fi
-done
-[ -z "$first" ] || fail "kernel log shows '$what' (line $first of $log)"
-
-# The last marker counts (a script that echoes a fake one earlier gains
-# nothing: /init's real marker comes after it).
-marker=$(grep -oE 'KPLUG-VM-RESULT rc=[0-9]+' "$log" | tail -n1) || true
-if [ -z "$marker" ]; then
-	[ "$qrc" = 0 ] || fail "qemu exited rc=$qrc without a result"
-	# A panic before the script started (not scanned above) says why.
-	panic=$(grep -n -m1 -F 'Kernel panic' "$log") || true
-	[ -z "$panic" ] ||
-		fail "no KPLUG-VM-RESULT line; '${panic#*:}' (line ${panic%%:*})"
-	fail "no KPLUG-VM-RESULT line (guest crashed or hung before /init finished)"
-fi
-rc=${marker#KPLUG-VM-RESULT rc=}
-[ "$rc" = 0 ] || fail "script exited rc=$rc"
-[ "$qrc" = 0 ] || fail "qemu exited rc=$qrc"
-echo "vm: ok ($name)"
+# Scan the log and look for the result marker (shared with the Bochs tier).
+exec "$top/tests/vm/verdict.sh" "$log" "$name" qemu "$qrc"
