@@ -89,30 +89,120 @@ out:
 	return err;
 }
 
+/* Count an invocation's outcome in the plugin's statistics. */
+static void account(struct kplug_plugin *p, int err,
+		    const struct kplug_fault *fault)
+{
+	atomic64_inc(&p->invocations);
+	if (err == -EIO) {
+		atomic64_inc(&p->faults);
+		spin_lock(&p->lock);
+		p->last_fault = *fault;
+		spin_unlock(&p->lock);
+	} else if (err == -ETIME) {
+		atomic64_inc(&p->timeouts);
+	}
+}
+
 static long ioc_invoke(unsigned int cmd, void __user *uarg)
 {
 	struct kplug_invoke_args a;
+	struct kplug_call call = {};
 	struct kplug_plugin *p;
+	void *in = NULL, *out = NULL;
 	int err, err2;
 
 	err = copy_args(&a, sizeof(a), sizeof(a), cmd, uarg);
 	if (err)
 		return err;
 	if (a.flags || a.nargs > KPLUG_MAX_ARGS ||
-	    memchr_inv(&a.fault, 0, sizeof(a.fault)))
+	    memchr_inv(&a.fault, 0, sizeof(a.fault)) ||
+	    (a.in_len && !a.in) || (a.out_len && !a.out))
 		return -EINVAL;
 	p = kplug_plugin_get(a.id);
 	if (!p)
 		return -ENOENT;
-	if (a.entry >= p->nr_entries) {
-		kplug_plugin_put(p);
-		return -EINVAL;
-	}
-	err = kplug_run(p, a.entry, a.args, a.nargs, a.budget_ms, &a.result,
-			&a.fault);
-	kplug_plugin_put(p);
+	err = -EINVAL;
+	if (a.entry >= p->nr_entries)
+		goto out;
+	err = -E2BIG;
+	if ((u64)a.in_len + a.out_len > p->sb.stack_size / 2)
+		goto out;
+	err = -ENOMEM;
+	in = a.in_len ? kvmalloc(a.in_len, GFP_KERNEL) : NULL;
+	out = a.out_len ? kvmalloc(a.out_len, GFP_KERNEL) : NULL;
+	if ((a.in_len && !in) || (a.out_len && !out))
+		goto out;
+	err = -EFAULT;
+	if (a.in_len && copy_from_user(in, u64_to_user_ptr(a.in), a.in_len))
+		goto out;
+
+	call.entry = a.entry;
+	memcpy(call.args, a.args, a.nargs * sizeof(u32));
+	call.budget_ms = a.budget_ms;
+	call.in = in;
+	call.in_len = a.in_len;
+	call.out = out;
+	call.out_len = a.out_len;
+	err = kplug_run(p, &call, &a.result, &a.fault);
+	account(p, err, &a.fault);
+	if (!err && a.out_len &&
+	    copy_to_user(u64_to_user_ptr(a.out), out, a.out_len))
+		err = -EFAULT;
 	err2 = copy_args_out(uarg, &a, sizeof(a), cmd);
-	return err ?: err2;
+	err = err ?: err2;
+out:
+	kvfree(in);
+	kvfree(out);
+	kplug_plugin_put(p);
+	return err;
+}
+
+static long ioc_info(unsigned int cmd, void __user *uarg)
+{
+	struct kplug_info_args a;
+	struct kplug_plugin *p;
+	u32 n;
+	int err;
+
+	err = copy_args(&a, sizeof(a), sizeof(a), cmd, uarg);
+	if (err)
+		return err;
+	if (a.flags & ~__KPLUG_INFO_ALL ||
+	    (a.flags & KPLUG_INFO_BY_NAME && a.flags & KPLUG_INFO_NEXT) ||
+	    (a.entries_cap && !a.entries))
+		return -EINVAL;
+	if (a.flags & KPLUG_INFO_BY_NAME) {
+		if (!kplug_name_valid(a.name, sizeof(a.name), true))
+			return -EINVAL;
+		p = kplug_plugin_find(a.name, 0, false);
+	} else if (a.flags & KPLUG_INFO_NEXT) {
+		p = kplug_plugin_find(NULL, a.id, true);
+	} else {
+		p = kplug_plugin_get(a.id);
+	}
+	if (!p)
+		return -ENOENT;
+
+	a.id = p->id;
+	memcpy(a.name, p->name, sizeof(a.name));
+	a.nr_entries = p->nr_entries;
+	a.budget_ms = p->budget_ms;
+	a.stack_size = p->sb.stack_size;
+	a.mem_bytes = (u64)(p->sb.nr_pages + 2) * PAGE_SIZE;	/* + the pgd */
+	a.invocations = atomic64_read(&p->invocations);
+	a.faults = atomic64_read(&p->faults);
+	a.timeouts = atomic64_read(&p->timeouts);
+	spin_lock(&p->lock);
+	a.last_fault = p->last_fault;
+	spin_unlock(&p->lock);
+	n = min(a.entries_cap, p->nr_entries);
+	err = 0;
+	if (n && copy_to_user(u64_to_user_ptr(a.entries), p->entries,
+			      n * sizeof(*p->entries)))
+		err = -EFAULT;
+	kplug_plugin_put(p);
+	return err ?: copy_args_out(uarg, &a, sizeof(a), cmd);
 }
 
 static long ioc_remove(unsigned int cmd, void __user *uarg)
@@ -147,6 +237,10 @@ static long kplug_ioctl(struct file *file, unsigned int cmd, unsigned long arg)
 		if (_IOC_DIR(cmd) != _IOC_DIR(KPLUG_IOC_REMOVE))
 			return -ENOTTY;
 		return ioc_remove(cmd, uarg);
+	case _IOC_NR(KPLUG_IOC_INFO):
+		if (_IOC_DIR(cmd) != _IOC_DIR(KPLUG_IOC_INFO))
+			return -ENOTTY;
+		return ioc_info(cmd, uarg);
 	}
 	return -ENOTTY;
 }

@@ -44,6 +44,9 @@ int kplug_sandbox_slot_get(struct kplug_sandbox *sb, int cpu);
 void kplug_sandbox_slot_put(struct kplug_sandbox *sb, int cpu, int slot);
 u32 kplug_sandbox_stack_top(struct kplug_sandbox *sb, int cpu, int slot);
 void *kplug_sandbox_kaddr(struct kplug_sandbox *sb, u32 addr);
+int kplug_sandbox_write(struct kplug_sandbox *sb, u32 addr, const void *src,
+			u32 len);
+int kplug_sandbox_read(struct kplug_sandbox *sb, u32 addr, void *dst, u32 len);
 
 /* image.c: image validation, shared with the host tests */
 #include "image.h"
@@ -56,7 +59,11 @@ struct kplug_plugin {
 	u32 nr_entries;
 	u32 entry_offset[KPLUG_MAX_ENTRIES];
 	u32 budget_ms;		/* default for its invocations, 0 = module's */
+	struct kplug_image_entry *entries;	/* names, for INFO */
 	struct kplug_sandbox sb;
+	atomic64_t invocations, faults, timeouts;
+	spinlock_t lock;	/* last_fault */
+	struct kplug_fault last_fault;
 	struct rcu_head rcu;
 };
 
@@ -65,11 +72,24 @@ int kplug_plugin_create(const char *name, const void *image, u32 len,
 struct kplug_plugin *kplug_plugin_get(u32 id);
 void kplug_plugin_put(struct kplug_plugin *p);
 int kplug_plugin_remove(u32 id);
+struct kplug_plugin *kplug_plugin_find(const char *name, u32 after_id,
+				       bool next);
 void kplug_plugin_remove_all(void);
 
 /* run.c: invoke a plugin */
-int kplug_run(struct kplug_plugin *p, u32 entry, const u32 *args, u32 nargs,
-	      u32 budget_ms, u32 *result, struct kplug_fault *fault);
+/* One invocation's arguments and buffers (kernel copies). */
+struct kplug_call {
+	u32 entry;
+	u32 args[KPLUG_MAX_ARGS];
+	u32 budget_ms;
+	const void *in;
+	u32 in_len;
+	void *out;
+	u32 out_len;
+};
+
+int kplug_run(struct kplug_plugin *p, struct kplug_call *call, u32 *result,
+	      struct kplug_fault *fault);
 
 /* dev.c: /dev/kplug */
 int kplug_dev_init(void);

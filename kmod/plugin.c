@@ -20,6 +20,7 @@ static void plugin_free(struct kref *ref)
 	struct kplug_plugin *p = container_of(ref, struct kplug_plugin, ref);
 
 	kplug_sandbox_destroy(&p->sb);
+	kfree(p->entries);
 	kfree_rcu(p, rcu);
 }
 
@@ -36,6 +37,30 @@ struct kplug_plugin *kplug_plugin_get(u32 id)
 	p = xa_load(&plugins, id);
 	if (p && !kref_get_unless_zero(&p->ref))
 		p = NULL;
+	rcu_read_unlock();
+	return p;
+}
+
+/*
+ * A referenced plugin: the one called name, or (next) the one with the
+ * smallest id above after_id.
+ */
+struct kplug_plugin *kplug_plugin_find(const char *name, u32 after_id,
+				       bool next)
+{
+	struct kplug_plugin *p;
+	unsigned long id = after_id;
+
+	rcu_read_lock();
+	if (next) {
+		while ((p = xa_find_after(&plugins, &id, ULONG_MAX, XA_PRESENT)))
+			if (kref_get_unless_zero(&p->ref))
+				break;
+	} else {
+		xa_for_each(&plugins, id, p)
+			if (!strcmp(p->name, name) && kref_get_unless_zero(&p->ref))
+				break;
+	}
 	rcu_read_unlock();
 	return p;
 }
@@ -73,11 +98,18 @@ int kplug_plugin_create(const char *name, const void *image, u32 len,
 	if (!p)
 		return -ENOMEM;
 	kref_init(&p->ref);
+	spin_lock_init(&p->lock);
 	strscpy(p->name, name, sizeof(p->name));
 	p->budget_ms = budget_ms;
 	p->nr_entries = img.hdr->nr_entries;
 	for (i = 0; i < p->nr_entries; i++)
 		p->entry_offset[i] = img.entries[i].offset;
+	p->entries = kmemdup(img.entries, p->nr_entries * sizeof(*p->entries),
+			     GFP_KERNEL_ACCOUNT);
+	if (!p->entries) {
+		kfree(p);
+		return -ENOMEM;
+	}
 	err = kplug_sandbox_create(&p->sb, img.hdr, img.text, img.data);
 	if (err) {
 		if (err == -E2BIG)
@@ -85,6 +117,7 @@ int kplug_plugin_create(const char *name, const void *image, u32 len,
 				  nr_cpu_ids * KPLUG_SLOTS_PER_CPU,
 				  img.hdr->stack_size ?: KPLUG_STACK_DEFAULT,
 				  KPLUG_SANDBOX_MAX >> 20);
+		kfree(p->entries);
 		kfree(p);
 		return err;
 	}
@@ -94,7 +127,7 @@ int kplug_plugin_create(const char *name, const void *image, u32 len,
 		err = -EEXIST;
 		kplug_log(log, "name: a plugin called \"%s\" exists\n", name);
 	} else {
-		err = xa_alloc(&plugins, &p->id, p, xa_limit_31b, GFP_KERNEL);
+		err = xa_alloc(&plugins, &p->id, p, XA_LIMIT(1, INT_MAX), GFP_KERNEL);
 	}
 	mutex_unlock(&plugins_lock);
 	if (err) {

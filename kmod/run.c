@@ -189,16 +189,49 @@ static void deliver_pending(int cpu)
 	}
 }
 
-int kplug_run(struct kplug_plugin *p, u32 entry, const u32 *args, u32 nargs,
-	      u32 call_budget_ms, u32 *result, struct kplug_fault *fault)
+/*
+ * The cdecl frame of an entry call in this invocation's stack slot, from
+ * the top down: the in buffer, the (zeroed) out buffer, then the return
+ * address to the runtime exit stub and the ten arguments.  ESP + 4 is
+ * 16-byte aligned, as the i386 ABI expects at a call.  Returns ESP.
+ */
+static int frame_build(struct kplug_sandbox *sb, u32 top,
+		       const struct kplug_call *call, u32 *out_addr, u32 *esp)
+{
+	u32 addr = top, in_addr = 0, frame[11];
+	int err = 0;
+
+	if (call->in_len) {
+		addr = (addr - call->in_len) & ~15u;
+		in_addr = addr;
+		err = kplug_sandbox_write(sb, in_addr, call->in, call->in_len);
+	}
+	*out_addr = 0;
+	if (!err && call->out_len) {
+		addr = (addr - call->out_len) & ~15u;
+		*out_addr = addr;
+		err = kplug_sandbox_write(sb, addr, NULL, call->out_len);
+	}
+	frame[0] = KPLUG_RUNTIME_BASE;
+	memcpy(&frame[1], call->args, sizeof(call->args));
+	frame[7] = in_addr;
+	frame[8] = call->in_len;
+	frame[9] = *out_addr;
+	frame[10] = call->out_len;
+	*esp = ((addr - 64) & ~15u) + 12;
+	return err ?: kplug_sandbox_write(sb, *esp, frame, sizeof(frame));
+}
+
+int kplug_run(struct kplug_plugin *p, struct kplug_call *call, u32 *result,
+	      struct kplug_fault *fault)
 {
 	struct kplug_sandbox *sb = &p->sb;
 	struct kplug_ctx ctx = {};
 	struct tss_struct *tss;
 	struct fences f;
-	u64 budget = budget_ns(p, call_budget_ms);
+	u64 budget = budget_ns(p, call->budget_ms);
 	u64 used = 0, t0;
-	u32 esp, *stack;
+	u32 esp, out_addr;
 	unsigned long reason;
 	int cpu, slot, ret;
 
@@ -216,14 +249,12 @@ int kplug_run(struct kplug_plugin *p, u32 entry, const u32 *args, u32 nargs,
 		return slot;
 	}
 
-	/* cdecl frame: return address to the runtime exit stub, then args. */
-	esp = kplug_sandbox_stack_top(sb, cpu, slot) - 4 * (1 + KPLUG_MAX_ARGS);
-	stack = kplug_sandbox_kaddr(sb, esp);	/* one page: 28 bytes, aligned */
-	stack[0] = KPLUG_RUNTIME_BASE;
-	memset(&stack[1], 0, 4 * KPLUG_MAX_ARGS);
-	memcpy(&stack[1], args, 4 * nargs);
+	ret = frame_build(sb, kplug_sandbox_stack_top(sb, cpu, slot), call,
+			  &out_addr, &esp);
+	if (ret)
+		goto out;
 
-	ctx.regs.rip = KPLUG_TEXT_BASE + p->entry_offset[entry];
+	ctx.regs.rip = KPLUG_TEXT_BASE + p->entry_offset[call->entry];
 	ctx.regs.rsp = esp;
 	ctx.regs.rflags = KPLUG_RFLAGS_PLUGIN;
 
@@ -282,7 +313,9 @@ int kplug_run(struct kplug_plugin *p, u32 entry, const u32 *args, u32 nargs,
 			schedule();
 	}
 	local_irq_enable();
-
+	if (!ret && call->out_len)
+		ret = kplug_sandbox_read(sb, out_addr, call->out, call->out_len);
+out:
 	kplug_sandbox_slot_put(sb, cpu, slot);
 	migrate_enable();
 	return ret;

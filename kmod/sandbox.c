@@ -115,6 +115,42 @@ void *kplug_sandbox_kaddr(struct kplug_sandbox *sb, u32 addr)
 	return (u8 *)__va(*pte & PTE_PFN_MASK) + (addr & ~PAGE_MASK);
 }
 
+/* Copy between the kernel and mapped sandbox memory, page by page
+ * (buf NULL: zero the sandbox range). */
+static int sandbox_copy(struct kplug_sandbox *sb, u32 addr, void *buf,
+			u32 len, bool to_sandbox)
+{
+	while (len) {
+		u32 n = min_t(u32, len, PAGE_SIZE - (addr & ~PAGE_MASK));
+		u8 *k = kplug_sandbox_kaddr(sb, addr);
+
+		if (!k)
+			return -EFAULT;
+		if (!to_sandbox)
+			memcpy(buf, k, n);
+		else if (buf)
+			memcpy(k, buf, n);
+		else
+			memset(k, 0, n);
+		addr += n;
+		if (buf)
+			buf += n;
+		len -= n;
+	}
+	return 0;
+}
+
+int kplug_sandbox_write(struct kplug_sandbox *sb, u32 addr, const void *src,
+			u32 len)
+{
+	return sandbox_copy(sb, addr, (void *)src, len, true);
+}
+
+int kplug_sandbox_read(struct kplug_sandbox *sb, u32 addr, void *dst, u32 len)
+{
+	return sandbox_copy(sb, addr, dst, len, false);
+}
+
 u32 kplug_sandbox_stack_top(struct kplug_sandbox *sb, int cpu, int slot)
 {
 	u32 k = cpu * sb->nr_slots + slot;

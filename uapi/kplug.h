@@ -20,9 +20,15 @@
  *   if a log buffer was given, a readable explanation in it.
  *
  * Calling convention
- *   An entry is called like a cdecl function `u32 entry(u32 a0, ... a5)`:
- *   the arguments are on the plugin stack above a return address that leads
- *   to kplug's exit stub (KPLUG_RUNTIME_BASE).  The result is EAX.
+ *   An entry is called like the cdecl function
+ *     u32 entry(u32 a0, u32 a1, u32 a2, u32 a3, u32 a4, u32 a5,
+ *               const void *in, u32 in_len, void *out, u32 out_len)
+ *   (an entry may declare fewer parameters).  The arguments are on the
+ *   plugin stack above a return address that leads to kplug's exit stub
+ *   (KPLUG_RUNTIME_BASE).  in/out are the invocation's buffers, copied into
+ *   and out of the plugin's stack slot by the kernel (NULL when empty); out
+ *   is zeroed before the call and copied back whole when the entry
+ *   returns.  The result is EAX.
  *
  * Ioctls (all on an fd of /dev/kplug, root only).  Every argument struct is
  * extensible: the size encoded in the ioctl number is the caller's struct
@@ -47,6 +53,13 @@
  *       plugin ran past its CPU budget.  -EINTR: a fatal signal arrived.
  *       -ENOENT no such plugin, -EINVAL bad entry/nargs/flags,
  *       -EBUSY every stack slot of this CPU is in use (nested invocations).
+ *       in_len + out_len may be at most half the plugin's stack size
+ *       (-E2BIG otherwise).
+ *   KPLUG_IOC_INFO  describe a plugin: by id; by name (KPLUG_INFO_BY_NAME,
+ *       id ignored); or the plugin with the smallest id greater than id
+ *       (KPLUG_INFO_NEXT: start from 0 to list them all).  Fills name, the
+ *       counters and sizes, and up to entries_cap entries of the entry
+ *       table at entries.  -ENOENT: no such plugin (or no further one).
  *   KPLUG_IOC_REMOVE  remove plugin `id`.  Invocations in flight finish
  *       first (they hold a reference); new ones get -ENOENT.
  */
@@ -155,6 +168,30 @@ struct kplug_invoke_args {
 	__u32	budget_ms;	/* in: CPU budget of this call, 0 = the plugin's */
 	struct kplug_fault fault; /* out: filled when the ioctl fails with EIO;
 				   * must be zero on input */
+	__aligned_u64	in;	/* in: user pointer, in_len bytes for the plugin */
+	__aligned_u64	out;	/* in: user buffer for out_len bytes it writes */
+	__u32	in_len;
+	__u32	out_len;
+};
+
+#define KPLUG_INFO_BY_NAME	(1u << 0)
+#define KPLUG_INFO_NEXT		(1u << 1)
+#define __KPLUG_INFO_ALL	(KPLUG_INFO_BY_NAME | KPLUG_INFO_NEXT)
+
+struct kplug_info_args {
+	__u32	id;		/* in/out */
+	__u32	flags;		/* in: KPLUG_INFO_* */
+	char	name[KPLUG_NAME_MAX];	/* in (BY_NAME) / out */
+	__aligned_u64	entries;	/* in: user array of entries_cap entries */
+	__u32	entries_cap;	/* in */
+	__u32	nr_entries;	/* out: entries in the image */
+	__u32	budget_ms;	/* out: default budget, 0 = the module's */
+	__u32	stack_size;	/* out: per stack slot */
+	__aligned_u64	mem_bytes;	/* out: memory of the sandbox and tables */
+	__aligned_u64	invocations;	/* out: calls made */
+	__aligned_u64	faults;		/* out: calls that faulted */
+	__aligned_u64	timeouts;	/* out: calls stopped by the budget */
+	struct kplug_fault last_fault;	/* out: the most recent fault */
 };
 
 struct kplug_remove_args {
@@ -166,5 +203,6 @@ struct kplug_remove_args {
 #define KPLUG_IOC_CREATE	_IOWR(KPLUG_IOC_MAGIC, 1, struct kplug_create_args)
 #define KPLUG_IOC_INVOKE	_IOWR(KPLUG_IOC_MAGIC, 2, struct kplug_invoke_args)
 #define KPLUG_IOC_REMOVE	_IOW(KPLUG_IOC_MAGIC, 3, struct kplug_remove_args)
+#define KPLUG_IOC_INFO		_IOWR(KPLUG_IOC_MAGIC, 4, struct kplug_info_args)
 
 #endif /* _UAPI_KPLUG_H */

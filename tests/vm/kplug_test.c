@@ -534,6 +534,112 @@ TEST_F(kplug, unload_refused_while_open_then_with_plugins)
 	EXPECT_EQ(0, load_plugin(self->fd, "left_for_rmmod", "add.bin", &id));
 }
 
+/* In/out buffers are copied in and out of the plugin's stack slot. */
+TEST_F(kplug, invoke_with_buffers)
+{
+	char out[16];
+	__u32 id = 0;
+	struct kplug_invoke_args a = {};
+
+	ASSERT_EQ(0, load_plugin(self->fd, uniq("t_bufrev"), "bufrev.bin", &id));
+	memset(out, 'x', sizeof(out));
+	a.id = id;
+	a.in = (unsigned long)"hello";
+	a.in_len = 5;
+	a.out = (unsigned long)out;
+	a.out_len = sizeof(out);
+	ASSERT_EQ(0, ioctl(self->fd, KPLUG_IOC_INVOKE, &a));
+	EXPECT_EQ(5, a.result);
+	EXPECT_EQ(0, memcmp(out, "olleh\0\0\0", 8));	/* rest zeroed */
+
+	/* a plugin that faults gets nothing copied back */
+	memset(out, 'x', sizeof(out));
+	a.nargs = 1;
+	a.args[0] = 1;
+	EXPECT_EQ(-1, ioctl(self->fd, KPLUG_IOC_INVOKE, &a));
+	EXPECT_EQ(EIO, errno);
+	EXPECT_EQ('x', out[0]);
+	memset(&a.fault, 0, sizeof(a.fault));
+	a.nargs = 0;
+
+	/* bad buffers */
+	a.in_len = 1 << 20;
+	EXPECT_EQ(-1, ioctl(self->fd, KPLUG_IOC_INVOKE, &a));
+	EXPECT_EQ(E2BIG, errno);
+	a.in_len = 5;
+	a.in = 0;
+	EXPECT_EQ(-1, ioctl(self->fd, KPLUG_IOC_INVOKE, &a));
+	EXPECT_EQ(EINVAL, errno);
+	a.in = 16;
+	EXPECT_EQ(-1, ioctl(self->fd, KPLUG_IOC_INVOKE, &a));
+	EXPECT_EQ(EFAULT, errno);
+	a.in = (unsigned long)"hello";
+	a.out = 16;
+	EXPECT_EQ(-1, ioctl(self->fd, KPLUG_IOC_INVOKE, &a));
+	EXPECT_EQ(EFAULT, errno);
+	EXPECT_EQ(0, remove_plugin(self->fd, id));
+}
+
+/* INFO: by id, by name, enumeration, entry table, counters. */
+TEST_F(kplug, info_lookup_and_counters)
+{
+	struct kplug_info_args in = {}, byname = {};
+	struct kplug_image_entry e[2];
+	__u32 args[2] = { 0x10, 0 }, r, seen = 0, id = 0;
+	struct kplug_fault f;
+
+	ASSERT_EQ(0, invoke(self->fd, self->add, 2, args, &r, NULL));
+	ASSERT_EQ(-EIO, invoke(self->fd, self->badptr, 2, args, &r, &f));
+
+	in.id = self->add;
+	in.entries = (unsigned long)e;
+	in.entries_cap = 2;
+	ASSERT_EQ(0, ioctl(self->fd, KPLUG_IOC_INFO, &in));
+	EXPECT_EQ(0, strncmp(in.name, "t_add.", 6));
+	EXPECT_EQ(1, in.nr_entries);
+	EXPECT_STREQ("main", e[0].name);
+	EXPECT_EQ(0, e[0].offset);
+	EXPECT_EQ(1, in.invocations);
+	EXPECT_EQ(0, in.faults);
+	EXPECT_LT(16384, in.mem_bytes);
+	EXPECT_EQ(KPLUG_STACK_DEFAULT, in.stack_size);
+
+	strcpy(byname.name, in.name);
+	byname.flags = KPLUG_INFO_BY_NAME;
+	ASSERT_EQ(0, ioctl(self->fd, KPLUG_IOC_INFO, &byname));
+	EXPECT_EQ(self->add, byname.id);
+
+	in = (struct kplug_info_args){ .id = self->badptr };
+	ASSERT_EQ(0, ioctl(self->fd, KPLUG_IOC_INFO, &in));
+	EXPECT_EQ(1, in.faults);
+	EXPECT_EQ(KPLUG_FAULT_BAD_ACCESS, in.last_fault.kind);
+	EXPECT_EQ(0x10, in.last_fault.cr2);
+
+	/* enumerate: every fixture plugin shows up once */
+	for (;;) {
+		in = (struct kplug_info_args){ .id = id, .flags = KPLUG_INFO_NEXT };
+		if (ioctl(self->fd, KPLUG_IOC_INFO, &in))
+			break;
+		EXPECT_LT(id, in.id);
+		id = in.id;
+		seen += id == self->add || id == self->spin ||
+			id == self->badptr || id == self->priv;
+	}
+	EXPECT_EQ(ENOENT, errno);
+	EXPECT_EQ(4, seen) TH_LOG("fixture: %u %u %u %u", self->add, self->spin, self->badptr, self->priv);
+
+	in = (struct kplug_info_args){ .flags = KPLUG_INFO_BY_NAME };
+	strcpy(in.name, "no-such-plugin");
+	EXPECT_EQ(-1, ioctl(self->fd, KPLUG_IOC_INFO, &in));
+	EXPECT_EQ(ENOENT, errno);
+	in.flags = KPLUG_INFO_BY_NAME | KPLUG_INFO_NEXT;
+	EXPECT_EQ(-1, ioctl(self->fd, KPLUG_IOC_INFO, &in));
+	EXPECT_EQ(EINVAL, errno);
+	in.flags = 4;
+	EXPECT_EQ(-1, ioctl(self->fd, KPLUG_IOC_INFO, &in));
+	EXPECT_EQ(EINVAL, errno);
+}
+
 /* --- ioctl argument validation ------------------------------------------ */
 
 FIXTURE(abi) {
