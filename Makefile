@@ -9,6 +9,8 @@
 #   make check   host tests, then the VM suite on every CPU model of the CI
 #                matrix; ends with "N passed, N failed"
 #   make check-matrix  the same on the full platform matrix
+#   make check-bochs   host tests, then the VM suite in Bochs (segment limits
+#                enforced, PTI and PCID on; ~2 minutes); same summary line
 #   make clean
 #
 # KDIR=/lib/modules/$(uname -r)/build builds the module for your own kernel
@@ -20,9 +22,12 @@ KDIR   ?= $(CACHE)/kernel/build
 CC     ?= gcc
 CFLAGS := -O2 -g -Wall -Wextra -Wno-sign-compare -Wno-unused-parameter
 
-PLUGINS   := $(patsubst tests/plugins/%.asm,build/plugins/%.bin,$(wildcard tests/plugins/*.asm))
-VM_TESTS  := build/tests/kplug_test build/tests/attack_test build/tests/limit_test
-HOST_TESTS := build/host/desc_test build/host/image_test build/host/fault_test
+PLUGINS   := $(patsubst tests/plugins/%.asm,build/plugins/%.bin,$(wildcard tests/plugins/*.asm)) \
+	     $(patsubst tests/plugins/%.c,build/plugins/%.c,$(wildcard tests/plugins/*.c))
+VM_TESTS  := build/tests/kplug_test build/tests/attack_test build/tests/limit_test \
+	     build/tests/lib_test build/tests/cli_test.sh
+HOST_TESTS := build/host/desc_test build/host/image_test build/host/fault_test \
+	      build/host/codegen_test
 
 # VM matrices: name:cpu:smp:kernel args (comma-separated).  CI runs
 # VM_MATRIX (make check);
@@ -40,9 +45,57 @@ VM_MATRIX_FULL := $(VM_MATRIX) \
 	     preempt-voluntary:max:2:preempt=voluntary \
 	     smp1-preempt-none-pti:Skylake-Client-v4:1:preempt=none,pti=on
 
-.PHONY: all deps module plugins vm-tests host-tests run check check-matrix clean
+.PHONY: all deps module plugins vm-tests host-tests run check check-matrix \
+	libkplug tools install clean
 
-all: module plugins vm-tests build/tests/kplug_demo build/tests/kplug_bench
+all: module libkplug tools plugins vm-tests build/tests/kplug_demo \
+	build/tests/kplug_bench
+
+include codegen/Makefile.inc
+
+# --- libkplug (LGPL-2.1): static and shared, symbols from libkplug.map ----
+LIBKPLUG_VERSION := 1.0.0
+LIBKPLUG_A  := build/libkplug/libkplug.a
+LIBKPLUG_SO := build/libkplug/libkplug.so.1
+UAPI_INC    := build/include/linux/kplug.h
+
+$(UAPI_INC): uapi/kplug.h
+	@mkdir -p $(@D)
+	cp $< $@
+
+build/libkplug/libkplug.o: libkplug/libkplug.c libkplug/kplug.h codegen/codegen.h $(UAPI_INC)
+	@mkdir -p $(@D)
+	$(CC) $(CFLAGS) -fPIC -fvisibility=hidden -Ibuild/include -c -o $@ $<
+
+$(LIBKPLUG_A): build/libkplug/libkplug.o $(CODEGEN_OBJS) $(CACHE)/tcc/libtcc.o
+	@rm -f $@
+	$(AR) rcs $@ $^
+
+$(LIBKPLUG_SO): build/libkplug/libkplug.o $(CODEGEN_OBJS) $(CACHE)/tcc/libtcc.o libkplug/libkplug.map
+	$(CC) -shared -o $@ -Wl,-soname,libkplug.so.1 \
+		-Wl,--version-script=libkplug/libkplug.map \
+		build/libkplug/libkplug.o $(CODEGEN_OBJS) $(CACHE)/tcc/libtcc.o $(CODEGEN_LDLIBS)
+
+libkplug: $(LIBKPLUG_A) $(LIBKPLUG_SO)
+
+# kplugctl is static: the test VM has no libc.
+build/tools/kplugctl: tools/kplugctl.c $(LIBKPLUG_A) libkplug/kplug.h
+	@mkdir -p $(@D)
+	$(CC) $(CFLAGS) -static -Ibuild/include -o $@ $< $(LIBKPLUG_A) $(CODEGEN_LDLIBS)
+
+tools: build/tools/kplugctl
+
+PREFIX ?= /usr/local
+install: libkplug tools
+	install -d $(DESTDIR)$(PREFIX)/lib/pkgconfig $(DESTDIR)$(PREFIX)/include/linux $(DESTDIR)$(PREFIX)/bin
+	install -m 644 $(LIBKPLUG_A) $(DESTDIR)$(PREFIX)/lib/
+	install -m 755 $(LIBKPLUG_SO) $(DESTDIR)$(PREFIX)/lib/
+	ln -sf libkplug.so.1 $(DESTDIR)$(PREFIX)/lib/libkplug.so
+	install -m 644 libkplug/kplug.h $(DESTDIR)$(PREFIX)/include/kplug.h
+	install -m 644 uapi/kplug.h $(DESTDIR)$(PREFIX)/include/linux/kplug.h
+	sed -e 's|@PREFIX@|$(PREFIX)|' -e 's|@VERSION@|$(LIBKPLUG_VERSION)|' \
+		libkplug/kplug.pc.in > $(DESTDIR)$(PREFIX)/lib/pkgconfig/kplug.pc
+	install -m 755 build/tools/kplugctl $(DESTDIR)$(PREFIX)/bin/
 
 deps:
 	@bash scripts/deps.sh
@@ -55,6 +108,19 @@ build/plugins/%.bin: tests/plugins/%.asm
 	nasm -f bin -o $@ $<
 
 plugins: $(PLUGINS)
+
+build/plugins/%.c: tests/plugins/%.c
+	@mkdir -p $(@D)
+	cp $< $@
+
+build/tests/lib_test: tests/vm/lib_test.c $(LIBKPLUG_A) libkplug/kplug.h
+	@mkdir -p $(@D)
+	$(CC) $(CFLAGS) -static -Ibuild/include -I$(CACHE)/kselftest -o $@ $< \
+		$(LIBKPLUG_A) $(CODEGEN_LDLIBS)
+
+build/tests/%.sh: tests/vm/%.sh
+	@mkdir -p $(@D)
+	install -m 755 $< $@
 
 build/tests/%: tests/vm/%.c tests/vm/plugin_image.h uapi/kplug.h
 	@mkdir -p $(@D)
@@ -81,6 +147,12 @@ check: deps all host-tests
 check-matrix: deps all host-tests
 	@bash scripts/check.sh $(HOST_TESTS) -- $(VM_MATRIX_FULL)
 
+# The Bochs tier (tests/bochs/run.sh): broadwell_ult, 1 CPU.
+.PHONY: check-bochs
+check-bochs: deps all host-tests
+	@bash scripts/check.sh --runner bochs $(HOST_TESTS) -- bochs-broadwell:::
+
 clean:
 	-$(MAKE) -C $(KDIR) M=$(TOP)/kmod clean
-	rm -rf build/plugins build/tests build/host build/vm trampoline/layout.inc
+	rm -rf build/plugins build/tests build/host build/vm build/codegen \
+		build/libkplug build/tools build/include trampoline/layout.inc

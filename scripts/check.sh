@@ -4,8 +4,18 @@
 # make check: run the host test binaries, then the VM suite once per entry
 # of the VM matrix, and print one summary line "N passed, N failed".
 #
-# Usage: scripts/check.sh HOST_TEST... -- NAME:CPU:SMP:APPEND...
+# Usage: scripts/check.sh [--runner qemu|bochs] [--script FILE]
+#                          HOST_TEST... -- NAME:CPU:SMP:APPEND...
 # (APPEND: kernel arguments separated by commas)
+#
+#   --runner qemu   (default) each VM entry is a tests/vm/run.sh run (QEMU
+#                   TCG); logs in build/vm/NAME/, summary in
+#                   build/check.log and build/check.summary
+#   --runner bochs  each VM entry is a tests/bochs/run.sh run (Bochs,
+#                   broadwell_ult, 1 CPU: CPU and SMP must be empty);
+#                   logs in build/bochs/NAME/, summary in
+#                   build/check-bochs.log and build/check-bochs.summary
+#   --script FILE   the script each VM runs (default tests/vm/suite.sh)
 #
 # Counted: every kselftest TAP result line ("ok"/"not ok") of every run,
 # plus one result per VM run for the run itself ("vm NAME clean": booted,
@@ -14,10 +24,26 @@
 set -uo pipefail
 
 top=$(cd "$(dirname "$0")/.." && pwd)
-log=$top/build/check.log
+runner=qemu vm_script=$top/tests/vm/suite.sh
+while [ $# -gt 0 ]; do
+	case "$1" in
+	--runner|--script)
+		[ $# -ge 2 ] || { echo "check: error: $1 needs an argument" >&2; exit 2; }
+		if [ "$1" = --runner ]; then runner=$2; else vm_script=$2; fi
+		shift 2 ;;
+	*) break ;;
+	esac
+done
+case "$runner" in
+qemu)  run=$top/tests/vm/run.sh logs=vm summary=check ;;
+bochs) run=$top/tests/bochs/run.sh logs=bochs summary=check-bochs ;;
+*) echo "check: error: --runner qemu or bochs, not '$runner'" >&2; exit 2 ;;
+esac
+[ -f "$vm_script" ] || { echo "check: error: no script $vm_script" >&2; exit 2; }
+log=$top/build/$summary.log
 mkdir -p "$top/build"
 : > "$log"
-rm -f "$top/build/check.summary"
+rm -f "$top/build/$summary.summary"
 passed=0 failed=0 skipped=0
 
 count() {	# count TAP lines of one log
@@ -40,21 +66,34 @@ done
 for entry in "$@"; do
 	IFS=: read -r name cpu smp append <<< "$entry"
 	append=${append//,/ }
-	echo "check: vm $name (-cpu $cpu -smp $smp ${append:+, $append})"
-	if "$top/tests/vm/run.sh" --name "$name" --cpu "$cpu" --smp "$smp" \
-		${append:+--append "$append"} "$top/tests/vm/suite.sh" \
-		> "$top/build/vm-$name.out" 2>&1; then
+	if [ "$runner" = bochs ]; then
+		if [ -n "$cpu$smp" ]; then
+			echo "check: error: $entry: Bochs runs broadwell_ult on 1 CPU; leave CPU and SMP empty" >&2
+			exit 2
+		fi
+		echo "check: vm $name (Bochs broadwell_ult, 1 CPU${append:+, $append})"
+		opts=()
+	else
+		echo "check: vm $name (-cpu $cpu -smp $smp ${append:+, $append})"
+		opts=(--cpu "$cpu" --smp "$smp")
+	fi
+	out=$top/build/$logs-$name.out
+	if "$run" --name "$name" "${opts[@]}" \
+		${append:+--append "$append"} "$vm_script" > "$out" 2>&1; then
 		passed=$((passed + 1))
 		echo "ok - vm $name clean" >> "$log"
 	else
 		failed=$((failed + 1))
 		echo "not ok - vm $name clean" >> "$log"
-		grep '^vm: FAIL' "$top/build/vm-$name.out"
+		grep '^vm: FAIL' "$out"
 	fi
-	count "$top/build/vm/$name/serial.log"
-	grep -E '^not ok' "$top/build/vm/$name/serial.log" | sed "s/^/check: $name: /"
+	serial=$top/build/$logs/$name/serial.log
+	if [ -f "$serial" ]; then
+		count "$serial"
+		grep -E '^not ok' "$serial" | sed "s/^/check: $name: /"
+	fi
 done
 
-echo "check: $skipped skipped; full log in build/check.log, VM logs in build/vm/"
-echo "$passed passed, $failed failed" | tee "$top/build/check.summary"
+echo "check: $skipped skipped; full log in build/$summary.log, VM logs in build/$logs/"
+echo "$passed passed, $failed failed" | tee "$top/build/$summary.summary"
 [ "$failed" = 0 ]

@@ -23,7 +23,8 @@ command -v apt-get >/dev/null || die "not a Debian machine: apt-get is missing"
 # --- Debian packages installed system-wide -----------------------------
 pkgs="make gcc gcc-multilib nasm qemu-system-x86 busybox-static cpio
       dpkg-dev xz-utils zstd bc flex bison libelf-dev libssl-dev kmod
-      texinfo python3"
+      texinfo python3 bochs bochsbios vgabios bochs-term grub-pc-bin
+      grub-common xorriso mtools"
 missing=
 for p in $pkgs; do
 	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'ok installed' ||

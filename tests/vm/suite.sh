@@ -4,7 +4,7 @@
 # binary, unload the module.  Exit status: non-zero if anything failed.
 rc=0
 insmod /kplug/kplug.ko || { echo "suite: insmod kplug.ko failed"; exit 1; }
-for t in /kplug/tests/*_test; do
+for t in /kplug/tests/*_test /kplug/tests/*_test.sh; do
 	echo "suite: $t"
 	"$t" || rc=1
 done

@@ -1,0 +1,137 @@
+/* SPDX-License-Identifier: LGPL-2.1 */
+/*
+ * kplug.h - the only header a kplug plugin sees.
+ *
+ * A plugin is one C file (or several objects) that runs inside the kernel,
+ * in its own sandbox, as 32-bit x86 code at privilege ring 1.  There is no
+ * libc, no system header and no floating point: this header is all there is.
+ *
+ * Entry points
+ *   Every non-static function of the plugin is an entry point, callable by
+ *   name (at most 64 of them, names of at most 31 characters of
+ *   [A-Za-z0-9_]).  The kernel calls it as
+ *
+ *	u32 entry(u32 a0, u32 a1, u32 a2, u32 a3, u32 a4, u32 a5);
+ *
+ *   (cdecl; unused trailing arguments may be left out of the definition),
+ *   and the value it returns is the invocation's result.  Helpers that are
+ *   not entry points must be static.
+ *
+ *	#include <kplug.h>
+ *
+ *	static u32 sq(u32 x) { return x * x; }
+ *	u32 sum_of_squares(u32 a, u32 b) { return sq(a) + sq(b); }
+ *
+ * What C is available
+ *   Everything that compiles to integer code: pointers, structs, unbounded
+ *   loops, recursion, globals (initialised ones in .data, the others zeroed
+ *   in .bss), 64-bit integers (division goes through a small runtime
+ *   helper).  A plugin runs until it returns, faults or exceeds its CPU
+ *   budget; a bad pointer, a stack overflow or a privileged instruction
+ *   aborts that invocation with a fault record, never the kernel.
+ *
+ * What is not
+ *   float, double and floating-point constants: the FPU is switched off
+ *   while a plugin runs (any x87/SSE instruction faults), so they are
+ *   compile-time errors here.  No libc: only the functions declared below
+ *   exist; calling anything else is an error.  No constructors, no
+ *   thread-local storage.
+ *
+ * Other compilers
+ *   The same header works with `gcc -m32 -O2 -ffreestanding -fno-pic -c`
+ *   (or clang -m32); kplug links such objects into the same image format.
+ */
+#ifndef KPLUG_SDK_H
+#define KPLUG_SDK_H
+
+#if !defined(__i386__)
+#error "kplug plugins are 32-bit x86 code: compile with -m32"
+#endif
+
+/* --- Types ---------------------------------------------------------------- */
+typedef unsigned char		u8;
+typedef unsigned short		u16;
+typedef unsigned int		u32;
+typedef unsigned long long	u64;
+typedef signed char		s8;
+typedef signed short		s16;
+typedef signed int		s32;
+typedef signed long long	s64;
+
+typedef u8  uint8_t;
+typedef u16 uint16_t;
+typedef u32 uint32_t;
+typedef u64 uint64_t;
+typedef s8  int8_t;
+typedef s16 int16_t;
+typedef s32 int32_t;
+typedef s64 int64_t;
+
+typedef __SIZE_TYPE__		size_t;
+typedef __PTRDIFF_TYPE__	ptrdiff_t;
+typedef u32			uintptr_t;
+typedef s32			intptr_t;
+
+#if !defined(__STDC_VERSION__) || __STDC_VERSION__ < 202311L
+typedef _Bool bool;
+#define true	1
+#define false	0
+#endif
+
+#define NULL	((void *)0)
+
+#define U8_MAX	0xffu
+#define U16_MAX	0xffffu
+#define U32_MAX	0xffffffffu
+#define U64_MAX	0xffffffffffffffffull
+#define S32_MAX	0x7fffffff
+#define S32_MIN	(-S32_MAX - 1)
+#define S64_MAX	0x7fffffffffffffffll
+#define S64_MIN	(-S64_MAX - 1)
+
+#define offsetof(type, member)	__builtin_offsetof(type, member)
+#define ARRAY_SIZE(a)		(sizeof(a) / sizeof((a)[0]))
+
+/* Up to this many u32 arguments reach an entry point. */
+#define KPLUG_MAX_ARGS	6
+
+/*
+ * Variable arguments.  Both tcc (which defines these builtins as macros for
+ * i386) and gcc/clang (compiler builtins) accept this spelling, and on
+ * i386 both lay va_list out as a plain pointer into the stack, so the
+ * runtime's vsnprintf (built by gcc) works with either.
+ */
+typedef __builtin_va_list va_list;
+#define va_start(ap, last)	__builtin_va_start(ap, last)
+#define va_arg(ap, type)	__builtin_va_arg(ap, type)
+#define va_end(ap)		__builtin_va_end(ap)
+#define va_copy(dst, src)	__builtin_va_copy(dst, src)
+
+/* --- Runtime (linked into the plugin's text when used) --------------------
+ * Same meaning as in C.  They are weak: a plugin may define its own. */
+void *memcpy(void *dst, const void *src, size_t n);
+void *memmove(void *dst, const void *src, size_t n);
+void *memset(void *dst, int c, size_t n);
+int memcmp(const void *a, const void *b, size_t n);
+size_t strlen(const char *s);
+int strcmp(const char *a, const char *b);
+int strncmp(const char *a, const char *b, size_t n);
+
+/*
+ * Formatting, integers and strings only: %d %i %u %x %X %s %c %p %%, flags
+ * '-' and '0', a field width (digits or '*'), a precision for %s, and the
+ * length modifiers hh, h, l (32 bits, as long is here), ll (64 bits) and z.
+ * Returns the length the full output would have; writes at most size
+ * bytes including the NUL.
+ */
+int vsnprintf(char *buf, size_t size, const char *fmt, va_list ap);
+int snprintf(char *buf, size_t size, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+
+/* --- No floating point ----------------------------------------------------
+ * The FPU is off while a plugin runs (CR0.TS: any x87/SSE instruction
+ * faults).  Make the mistake a compile error that says why. */
+#define float	kplug_error_floating_point_is_not_supported_in_plugins
+#define double	kplug_error_floating_point_is_not_supported_in_plugins
+
+#endif /* KPLUG_SDK_H */

@@ -1,0 +1,222 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+#
+# Boot one Bochs VM with the test kernel and run one script inside it: the
+# Bochs tier of the VM tests.  Bochs checks x86 segment limits on every
+# access (QEMU TCG does not check them on data accesses), and its
+# broadwell_ult CPU model has PCID, INVPCID, FSGSBASE, SMEP and SMAP, so the
+# kernel runs with PTI and PCID on.  Same initramfs, /init and verdict as
+# tests/vm/run.sh (the QEMU rig).
+#
+# Usage: tests/bochs/run.sh [options] SCRIPT
+#
+#   --append ARGS     extra kernel command-line arguments, added after the
+#                     fixed ones below (no $ ; ' " \ { } characters: they
+#                     would mean something to GRUB's script parser)
+#   --timeout SECS    kill Bochs after SECS seconds of wall time (default
+#                     1200)
+#   --name NAME       name of the run (default: basename of SCRIPT); files go
+#                     to build/bochs/NAME/
+#   -h, --help        print this text
+#
+# How long a run takes (this machine, one host core per Bochs, ~80 M
+# guest instructions/s): about 60 s from power-on to /init, of which ~55 s
+# is the bzImage decompressing itself (XZ); then the script.  tests/vm/
+# suite.sh (module, attack_test, kplug_test) takes ~2 minutes in all.
+#
+# The machine: Bochs (Debian's bochs 2.7), CPU model broadwell_ult, 1 CPU
+# (Debian's Bochs is built without SMP), 1 GiB RAM, i440fx with ACPI (so
+# poweroff ends the run), the one serial port (COM1) written to a file, no
+# disk but a CD.  The CD is a GRUB rescue image (grub-mkrescue) holding the
+# test kernel (build/cache/kernel/vmlinuz, a bzImage) and the initramfs
+# from tests/vm/mkinitramfs.sh (the same contents as tests/vm/run.sh:
+# busybox, tests/vm/init as /init, /kplug/{run,kplug.ko,tests,plugins,
+# tools}; SCRIPT is /kplug/run).  The guest clock runs on instructions
+# (clock sync=none) at BOCHS_IPS instructions per guest second, set to the
+# measured emulation speed so guest time stays close to wall time.
+#
+# Kernel command line: console=ttyS0,115200 oops=panic panic=-1
+# panic_on_warn=1 quiet loglevel=4 cryptomgr.notests reboot=t
+# kplug_limits=1, then --append.  kplug_limits=1 reaches /init's
+# environment (the kernel passes unknown name=value parameters on), so
+# tests know segment limits are enforced here.  Any oops or WARN panics;
+# the panic reboots at once, reboot=t makes that a triple fault, and Bochs
+# (reset_on_triple_fault=0, panics fatal) stops.  A clean poweroff ends
+# Bochs through ACPI.
+#
+# Files in build/bochs/NAME/: serial.log (the serial console without
+# carriage returns and GRUB's screen controls; also streamed to stdout, all but the guest's dmesg
+# dump), bochs.log (Bochs' own log: its CPU state when it stopped, and
+# one line per unimplemented MSR the kernel touched, which is normal),
+# bochsrc, boot.iso, initramfs.cpio.gz, term.log (the screen Bochs drew;
+# noise).
+#
+# Verdict (tests/vm/verdict.sh, the same as tests/vm/run.sh's), exit 0
+# only if all hold:
+#   - Bochs did not time out;
+#   - from the moment /init starts SCRIPT, the log matches none of: BUG:
+#     WARNING:  Oops  general protection fault  RIP:  Kernel panic
+#     Call Trace:  (console and the guest's dmesg dump);
+#   - the log ends with the marker "KPLUG-VM-RESULT rc=0", which /init
+#     prints only after SCRIPT returned 0.  No marker is a failure.
+# Bochs' exit status is ignored: Debian's Bochs exits 1 even after a clean
+# poweroff.  Prints "vm: ok (NAME)" or "vm: FAIL (NAME): reason" and exits
+# 0 or 1; exits 2 on a usage or set-up error.
+#
+# Bochs quirks handled here: the Debian build has no `nogui` display, so
+# the ncurses `term` display runs under `script` (a pseudo-terminal);
+# its built-in debugger stops at a prompt before the first instruction, so
+# Bochs gets `-rc` with a `c` (continue) command; the PC speaker's default
+# ALSA sound driver crashes Bochs when there is no sound card (speaker
+# off, dummy sound driver).
+#
+# Environment: BOCHS (default bochs), BOCHS_IPS (default 80000000),
+# BUSYBOX (default /bin/busybox, must be statically linked).
+set -euo pipefail
+
+top=$(cd "$(dirname "$0")/../.." && pwd)
+kernel=$top/build/cache/kernel/vmlinuz
+bochs_bin=${BOCHS:-bochs}
+ips=${BOCHS_IPS:-80000000}
+
+# Print the comment block above (from "Usage:" to "Environment").
+usage() { sed -n '/^# Usage:/,/^set -euo/{/^set -euo/d;s/^# \{0,1\}//;p}' "$0"; exit "${1:-2}"; }
+die() { echo "vm: error: $*" >&2; exit 2; }
+
+# --- options -------------------------------------------------------------
+append= timeout_s=1200 name=
+while [ $# -gt 0 ]; do
+	case "$1" in
+	--append|--timeout|--name)
+		[ $# -ge 2 ] || die "$1 needs an argument"
+		case "$1" in
+		--append)  append=$2 ;;
+		--timeout) timeout_s=$2 ;;
+		--name)    name=$2 ;;
+		esac
+		shift 2 ;;
+	-h|--help) usage 0 ;;
+	--)        shift; break ;;
+	-*)        die "unknown option '$1' (see --help)" ;;
+	*)         break ;;
+	esac
+done
+[ $# -eq 1 ] || usage
+script=$1
+[ -f "$script" ] || die "no such script: $script"
+name=${name:-$(basename "$script")}
+case "$name" in ''|*/*|.|..) die "bad --name '$name'" ;; esac
+case "$timeout_s" in ''|*[!0-9]*) die "--timeout wants seconds, not '$timeout_s'" ;; esac
+case "$ips" in ''|*[!0-9]*) die "BOCHS_IPS wants a number, not '$ips'" ;; esac
+case "$append" in
+*['$;"\{}'\''']*|*$'\n'*) die "--append: no \$ ; ' \" \\ { } or newlines (GRUB would parse them)" ;;
+esac
+[ -f "$kernel" ] || die "no test kernel at $kernel (run scripts/deps.sh)"
+command -v "$bochs_bin" >/dev/null || die "$bochs_bin not found (run scripts/deps.sh)"
+command -v grub-mkrescue >/dev/null || die "grub-mkrescue not found (run scripts/deps.sh)"
+command -v script >/dev/null || die "script not found (util-linux)"
+for f in /usr/share/bochs/BIOS-bochs-latest /usr/share/vgabios/vgabios.bin \
+	 /usr/lib/grub/i386-pc/cdboot.img; do
+	[ -f "$f" ] || die "$f missing (run scripts/deps.sh)"
+done
+
+cmdline="console=ttyS0,115200 oops=panic panic=-1 panic_on_warn=1 quiet"
+cmdline="$cmdline loglevel=4 cryptomgr.notests reboot=t kplug_limits=1"
+cmdline="$cmdline${append:+ $append}"
+
+# --- initramfs and boot CD -------------------------------------------------
+out=$top/build/bochs/$name
+log=$out/serial.log
+raw=$out/serial.raw
+mkdir -p "$out"
+"$top/tests/vm/mkinitramfs.sh" "$out" "$script" "$cmdline" || exit 2
+
+iso=$out/iso
+rm -rf "$iso" && mkdir -p "$iso/boot/grub"
+cp "$kernel" "$iso/boot/vmlinuz"
+cp "$out/initramfs.cpio.gz" "$iso/boot/initramfs.cpio.gz"
+# No menu, no delay; GRUB's own errors (if any) go to the serial log too.
+cat > "$iso/boot/grub/grub.cfg" <<EOF
+serial --unit=0 --speed=115200
+terminal_output serial console
+set timeout_style=hidden
+set timeout=0
+set default=0
+menuentry kplug {
+	linux /boot/vmlinuz $cmdline
+	initrd /boot/initramfs.cpio.gz
+}
+EOF
+grub-mkrescue -o "$out/boot.iso" "$iso" > "$out/grub-mkrescue.log" 2>&1 ||
+	die "grub-mkrescue failed (see $out/grub-mkrescue.log)"
+
+# --- Bochs configuration -------------------------------------------------
+cat > "$out/bochsrc" <<EOF
+# Generated by tests/bochs/run.sh
+config_interface: textconfig
+display_library: term
+romimage: file=/usr/share/bochs/BIOS-bochs-latest
+vgaromimage: file=/usr/share/vgabios/vgabios.bin
+cpu: model=broadwell_ult, count=1, ips=$ips, reset_on_triple_fault=0
+memory: guest=1024, host=1024
+pci: enabled=1, chipset=i440fx
+ata0-master: type=cdrom, path=$out/boot.iso, status=inserted
+boot: cdrom
+com1: enabled=1, mode=file, dev=$raw
+clock: sync=none, time0=utc
+speaker: enabled=0
+sound: driver=dummy
+log: $out/bochs.log
+panic: action=fatal
+error: action=report
+info: action=report
+debug: action=ignore
+EOF
+# The debugger's first prompt: continue.
+echo c > "$out/debugger.rc"
+
+# --- boot ----------------------------------------------------------------
+echo "vm: $name: booting Bochs (cpu broadwell_ult, 1 CPU${append:+, append '$append'})"
+rm -f "$raw" "$log" "$out/bochs.log" && : > "$raw"
+start=$SECONDS
+# Bochs' term display needs a terminal: `script` gives it a pseudo-terminal
+# whose output (the screen) goes to term.log.  timeout runs inside script so
+# it signals Bochs itself (SIGKILL: Bochs ignores SIGTERM); -e passes Bochs' (or timeout's) exit status on.
+printf -v bochs_cmd '%q ' env TERM=vt100 timeout -s KILL "$timeout_s" \
+	"$bochs_bin" -q -f "$out/bochsrc" -rc "$out/debugger.rc"
+script -qefc "$bochs_cmd" /dev/null </dev/null >"$out/term.log" 2>&1 &
+bpid=$!
+trap 'kill -TERM $bpid 2>/dev/null; wait $bpid 2>/dev/null; echo "vm: FAIL ($name): interrupted"; exit 130' INT TERM
+# The log without carriage returns, nor the ANSI screen controls GRUB sends
+# when it starts the kernel.
+unscreen='s/\r$//; s/\x1b\[[0-9;?]*[A-Za-z]//g'
+# Show the console as it comes, all but the guest's dmesg dump (hundreds of
+# lines, only in the log); tail stops once Bochs has gone.
+tail -n +1 -s 0.5 -f --pid=$bpid "$raw" | sed -u "$unscreen" |
+	awk -v file="$log" '
+		/^KPLUG-DMESG-BEGIN/ { skip = 1; n = 0 }
+		!skip { print; fflush() }
+		skip  { n++ }
+		/^KPLUG-DMESG-END/ { skip = 0
+			printf "(guest dmesg, %d lines, in %s)\n", n - 2, file; fflush() }' &
+tpid=$!
+set +e
+wait $bpid
+brc=$?
+wait $tpid
+set -e
+trap - INT TERM
+elapsed=$((SECONDS - start))
+sed "$unscreen" "$raw" > "$log"
+echo "vm: $name: Bochs ran ${elapsed}s (wall clock)"
+
+# --- verdict -------------------------------------------------------------
+# timeout kills Bochs with SIGKILL (it ignores SIGTERM) and exits 137;
+# the elapsed time decides too.
+if [ "$brc" = 124 ] || [ "$brc" = 137 ] || [ "$elapsed" -ge "$timeout_s" ]; then
+	echo "vm: FAIL ($name): timeout after ${timeout_s}s"
+	exit 1
+fi
+# Bochs' own exit status means nothing (1 after a clean poweroff), so the
+# log alone decides.
+exec "$top/tests/vm/verdict.sh" "$log" "$name"
