@@ -23,7 +23,8 @@ CC     ?= gcc
 CFLAGS := -O2 -g -Wall -Wextra -Wno-sign-compare -Wno-unused-parameter
 
 PLUGINS   := $(patsubst tests/plugins/%.asm,build/plugins/%.bin,$(wildcard tests/plugins/*.asm)) \
-	     $(patsubst tests/plugins/%.c,build/plugins/%.c,$(wildcard tests/plugins/*.c))
+	     $(patsubst tests/plugins/%.c,build/plugins/%.c,$(wildcard tests/plugins/*.c)) \
+	     build/plugins/demo-gcc.kpi
 VM_TESTS  := build/tests/kplug_test build/tests/attack_test build/tests/limit_test \
 	     build/tests/lib_test build/tests/cli_test.sh
 HOST_TESTS := build/host/desc_test build/host/image_test build/host/fault_test \
@@ -126,9 +127,20 @@ build/tests/%: tests/vm/%.c tests/vm/plugin_image.h uapi/kplug.h
 	@mkdir -p $(@D)
 	$(CC) $(CFLAGS) -static -I$(CACHE)/kselftest -o $@ $< -lpthread
 
-build/tests/kplug_bench: bench/transfer.c tests/vm/plugin_image.h uapi/kplug.h
+build/tests/kplug_bench: bench/transfer.c tests/vm/plugin_image.h uapi/kplug.h $(LIBKPLUG_A)
 	@mkdir -p $(@D)
-	$(CC) $(CFLAGS) -static -o $@ $<
+	$(CC) $(CFLAGS) -static -Ibuild/include -o $@ $< $(LIBKPLUG_A) $(CODEGEN_LDLIBS)
+
+# The demo plugin built by gcc on the host (bring your own compiler).
+build/plugins/demo-gcc.o: tests/plugins/demo.c codegen/sdk/kplug.h
+	@mkdir -p $(@D)
+	$(CC) -m32 -O2 -ffreestanding -fno-pic -fno-stack-protector -mno-sse \
+		-mno-mmx -mno-80387 -fno-asynchronous-unwind-tables \
+		-fcf-protection=none -include codegen/sdk/kplug.h -c -o $@ $<
+
+build/plugins/demo-gcc.kpi: build/plugins/demo-gcc.o build/tools/kplugctl
+	build/tools/kplugctl build $< -o $@ > /dev/null
+	@rm -f $<
 
 vm-tests: $(VM_TESTS)
 

@@ -6,6 +6,11 @@
  * empty system call.  The difference between the first two is the world
  * switch plus the run loop.
  *
+ * Then the same C plugin (tests/plugins/demo.c) compiled in process by
+ * libtcc and built on the host by gcc -O2 (plugins/demo-gcc.kpi): create,
+ * first invoke and remove times, and the cost of one compute-bound call
+ * in each image.
+ *
  * Under QEMU with -icount shift=0 (the VM rig's --icount, which sets
  * kplug_icount=1 in the environment) a guest nanosecond is one executed
  * instruction, and the figures are printed as instruction counts; otherwise
@@ -15,6 +20,7 @@
 #include <sys/syscall.h>
 #include <time.h>
 #include "../tests/vm/plugin_image.h"
+#include "../libkplug/kplug.h"
 
 #define ROUNDS	20
 #define CALLS	200
@@ -78,6 +84,66 @@ static void do_syscall(void *arg)
 	syscall(SYS_getppid);
 }
 
+static void *slurp(const char *path, size_t *len)
+{
+	static char buf[1 << 20];
+	FILE *f = fopen(path, "rb");
+
+	if (!f)
+		return NULL;
+	*len = fread(buf, 1, sizeof(buf) - 1, f);
+	fclose(f);
+	buf[*len] = 0;
+	return buf;
+}
+
+/* Create, first call, a compute-bound call and removal, per compiler. */
+static int compilers(const char *unit)
+{
+	static const __u32 n = 200000;
+	uint64_t t0, t_create, t_first, t_run, t_remove;
+	size_t len;
+	char *src = slurp(PLUGIN_DIR "demo.c", &len);
+	void *img;
+	struct kplug *p;
+	__u32 r, args[1] = { n };
+	int gcc;
+
+	if (!src)
+		return perror("bench: demo.c"), 1;
+	src = strdup(src);
+	printf("bench: the same plugin (demo.c) from two compilers, per operation\n");
+	for (gcc = 0; gcc <= 1; gcc++) {
+		t0 = now_ns();
+		if (gcc) {
+			img = slurp(PLUGIN_DIR "demo-gcc.kpi", &len);
+			p = img ? kplug_create_image("bench_gcc", img, len, NULL) : NULL;
+		} else {
+			p = kplug_create("bench_tcc", src, NULL);
+		}
+		if (!p)
+			return perror("bench: create"), 1;
+		t_create = now_ns() - t0;
+		t0 = now_ns();
+		if (kplug_invoke(p, "add", args, 1, NULL, 0, NULL, 0, &r))
+			return perror("bench: invoke"), 1;
+		t_first = now_ns() - t0;
+		t0 = now_ns();
+		if (kplug_invoke(p, "spin", args, 1, NULL, 0, NULL, 0, &r))
+			return perror("bench: invoke"), 1;
+		t_run = now_ns() - t0;
+		t0 = now_ns();
+		kplug_remove(p);
+		t_remove = now_ns() - t0;
+		printf("bench: %-11s create %9llu  first call %7llu  spin(%u) %10llu  remove %7llu  %s\n",
+		       gcc ? "gcc -O2" : "tcc (in VM)", (unsigned long long)t_create,
+		       (unsigned long long)t_first, n, (unsigned long long)t_run,
+		       (unsigned long long)t_remove, unit);
+	}
+	free(src);
+	return 0;
+}
+
 int main(void)
 {
 	const char *icount = getenv("kplug_icount");
@@ -100,5 +166,5 @@ int main(void)
 	printf("bench: world switch + run loop = invoke - refused = %lld %s\n",
 	       (long long)(m_inv - m_ref), icount ? "instructions" : "ns");
 	remove_plugin(inv.fd, inv.a.id);
-	return 0;
+	return compilers(unit);
 }

@@ -106,7 +106,6 @@ static int run_tcc(const char *buf, const char *path, struct session *s)
 	tcc_set_options(tcc, "-nostdinc -nostdlib");
 	tcc_undefine_symbol(tcc, "__STDC_HOSTED__");
 	tcc_define_symbol(tcc, "__STDC_HOSTED__", "0");
-	tcc_define_symbol(tcc, "__KPLUG__", "1");
 	tcc_set_output_type(tcc, TCC_OUTPUT_OBJ);
 	if (!tcc_compile_string(tcc, buf) && !s->failed &&
 	    !tcc_output_file(tcc, path))

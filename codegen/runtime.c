@@ -162,7 +162,7 @@ static void put_num(struct out *o, u64 v, bool neg, u32 base, bool upper,
 static void put_str(struct out *o, const char *s, int prec, int flags,
 		    int width)
 {
-	int n = 0;
+	int n = 0, i;
 
 	if (!s)
 		s = "(null)";
@@ -170,7 +170,7 @@ static void put_str(struct out *o, const char *s, int prec, int flags,
 		n++;
 	if (!(flags & F_LEFT))
 		pad(o, ' ', width - n);
-	for (int i = 0; i < n; i++)
+	for (i = 0; i < n; i++)
 		put(o, s[i]);
 	if (flags & F_LEFT)
 		pad(o, ' ', width - n);

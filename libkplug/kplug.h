@@ -70,7 +70,8 @@ void kplug_close(struct kplug *p);
 
 const char *kplug_name(const struct kplug *p);
 __u32 kplug_id(const struct kplug *p);
-/* Fill *info (KPLUG_IOC_INFO) for the plugin; entries are not copied. */
+/* Fill *info (KPLUG_IOC_INFO) for the plugin.  Set info->entries and
+ * info->entries_cap first to also get the entry table (else set them 0). */
 int kplug_info(const struct kplug *p, struct kplug_info_args *info);
 /* Info of the plugin with the smallest id above id (start with 0);
  * -ENOENT after the last one.  Lists every plugin. */

@@ -341,11 +341,17 @@ EXPORT const char *kplug_fault_kind_str(__u32 kind)
 
 EXPORT int kplug_info(const struct kplug *p, struct kplug_info_args *info)
 {
+	struct kplug_info_args a = {};
+
 	if (!p || !info)
 		return fail(EINVAL);
-	memset(info, 0, sizeof(*info));
-	info->id = p->id;
-	return ioctl(p->fd, KPLUG_IOC_INFO, info) ? fail(errno) : 0;
+	a.id = p->id;
+	a.entries = info->entries;	/* the caller's room for the table */
+	a.entries_cap = info->entries_cap;
+	if (ioctl(p->fd, KPLUG_IOC_INFO, &a))
+		return fail(errno);
+	*info = a;
+	return 0;
 }
 
 EXPORT int kplug_info_next(__u32 id, struct kplug_info_args *info)

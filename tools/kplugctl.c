@@ -460,15 +460,11 @@ static int verb_info(int argc, char **argv)
 	p = kplug_open(pos[0]);
 	if (!p)
 		return error(EXIT_FAILED, hint_for(-errno), "plugin %s: %s", pos[0], kplug_strerror(-errno));
+	memset(&a, 0, sizeof(a));
+	memset(e, 0, sizeof(e));
+	a.entries = (unsigned long)e;
+	a.entries_cap = KPLUG_MAX_ENTRIES;
 	err = kplug_info(p, &a);
-	if (!err) {
-		/* the entry table: ask again with room for it */
-		memset(e, 0, sizeof(e));
-		a.entries = (unsigned long)e;
-		a.entries_cap = KPLUG_MAX_ENTRIES;
-		a.flags = 0;
-		err = kplug_info(p, &a) ? -errno : 0;
-	}
 	kplug_close(p);
 	if (err)
 		return error(EXIT_FAILED, hint_for(err), "info %s: %s", pos[0], kplug_strerror(err));

@@ -599,11 +599,11 @@ TEST(corrupt_objects)
 	TH_LOG("mutated objects: %zu rejected, %zu linked into valid images", rejected, accepted);
 }
 
-static double now_ms(void)
+static double now_ms(clockid_t clock)
 {
 	struct timespec t;
 
-	clock_gettime(CLOCK_MONOTONIC, &t);
+	clock_gettime(clock, &t);
 	return t.tv_sec * 1e3 + t.tv_nsec / 1e6;
 }
 
@@ -614,10 +614,14 @@ static int cmp_double(const void *a, const void *b)
 	return x < y ? -1 : x > y;
 }
 
-/* Not a pass/fail threshold: the figure for the "<= 1 ms". */
+/*
+ * Not a pass/fail threshold: the figure for the issue's "<= 1 ms".  Wall
+ * time, and this thread's CPU time (what the compile costs when the
+ * machine is busy with something else).
+ */
 TEST(compile_time_of_200_lines)
 {
-	double c[50], l[50];
+	double wall[50], cpu[50], lnk[50];
 	struct kplug_object o = { .name = "codegen_plugin.c" };
 	size_t slen, olen, ilen, lines = 0;
 	void *obj, *img;
@@ -629,22 +633,25 @@ TEST(compile_time_of_200_lines)
 	for (i = 0; src[i]; i++)
 		lines += src[i] == '\n';
 	for (i = 0; i < 50; i++) {
-		double t0 = now_ms(), t1;
+		double w = now_ms(CLOCK_MONOTONIC);
+		double c = now_ms(CLOCK_THREAD_CPUTIME_ID);
 
 		ASSERT_EQ(0, kplug_codegen_compile(o.name, src, NULL, &obj, &olen));
-		t1 = now_ms();
+		cpu[i] = now_ms(CLOCK_THREAD_CPUTIME_ID) - c;
+		wall[i] = now_ms(CLOCK_MONOTONIC) - w;
 		o.data = obj;
 		o.len = olen;
+		w = now_ms(CLOCK_MONOTONIC);
 		ASSERT_EQ(0, kplug_codegen_link(&o, 1, 0, NULL, &img, &ilen));
-		l[i] = now_ms() - t1;
-		c[i] = t1 - t0;
+		lnk[i] = now_ms(CLOCK_MONOTONIC) - w;
 		free(obj);
 		free(img);
 	}
-	qsort(c, 50, sizeof(c[0]), cmp_double);
-	qsort(l, 50, sizeof(l[0]), cmp_double);
-	TH_LOG("%zu-line plugin: compile median %.3f ms (min %.3f, max %.3f), link median %.3f ms, over 50 runs",
-	       lines, c[25], c[0], c[49], l[25]);
+	qsort(wall, 50, sizeof(wall[0]), cmp_double);
+	qsort(cpu, 50, sizeof(cpu[0]), cmp_double);
+	qsort(lnk, 50, sizeof(lnk[0]), cmp_double);
+	TH_LOG("%zu-line plugin, 50 runs: compile median %.3f ms wall (min %.3f, max %.3f), %.3f ms CPU; link median %.3f ms wall",
+	       lines, wall[25], wall[0], wall[49], cpu[25], lnk[25]);
 	free(src);
 }
 

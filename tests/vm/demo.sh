@@ -1,12 +1,28 @@
 #!/bin/sh
 # SPDX-License-Identifier: GPL-2.0
-# The main job (`make run`), inside the VM: load the module, create, invoke
-# and remove the demo plugins, unload.
+# The main job (`make run`), inside the VM: load the module; create plugins
+# from C source with kplugctl (compiled in process by libtcc), invoke them,
+# show a fault, remove them; print the benchmarks; unload.
 set -e
+P=/kplug/plugins
+run() { echo "demo\$ $*"; "$@"; }
+
 echo "demo: insmod kplug.ko"
 insmod /kplug/kplug.ko
 dmesg | grep 'kplug:' | tail -1
-kplug_demo
+run kplugctl create demo $P/demo.c
+run kplugctl invoke demo add 40 2
+run kplugctl invoke demo fibonacci 20
+echo 'kernel plugins at ring one' > /tmp/words
+run kplugctl invoke demo words --in /tmp/words --out /tmp/summary --out-size 64
+tr -d '\000' < /tmp/summary
+run kplugctl invoke demo spin 3000000
+echo "demo\$ kplugctl invoke demo bad_pointer 16"
+kplugctl invoke demo bad_pointer 16 || echo "demo: (exit code $?: the plugin faulted, the kernel did not)"
+run kplugctl invoke demo add 1 2
+run kplugctl list
+run kplugctl info demo
+run kplugctl remove demo
 kplug_bench
 echo "demo: rmmod kplug"
 rmmod kplug
