@@ -522,6 +522,7 @@ static int link_image(struct link *l, const struct kplug_object *objs,
 	entries(l, (struct kplug_image_entry *)(h + 1));
 	relocate(l, (unsigned char *)((struct kplug_image_entry *)(h + 1) +
 				      l->nr_ent));
+	h->checksum = kplug_crc32(0, h, len);	/* sealed: field was 0 */
 	*image = h;
 	*image_len = len;
 	return 0;

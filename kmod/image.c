@@ -4,6 +4,7 @@
  * before the kernel trusts any of it.  Shared with the host tests.
  */
 #ifdef __KERNEL__
+#include <linux/crc32.h>
 #include <linux/errno.h>
 #include <linux/kernel.h>
 #include <linux/string.h>
@@ -48,6 +49,23 @@ bool kplug_name_valid(const char *name, size_t size, bool allow_dot_dash)
 	return i > 0 && i < size;	/* non-empty and NUL-terminated */
 }
 
+/* The CRC-32 of the image with the header's checksum field as zero. */
+static __u32 image_checksum(const struct kplug_image_hdr *h, __u32 len)
+{
+	struct kplug_image_hdr zeroed = *h;
+	__u32 crc;
+
+	zeroed.checksum = 0;
+#ifdef __KERNEL__
+	crc = ~crc32_le(~0u, (const void *)&zeroed, sizeof(zeroed));
+	crc = ~crc32_le(~crc, (const void *)(h + 1), len - sizeof(zeroed));
+#else
+	crc = kplug_crc32(0, &zeroed, sizeof(zeroed));
+	crc = kplug_crc32(crc, h + 1, len - sizeof(zeroed));
+#endif
+	return crc;
+}
+
 #define REJECT(...) do { kplug_log(log, __VA_ARGS__); return -EINVAL; } while (0)
 
 int kplug_image_check(const void *buf, __u32 len, struct kplug_log *log,
@@ -69,8 +87,9 @@ int kplug_image_check(const void *buf, __u32 len, struct kplug_log *log,
 		       h->version, KPLUG_IMAGE_VERSION);
 	if (h->hdr_size != sizeof(*h))
 		REJECT("header: hdr_size %u, want %zu\n", h->hdr_size, sizeof(*h));
-	if (h->reserved)
-		REJECT("header: reserved field is 0x%x, must be 0\n", h->reserved);
+	if (image_checksum(h, len) != h->checksum)
+		REJECT("image: checksum 0x%08x does not match the contents (0x%08x): the image is damaged\n",
+		       h->checksum, image_checksum(h, len));
 	if (!h->text_size)
 		REJECT("header: text_size is 0: an image needs code\n");
 	if (h->text_size > KPLUG_TEXT_MAX)

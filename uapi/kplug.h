@@ -12,6 +12,8 @@
  *
  * Image (struct kplug_image_hdr, little endian)
  *   header | entry table (nr_entries x struct kplug_image_entry) | text | data
+ *   The header's checksum is the CRC-32 of the whole image with that field
+ *   read as zero (see kplug_crc32()).
  *   text is loaded at KPLUG_TEXT_BASE and mapped read+execute; data at
  *   kplug_data_base(text_size), followed by bss_size zero bytes, mapped
  *   read+write, never executable.  An entry's offset is relative to
@@ -114,10 +116,35 @@ struct kplug_image_hdr {
 	__u32	bss_size;	/* zero bytes after data */
 	__u32	stack_size;	/* per stack slot; 0 = KPLUG_STACK_DEFAULT */
 	__u32	nr_entries;	/* 1 .. KPLUG_MAX_ENTRIES */
-	__u32	reserved;
+	__u32	checksum;	/* kplug_image_checksum() */
 };
 
 #define KPLUG_MAX_ENTRIES	64
+
+/*
+ * CRC-32 (the IEEE polynomial; chains like zlib's crc32(): start with 0,
+ * pass the previous result).  A bitwise reference for user space; the
+ * kernel computes the same function with crc32_le().
+ */
+static inline __u32 kplug_crc32(__u32 crc, const void *buf, __u64 len)
+{
+	const __u8 *p = (const __u8 *)buf;
+	int k;
+
+	crc = ~crc;
+	while (len--) {
+		crc ^= *p++;
+		for (k = 0; k < 8; k++)
+			crc = crc >> 1 ^ (0xedb88320u & (0u - (crc & 1)));
+	}
+	return ~crc;
+}
+
+/*
+ * An image's checksum: the CRC-32 of the whole image with the checksum
+ * field read as zero.  To seal an image, set checksum to 0, then to
+ * kplug_crc32(0, image, len).
+ */
 
 /* --- Ioctls -------------------------------------------------------------- */
 struct kplug_create_args {

@@ -11,11 +11,15 @@
  *   name (at most 64 of them, names of at most 31 characters of
  *   [A-Za-z0-9_]).  The kernel calls it as
  *
- *	u32 entry(u32 a0, u32 a1, u32 a2, u32 a3, u32 a4, u32 a5);
+ *	u32 entry(u32 a0, u32 a1, u32 a2, u32 a3, u32 a4, u32 a5,
+ *		  const void *in, u32 in_len, void *out, u32 out_len);
  *
  *   (cdecl; unused trailing arguments may be left out of the definition),
- *   and the value it returns is the invocation's result.  Helpers that are
- *   not entry points must be static.
+ *   and the value it returns is the invocation's result.  in/out are the
+ *   caller's buffers, copied into and (when the entry returns) out of the
+ *   plugin's stack; NULL and 0 when the caller passed none.  KPLUG_ARGS
+ *   spells out the full parameter list.  Helpers that are not entry points
+ *   must be static.
  *
  *	#include <kplug.h>
  *
@@ -94,6 +98,10 @@ typedef _Bool bool;
 
 /* Up to this many u32 arguments reach an entry point. */
 #define KPLUG_MAX_ARGS	6
+
+/* The full parameter list of an entry point: u32 f(KPLUG_ARGS) { ... } */
+#define KPLUG_ARGS	u32 a0, u32 a1, u32 a2, u32 a3, u32 a4, u32 a5, \
+			const void *in, u32 in_len, void *out, u32 out_len
 
 /*
  * Variable arguments.  Both tcc (which defines these builtins as macros for

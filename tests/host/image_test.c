@@ -17,6 +17,12 @@ struct img {
 	unsigned char data[8];
 };
 
+static void seal(struct img *m, size_t len)
+{
+	m->h.checksum = 0;
+	m->h.checksum = kplug_crc32(0, m, len);
+}
+
 static void good(struct img *m)
 {
 	memset(m, 0, sizeof(*m));
@@ -31,6 +37,7 @@ static void good(struct img *m)
 	strcpy(m->e[1].name, "other_1");
 	m->e[1].offset = 15;
 	memset(m->text, 0x90, sizeof(m->text));
+	seal(m, sizeof(*m));
 }
 
 static int check(struct img *m, size_t len, char *log, size_t size)
@@ -41,8 +48,11 @@ static int check(struct img *m, size_t len, char *log, size_t size)
 	return kplug_image_check(m, len, &l, NULL);
 }
 
+/* Reseal after the mutation, so that the rule under test is what fails. */
 #define REJECTS(m, len, text) do {					\
 	char log[512];							\
+	if ((len) >= sizeof((m)->h))					\
+		seal(m, len);						\
 	EXPECT_EQ(-EINVAL, check(m, len, log, sizeof(log)));		\
 	EXPECT_NE(NULL, strstr(log, text)) TH_LOG("log: %s", log);	\
 } while (0)
@@ -65,7 +75,28 @@ TEST(too_short) { struct img m; good(&m); REJECTS(&m, 10, "shorter than"); }
 TEST(bad_magic) { struct img m; good(&m); m.h.magic = 0x7f454c46; REJECTS(&m, sizeof(m), "bad magic"); }
 TEST(bad_version) { struct img m; good(&m); m.h.version = 2; REJECTS(&m, sizeof(m), "version 2"); }
 TEST(bad_hdr_size) { struct img m; good(&m); m.h.hdr_size = 8; REJECTS(&m, sizeof(m), "hdr_size"); }
-TEST(reserved_set) { struct img m; good(&m); m.h.reserved = 1; REJECTS(&m, sizeof(m), "reserved"); }
+TEST(checksum_catches_damage)
+{
+	struct img m;
+	char log[512];
+
+	good(&m);
+	m.text[3] ^= 0x40;		/* one bit of code */
+	EXPECT_EQ(-EINVAL, check(&m, sizeof(m), log, sizeof(log)));
+	EXPECT_NE(NULL, strstr(log, "checksum")) TH_LOG("log: %s", log);
+	good(&m);
+	m.h.checksum ^= 1;		/* the field itself */
+	EXPECT_EQ(-EINVAL, check(&m, sizeof(m), log, sizeof(log)));
+	EXPECT_NE(NULL, strstr(log, "checksum"));
+}
+
+/* The reference CRC is the standard one (zlib's crc32("123456789")). */
+TEST(crc32_is_standard)
+{
+	EXPECT_EQ(0xcbf43926, kplug_crc32(0, "123456789", 9));
+	EXPECT_EQ(kplug_crc32(0, "123456789", 9),
+		  kplug_crc32(kplug_crc32(0, "1234", 4), "56789", 5));
+}
 TEST(no_text) { struct img m; good(&m); m.h.text_size = 0; REJECTS(&m, sizeof(m), "text_size is 0"); }
 TEST(text_too_big) { struct img m; good(&m); m.h.text_size = KPLUG_TEXT_MAX + 1; REJECTS(&m, sizeof(m), "exceeds"); }
 TEST(data_too_big)

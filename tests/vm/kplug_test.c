@@ -702,13 +702,21 @@ TEST_F(abi, bad_image_is_rejected_with_log)
 	h->magic ^= 1;
 
 	h->text_size += 1;	/* sizes no longer add up */
+	image_seal(self->img, self->len);
 	EXPECT_EQ(-EINVAL, kplug_create_raw(self->fd, "abi_bad", self->img, self->len,
 					    log, sizeof(log), &id));
 	EXPECT_NE(NULL, strstr(log, "header describes")) TH_LOG("log: %s", log);
 	h->text_size -= 1;
 
+	/* one flipped bit in the code: the checksum catches it */
+	((char *)self->img)[self->len - 1] ^= 4;
+	EXPECT_EQ(-EINVAL, kplug_create_raw(self->fd, "abi_bad", self->img, self->len,
+					    log, sizeof(log), &id));
+	EXPECT_NE(NULL, strstr(log, "checksum")) TH_LOG("log: %s", log);
+	((char *)self->img)[self->len - 1] ^= 4;
+
 	/* a tiny log buffer gets a truncated, terminated log */
-	h->version = 99;
+	h->version = 99;	/* checked before the checksum */
 	memset(log, 'z', sizeof(log));
 	EXPECT_EQ(-EINVAL, kplug_create_raw(self->fd, "abi_bad", self->img, self->len,
 					    log, 8, &id));

@@ -19,6 +19,15 @@
 
 #define PLUGIN_DIR "/kplug/plugins/"
 
+/* Set an image's checksum after changing it. */
+static inline void image_seal(void *image, __u32 len)
+{
+	struct kplug_image_hdr *h = image;
+
+	h->checksum = 0;
+	h->checksum = kplug_crc32(0, image, len);
+}
+
 /* Build an image from text; *len gets its size.  free() the result. */
 static inline void *image_from_text(const void *text, __u32 text_size,
 				    __u32 bss_size, __u32 *len)
@@ -40,6 +49,7 @@ static inline void *image_from_text(const void *text, __u32 text_size,
 	strcpy(e->name, "main");
 	memcpy(e + 1, text, text_size);
 	*len = n;
+	image_seal(h, n);
 	return h;
 }
 
