@@ -50,7 +50,7 @@ VM_MATRIX_FULL := $(VM_MATRIX) \
 	libkplug tools install clean
 
 all: module libkplug tools plugins vm-tests build/tests/kplug_demo \
-	build/tests/kplug_bench
+	build/tests/kplug_bench build/tests/kplug_run32
 
 include codegen/Makefile.inc
 
@@ -130,6 +130,12 @@ build/tests/%: tests/vm/%.c tests/vm/plugin_image.h uapi/kplug.h
 build/tests/kplug_bench: bench/transfer.c tests/vm/plugin_image.h uapi/kplug.h $(LIBKPLUG_A)
 	@mkdir -p $(@D)
 	$(CC) $(CFLAGS) -static -Ibuild/include -o $@ $< $(LIBKPLUG_A) $(CODEGEN_LDLIBS)
+
+# The native baseline of the benchmark: a gcc image's entry run as plain
+# 32-bit user code (static: the VM has no libc).
+build/tests/kplug_run32: tests/host/codegen_run32.c uapi/kplug.h
+	@mkdir -p $(@D)
+	$(CC) $(CFLAGS) -m32 -static -o $@ $<
 
 # The demo plugin built by gcc on the host (bring your own compiler).
 build/plugins/demo-gcc.o: tests/plugins/demo.c codegen/sdk/kplug.h

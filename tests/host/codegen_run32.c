@@ -8,9 +8,13 @@
  *
  * Usage: codegen_run32 IMAGE ENTRY [ARG...]
  * Prints "result R"; if R points into the image's data, also "string S"
- * with the NUL-terminated string there.
+ * with the NUL-terminated string there.  With KPLUG_TIME set in the
+ * environment it also prints "ns N", the call's CLOCK_MONOTONIC time: the
+ * benchmark's native baseline for code run in the sandbox (under QEMU
+ * -icount, instructions).
  */
 #include <stdio.h>
+#include <time.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
@@ -39,6 +43,7 @@ int main(int argc, char **argv)
 	const unsigned char *text;
 	__u32 a[KPLUG_MAX_ARGS] = {}, data_base, r, i;
 	unsigned char *t, *d;
+	struct timespec t0, t1;
 	FILE *f;
 	size_t n;
 
@@ -64,9 +69,14 @@ int main(int argc, char **argv)
 		fprintf(stderr, "no entry %s\n", argv[2]);
 		return 2;
 	}
+	clock_gettime(CLOCK_MONOTONIC, &t0);
 	r = ((entry_fn)(unsigned long)(KPLUG_TEXT_BASE + e[i].offset))(
 		a[0], a[1], a[2], a[3], a[4], a[5]);
+	clock_gettime(CLOCK_MONOTONIC, &t1);
 	printf("result %u\n", r);
+	if (getenv("KPLUG_TIME"))
+		printf("ns %lld\n", (t1.tv_sec - t0.tv_sec) * 1000000000ll +
+		       t1.tv_nsec - t0.tv_nsec);
 	if (r >= data_base && r < data_base + h->data_size + h->bss_size)
 		printf("string %s\n", (const char *)(unsigned long)r);
 	return 0;

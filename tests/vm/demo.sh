@@ -24,5 +24,8 @@ run kplugctl list
 run kplugctl info demo
 run kplugctl remove demo
 kplug_bench
+# The gcc image's spin() run as plain 32-bit user code: the sandbox's
+# baseline (the same bytes without ring 1, its own page table or limits).
+echo "bench: gcc -O2 spin(200000) as native 32-bit user code: $(KPLUG_TIME=1 kplug_run32 $P/demo-gcc.kpi spin 200000 | sed -n 's/^ns //p') $([ -n "$kplug_icount" ] && echo 'instructions (emulated, -icount)' || echo 'ns (TCG wall clock, emulated)')"
 echo "demo: rmmod kplug"
 rmmod kplug
