@@ -19,6 +19,20 @@
 
 #define PLUGIN_DIR "/kplug/plugins/"
 
+/*
+ * An access to addr outside the sandbox was stopped: by paging (#PF at
+ * addr, kind bad-access) or, where the CPU checks segment limits (hardware,
+ * Bochs) and addr lies past a limit, by the limit first (#GP(0)/#SS(0),
+ * kind limit).  tests/vm/limit_test.c asserts which layer decides where.
+ */
+static inline int stopped_outside(const struct kplug_fault *f, __u32 addr)
+{
+	if (f->vector == 14)
+		return f->kind == KPLUG_FAULT_BAD_ACCESS && f->cr2 == addr;
+	return (f->vector == 12 || f->vector == 13) && f->error_code == 0 &&
+	       f->kind == KPLUG_FAULT_LIMIT;
+}
+
 /* Set an image's checksum after changing it. */
 static inline void image_seal(void *image, __u32 len)
 {
