@@ -4,18 +4,14 @@
 # make check: run the host test binaries, then the VM suite once per entry
 # of the VM matrix, and print one summary line "N passed, N failed".
 #
-# Usage: scripts/check.sh [--runner qemu|bochs] [--script FILE]
-#                          HOST_TEST... -- NAME:CPU:SMP:APPEND...
-# (APPEND: kernel arguments separated by commas)
+# Usage: scripts/check.sh [--script FILE] HOST_TEST... -- NAME:CPU:SMP:APPEND...
 #
-#   --runner qemu   (default) each VM entry is a tests/vm/run.sh run (QEMU
-#                   TCG); logs in build/vm/NAME/, summary in
-#                   build/check.log and build/check.summary
-#   --runner bochs  each VM entry is a tests/bochs/run.sh run (Bochs,
-#                   broadwell_ult, 1 CPU: CPU and SMP must be empty);
-#                   logs in build/bochs/NAME/, summary in
-#                   build/check-bochs.log and build/check-bochs.summary
+# Each VM entry boots tests/vm/run.sh (QEMU TCG, -cpu CPU -smp SMP; logs in
+# build/vm/NAME/), or, when CPU is "bochs", tests/bochs/run.sh (Bochs
+# broadwell_ult, 1 CPU, segment limits and PCID; SMP must be 1; logs in
+# build/bochs/NAME/).  APPEND: kernel arguments separated by commas.
 #   --script FILE   the script each VM runs (default tests/vm/suite.sh)
+# Summary in build/check.log and build/check.summary.
 #
 # Counted: every kselftest TAP result line ("ok"/"not ok") of every run,
 # plus one result per VM run for the run itself ("vm NAME clean": booted,
@@ -24,22 +20,14 @@
 set -uo pipefail
 
 top=$(cd "$(dirname "$0")/.." && pwd)
-runner=qemu vm_script=$top/tests/vm/suite.sh
-while [ $# -gt 0 ]; do
-	case "$1" in
-	--runner|--script)
-		[ $# -ge 2 ] || { echo "check: error: $1 needs an argument" >&2; exit 2; }
-		if [ "$1" = --runner ]; then runner=$2; else vm_script=$2; fi
-		shift 2 ;;
-	*) break ;;
-	esac
-done
-case "$runner" in
-qemu)  run=$top/tests/vm/run.sh logs=vm summary=check ;;
-bochs) run=$top/tests/bochs/run.sh logs=bochs summary=check-bochs ;;
-*) echo "check: error: --runner qemu or bochs, not '$runner'" >&2; exit 2 ;;
-esac
+vm_script=$top/tests/vm/suite.sh
+if [ "${1:-}" = --script ]; then
+	[ $# -ge 2 ] || { echo "check: error: --script needs an argument" >&2; exit 2; }
+	vm_script=$2
+	shift 2
+fi
 [ -f "$vm_script" ] || { echo "check: error: no script $vm_script" >&2; exit 2; }
+summary=check
 log=$top/build/$summary.log
 mkdir -p "$top/build"
 : > "$log"
@@ -66,16 +54,16 @@ done
 for entry in "$@"; do
 	IFS=: read -r name cpu smp append <<< "$entry"
 	append=${append//,/ }
-	if [ "$runner" = bochs ]; then
-		if [ -n "$cpu$smp" ]; then
-			echo "check: error: $entry: Bochs runs broadwell_ult on 1 CPU; leave CPU and SMP empty" >&2
+	if [ "$cpu" = bochs ]; then
+		if [ "$smp" != 1 ]; then
+			echo "check: error: $entry: Bochs runs broadwell_ult on 1 CPU" >&2
 			exit 2
 		fi
 		echo "check: vm $name (Bochs broadwell_ult, 1 CPU${append:+, $append})"
-		opts=()
+		run=$top/tests/bochs/run.sh logs=bochs opts=()
 	else
 		echo "check: vm $name (-cpu $cpu -smp $smp ${append:+, $append})"
-		opts=(--cpu "$cpu" --smp "$smp")
+		run=$top/tests/vm/run.sh logs=vm opts=(--cpu "$cpu" --smp "$smp")
 	fi
 	out=$top/build/$logs-$name.out
 	if "$run" --name "$name" "${opts[@]}" \
@@ -94,6 +82,6 @@ for entry in "$@"; do
 	fi
 done
 
-echo "check: $skipped skipped; full log in build/$summary.log, VM logs in build/$logs/"
+echo "check: $skipped skipped; full log in build/$summary.log, VM logs in build/vm/ and build/bochs/"
 echo "$passed passed, $failed failed" | tee "$top/build/$summary.summary"
 [ "$failed" = 0 ]

@@ -11,44 +11,50 @@
 # Usage: tests/bochs/run.sh [options] SCRIPT
 #
 #   --boot pvh|bzimage  how the kernel starts (default pvh):
-#                     pvh      GRUB loads tests/bochs/pvhboot.c (a Multiboot
-#                              stub) with the kernel's uncompressed ELF
-#                              (extracted once from the bzImage into
-#                              build/bochs/vmlinux) and the initramfs as
-#                              modules; the stub loads the ELF and enters
-#                              it at its PVH entry point (CONFIG_PVH).  No
-#                              KASLR (the kernel runs where it is linked).
+#                     pvh      GRUB loads tests/bochs/pvhboot.c, a
+#                              Multiboot stub, with two modules: the
+#                              kernel's ELF (extracted once from the
+#                              bzImage into build/bochs/vmlinux, its zero
+#                              pages left out by tests/bochs/compact-elf.py)
+#                              and the initramfs.  The stub loads the ELF
+#                              and enters it at its PVH entry point
+#                              (CONFIG_PVH).  No KASLR: the kernel runs
+#                              where it is linked.
 #                     bzimage  GRUB boots the bzImage with its `linux`
 #                              command, as a PC boots Debian (KASLR on).
-#                              ~45 s slower: the kernel decompresses
+#                              ~55 s slower: the kernel decompresses
 #                              itself (XZ) first.
 #   --append ARGS     extra kernel command-line arguments, added after the
 #                     fixed ones below (no $ ; ' " \ { } characters: they
 #                     would mean something to GRUB's script parser)
 #   --timeout SECS    kill Bochs after SECS seconds of wall time (default
-#                     1200)
+#                     600)
 #   --name NAME       name of the run (default: basename of SCRIPT); files go
 #                     to build/bochs/NAME/
 #   -h, --help        print this text
 #
-# How long a run takes (this machine, one host core per Bochs, ~80 M
-# guest instructions/s): power-on to /init takes ~25 s with --boot pvh
-# (~3 s BIOS, ~10 s GRUB reading the 66 MB ELF from the CD, ~11 s kernel
-# boot) and ~70 s with --boot bzimage (~55 s of it the bzImage
-# decompressing itself); then the script runs, and poweroff is at once.
-# tests/vm/suite.sh (module, attack_test, kplug_test, limit_test) runs
-# ~45 s in Bochs: ~70 s in all with pvh, ~110 s with bzimage.
+# How long a run takes (measured on this project's 2-core build machine;
+# Bochs uses one host core and runs ~70-80 M guest instructions/s):
+# power-on to /init is ~1.8 G instructions, ~25 s, with --boot pvh (BIOS
+# ~3 s, GRUB reading the ELF and initramfs from the CD ~7 s, kernel boot
+# ~12 s) and ~6 G instructions, ~80 s, with --boot bzimage (4.5 G of them
+# the bzImage decompressing itself); then the script; poweroff ends Bochs
+# at once.  tests/bochs/cpu-probe.sh: ~30 s in all (pvh).  tests/vm/
+# suite.sh (attack, kplug, lib, limit and CLI tests): ~3.5 G instructions
+# in the guest, 70 s in all with pvh, 145 s with bzimage.
 #
 # The machine: Bochs (Debian's bochs 2.7), CPU model broadwell_ult, 1 CPU
 # (Debian's Bochs is built without SMP), 1 GiB RAM, i440fx with ACPI (so
 # poweroff ends the run), the one serial port (COM1) written to a file, no
 # disk but a CD.  The CD is a GRUB rescue image (grub-mkrescue) holding the
-# test kernel (build/cache/kernel/vmlinuz, a bzImage, or the ELF inside it
-# and the stub: see --boot) and the initramfs from tests/vm/mkinitramfs.sh (the same contents as tests/vm/run.sh:
-# busybox, tests/vm/init as /init, /kplug/{run,kplug.ko,tests,plugins,
-# tools}; SCRIPT is /kplug/run).  The guest clock runs on instructions
-# (clock sync=none) at BOCHS_IPS instructions per guest second, set to the
-# measured emulation speed so guest time stays close to wall time.
+# kernel (build/cache/kernel/vmlinuz, or the ELF inside it and the stub:
+# see --boot) and the initramfs from tests/vm/mkinitramfs.sh, the same as
+# tests/vm/run.sh's: busybox, tests/vm/init as /init, /kplug/{run,
+# kplug.ko,tests,plugins,tools}; SCRIPT is /kplug/run.  The guest clock
+# runs on instructions (clock sync=none) at BOCHS_IPS instructions per
+# guest second, set to the measured emulation speed so that guest time
+# stays close to wall time (a guest second is 80 M instructions, whatever
+# the host's load).
 #
 # Kernel command line: console=ttyS0,115200 oops=panic panic=-1
 # panic_on_warn=1 quiet loglevel=4 cryptomgr.notests reboot=t
@@ -60,12 +66,15 @@
 # Bochs through ACPI.
 #
 # Files in build/bochs/NAME/: serial.log (the serial console without
-# carriage returns and GRUB's screen controls; also streamed to stdout, all but the guest's dmesg
-# dump), bochs.log (Bochs' own log: its CPU state when it stopped, and
-# one line per unimplemented MSR the kernel touched, which is normal),
-# bochsrc, boot.iso, initramfs.cpio.gz, term.log (the screen Bochs drew;
-# noise).  Shared by all runs: build/bochs/vmlinux (the ELF) and
-# build/bochs/pvhboot.elf (the stub), rebuilt when their sources change.
+# carriage returns and GRUB's screen controls; also streamed to stdout,
+# all but the guest's dmesg dump), bochs.log (Bochs' own log: one line
+# per exception cause it checked, e.g. "write beyond limit" or "call
+# gate.dpl < CPL", which shows which check stopped a plugin; one line per
+# unimplemented MSR the kernel touched, normal; the CPU state when Bochs
+# stopped), bochsrc and boot.iso (rerun by hand: bochs -q -f bochsrc),
+# initramfs.cpio.gz, term.log (the screen Bochs drew; noise).  Shared by
+# all runs: build/bochs/vmlinux (the ELF) and build/bochs/pvhboot.elf (the
+# stub), rebuilt when their sources change.
 #
 # Verdict (tests/vm/verdict.sh, the same as tests/vm/run.sh's), exit 0
 # only if all hold:
@@ -80,11 +89,16 @@
 # 0 or 1; exits 2 on a usage or set-up error.
 #
 # Bochs quirks handled here: the Debian build has no `nogui` display, so
-# the ncurses `term` display runs under `script` (a pseudo-terminal);
-# its built-in debugger stops at a prompt before the first instruction, so
-# Bochs gets `-rc` with a `c` (continue) command; the PC speaker's default
-# ALSA sound driver crashes Bochs when there is no sound card (speaker
-# off, dummy sound driver).
+# the ncurses `term` display (package bochs-term) runs under `script` (a
+# pseudo-terminal); its built-in debugger stops at a prompt before the
+# first instruction, so Bochs gets `-rc` with a `c` (continue) command;
+# the PC speaker's default ALSA sound driver crashes Bochs ("buffer
+# overflow detected") when there is no sound card, so the speaker is off
+# and the sound driver is the dummy; Bochs ignores SIGTERM (the timeout
+# sends SIGKILL); a triple fault would reset the machine and boot again
+# (reset_on_triple_fault=0 makes it the end).  broadwell_ult has no UMIP:
+# sgdt/sidt/sldt/smsw/str do not fault at CPL > 0 here, as they do under
+# QEMU's -cpu max.
 #
 # Environment: BOCHS (default bochs), BOCHS_IPS (default 80000000),
 # BUSYBOX (default /bin/busybox, must be statically linked).
@@ -100,7 +114,7 @@ usage() { sed -n '/^# Usage:/,/^set -euo/{/^set -euo/d;s/^# \{0,1\}//;p}' "$0"; 
 die() { echo "vm: error: $*" >&2; exit 2; }
 
 # --- options -------------------------------------------------------------
-boot=pvh append= timeout_s=1200 name=
+boot=pvh append= timeout_s=600 name=
 while [ $# -gt 0 ]; do
 	case "$1" in
 	--boot|--append|--timeout|--name)
@@ -150,7 +164,8 @@ mkdir -p "$out"
 "$top/tests/vm/mkinitramfs.sh" "$out" "$script" "$cmdline" || exit 2
 
 # The kernel's ELF, from the bzImage's payload (boot protocol 2.08+: the
-# setup header gives its offset and length; Debian compresses it with XZ).
+# setup header gives its offset and length; Debian compresses it with XZ),
+# then without its runs of zero pages (tests/bochs/compact-elf.py).
 extract_vmlinux() {	# BZIMAGE OUT
 	local setup off len magic
 	setup=$(od -An -tu1 -j $((0x1f1)) -N1 "$1" | tr -d ' ')
@@ -167,7 +182,9 @@ extract_vmlinux() {	# BZIMAGE OUT
 	tail -c +$((off + 1)) "$1" | head -c "$len" | "${@:3}" > "$2.tmp" 2>/dev/null || true
 	[ "$(od -An -tx1 -N4 "$2.tmp" 2>/dev/null | tr -d ' ')" = 7f454c46 ] ||
 		die "could not extract the kernel ELF from $1"
-	mv "$2.tmp" "$2"
+	python3 "$top/tests/bochs/compact-elf.py" "$2.tmp" "$2" ||
+		die "compact-elf.py failed on the ELF from $1"
+	rm -f "$2.tmp"
 }
 
 iso=$out/iso
@@ -175,7 +192,8 @@ rm -rf "$iso" && mkdir -p "$iso/boot/grub"
 cp "$out/initramfs.cpio.gz" "$iso/boot/initramfs.cpio.gz"
 if [ "$boot" = pvh ]; then
 	shared=$top/build/bochs
-	if [ ! -f "$shared/vmlinux" ] || [ "$kernel" -nt "$shared/vmlinux" ]; then
+	if [ ! -f "$shared/vmlinux" ] || [ "$kernel" -nt "$shared/vmlinux" ] ||
+	   [ "$top/tests/bochs/compact-elf.py" -nt "$shared/vmlinux" ]; then
 		extract_vmlinux "$kernel" "$shared/vmlinux"
 	fi
 	stub=$top/tests/bochs/pvhboot
@@ -189,7 +207,7 @@ if [ "$boot" = pvh ]; then
 			die "building $stub.c failed"
 	fi
 	cp "$shared/pvhboot.elf" "$iso/boot/pvhboot.elf"
-	# A hard link: the ELF is 66 MB and the same for every run.
+	# A hard link: the ELF is 31 MB and the same for every run.
 	ln -f "$shared/vmlinux" "$iso/boot/vmlinux" 2>/dev/null ||
 		cp "$shared/vmlinux" "$iso/boot/vmlinux"
 	load="multiboot /boot/pvhboot.elf $cmdline
@@ -213,6 +231,7 @@ menuentry kplug {
 EOF
 grub-mkrescue -o "$out/boot.iso" "$iso" > "$out/grub-mkrescue.log" 2>&1 ||
 	die "grub-mkrescue failed (see $out/grub-mkrescue.log)"
+rm -rf "$iso"
 
 # --- Bochs configuration -------------------------------------------------
 cat > "$out/bochsrc" <<EOF
@@ -244,8 +263,9 @@ echo "vm: $name: booting Bochs (cpu broadwell_ult, 1 CPU, $boot${append:+, appen
 rm -f "$raw" "$log" "$out/bochs.log" && : > "$raw"
 start=$SECONDS
 # Bochs' term display needs a terminal: `script` gives it a pseudo-terminal
-# whose output (the screen) goes to term.log.  timeout runs inside script so
-# it signals Bochs itself (SIGKILL: Bochs ignores SIGTERM); -e passes Bochs' (or timeout's) exit status on.
+# whose output (the screen) goes to term.log.  timeout runs inside script
+# so it signals Bochs itself (SIGKILL: Bochs ignores SIGTERM); -e passes
+# Bochs' (or timeout's) exit status on.
 printf -v bochs_cmd '%q ' env TERM=vt100 timeout -s KILL "$timeout_s" \
 	"$bochs_bin" -q -f "$out/bochsrc" -rc "$out/debugger.rc"
 script -qefc "$bochs_cmd" /dev/null </dev/null >"$out/term.log" 2>&1 &
