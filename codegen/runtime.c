@@ -281,3 +281,19 @@ RT int snprintf(char *buf, size_t size, const char *fmt, ...)
 	va_end(ap);
 	return n;
 }
+
+RT int kplug_printf(const char *fmt, ...)
+{
+	char line[256];
+	va_list ap;
+	int n;
+
+	va_start(ap, fmt);
+	n = vsnprintf(line, sizeof(line), fmt, ap);
+	va_end(ap);
+	if (n < 0)
+		return n;
+	if (n >= (int)sizeof(line))
+		n = sizeof(line) - 1;
+	return kplug_log(line, n);
+}

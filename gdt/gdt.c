@@ -12,8 +12,9 @@
  * could load removed: the DPL-3 user code/data segments, the TLS entries,
  * the LDT.  The CPUNODE entry is kept at DPL 0 so the stubs can LSL it for
  * the CPU number.  kplug adds the plugin's DPL-1 code and data segments
- * (rewritten on every entry: their limits are per plugin) and the exit
- * gate, a DPL-1 call gate into kplug_gate_exit.
+ * (rewritten on every entry: their limits are per plugin), the exit gate
+ * and the service gate: DPL-1 call gates into kplug_gate_exit and
+ * kplug_gate_service.
  */
 #include <linux/cpumask.h>
 #include <linux/gfp.h>
@@ -27,7 +28,7 @@
 #include "../trampoline/world_switch.h"
 #include "desc.h"
 
-extern char kplug_gate_exit[];
+extern char kplug_gate_exit[], kplug_gate_service[];
 
 u64 kplug_host_handler[256];
 struct kplug_dtr kplug_host_idtr;
@@ -40,11 +41,12 @@ static u64 **cpu_gdt;		/* per CPU: KPLUG_GDT_ENTRIES descriptors */
 #define GDT_CODE	(KPLUG_SEL_CODE >> 3)
 #define GDT_DATA	(KPLUG_SEL_DATA >> 3)
 #define GDT_EXIT_GATE	(KPLUG_SEL_EXIT_GATE >> 3)
+#define GDT_SERVICE_GATE (KPLUG_SEL_SERVICE_GATE >> 3)
 #define GDT_CPUNODE	(KPLUG_SEL_CPUNODE >> 3)
 
 static_assert(GDT_CPUNODE == GDT_ENTRY_CPUNODE);
 static_assert(KPLUG_SEL_KERNEL_CS == __KERNEL_CS);
-static_assert(GDT_CODE >= GDT_ENTRIES && GDT_EXIT_GATE + 2 <= KPLUG_GDT_ENTRIES);
+static_assert(GDT_CODE >= GDT_ENTRIES && GDT_SERVICE_GATE + 2 <= KPLUG_GDT_ENTRIES);
 
 /* Build this CPU's private GDT from its live one.  Interrupts off. */
 static u64 *gdt_build(int cpu)
@@ -70,6 +72,8 @@ static u64 *gdt_build(int cpu)
 		/* everything else (DPL 3, LDT, TLS) stays zero */
 	}
 	kplug_desc_gate(&gdt[GDT_EXIT_GATE], (unsigned long)kplug_gate_exit,
+			__KERNEL_CS, KPLUG_TYPE_CALL_GATE, 1, 0);
+	kplug_desc_gate(&gdt[GDT_SERVICE_GATE], (unsigned long)kplug_gate_service,
 			__KERNEL_CS, KPLUG_TYPE_CALL_GATE, 1, 0);
 	return gdt;
 }

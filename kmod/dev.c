@@ -205,6 +205,36 @@ static long ioc_info(unsigned int cmd, void __user *uarg)
 	return err ?: copy_args_out(uarg, &a, sizeof(a), cmd);
 }
 
+static long ioc_log(unsigned int cmd, void __user *uarg)
+{
+	struct kplug_log_args a;
+	struct kplug_plugin *p;
+	char *buf;
+	int err;
+
+	err = copy_args(&a, sizeof(a), sizeof(a), cmd, uarg);
+	if (err)
+		return err;
+	if (a.flags & ~KPLUG_LOG_CLEAR || (a.size && !a.buf))
+		return -EINVAL;
+	p = kplug_plugin_get(a.id);
+	if (!p)
+		return -ENOENT;
+	a.size = min_t(u32, a.size, KPLUG_LOG_SIZE);
+	buf = kvmalloc(a.size ?: 1, GFP_KERNEL);
+	if (!buf) {
+		kplug_plugin_put(p);
+		return -ENOMEM;
+	}
+	a.len = kplug_log_read(p, buf, a.size, a.flags & KPLUG_LOG_CLEAR,
+			       &a.dropped);
+	kplug_plugin_put(p);
+	err = a.len && copy_to_user(u64_to_user_ptr(a.buf), buf, a.len) ?
+	      -EFAULT : 0;
+	kvfree(buf);
+	return err ?: copy_args_out(uarg, &a, sizeof(a), cmd);
+}
+
 static long ioc_remove(unsigned int cmd, void __user *uarg)
 {
 	struct kplug_remove_args a;
@@ -241,6 +271,10 @@ static long kplug_ioctl(struct file *file, unsigned int cmd, unsigned long arg)
 		if (_IOC_DIR(cmd) != _IOC_DIR(KPLUG_IOC_INFO))
 			return -ENOTTY;
 		return ioc_info(cmd, uarg);
+	case _IOC_NR(KPLUG_IOC_LOG):
+		if (_IOC_DIR(cmd) != _IOC_DIR(KPLUG_IOC_LOG))
+			return -ENOTTY;
+		return ioc_log(cmd, uarg);
 	}
 	return -ENOTTY;
 }

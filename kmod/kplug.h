@@ -51,6 +51,23 @@ int kplug_sandbox_read(struct kplug_sandbox *sb, u32 addr, void *dst, u32 len);
 /* image.c: image validation, shared with the host tests */
 #include "image.h"
 
+/* service.c: service calls and the plugin's log */
+struct kplug_log_ring {
+	spinlock_t lock;
+	u32 head, used;		/* next write position, bytes held */
+	u64 window_start;	/* rate limit: lines in the current second */
+	u32 window_lines;
+	u64 dropped;
+	char buf[KPLUG_LOG_SIZE];
+};
+
+struct kplug_regs;
+struct kplug_plugin;
+int kplug_service(struct kplug_plugin *p, struct kplug_regs *regs,
+		  struct kplug_fault *fault);
+u32 kplug_log_read(struct kplug_plugin *p, char *dst, u32 size, bool clear,
+		   u64 *dropped);
+
 /* plugin.c: the registry of named plugins */
 struct kplug_plugin {
 	struct kref ref;
@@ -64,6 +81,7 @@ struct kplug_plugin {
 	atomic64_t invocations, faults, timeouts;
 	spinlock_t lock;	/* last_fault */
 	struct kplug_fault last_fault;
+	struct kplug_log_ring *log;
 	struct rcu_head rcu;
 };
 

@@ -21,6 +21,7 @@ static void plugin_free(struct kref *ref)
 
 	kplug_sandbox_destroy(&p->sb);
 	kfree(p->entries);
+	kvfree(p->log);
 	kfree_rcu(p, rcu);
 }
 
@@ -106,10 +107,14 @@ int kplug_plugin_create(const char *name, const void *image, u32 len,
 		p->entry_offset[i] = img.entries[i].offset;
 	p->entries = kmemdup(img.entries, p->nr_entries * sizeof(*p->entries),
 			     GFP_KERNEL_ACCOUNT);
-	if (!p->entries) {
+	p->log = kvzalloc(sizeof(*p->log), GFP_KERNEL_ACCOUNT);
+	if (!p->entries || !p->log) {
+		kfree(p->entries);
+		kvfree(p->log);
 		kfree(p);
 		return -ENOMEM;
 	}
+	spin_lock_init(&p->log->lock);
 	err = kplug_sandbox_create(&p->sb, img.hdr, img.text, img.data);
 	if (err) {
 		if (err == -E2BIG)
@@ -118,6 +123,7 @@ int kplug_plugin_create(const char *name, const void *image, u32 len,
 				  img.hdr->stack_size ?: KPLUG_STACK_DEFAULT,
 				  KPLUG_SANDBOX_MAX >> 20);
 		kfree(p->entries);
+		kvfree(p->log);
 		kfree(p);
 		return err;
 	}

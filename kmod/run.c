@@ -292,6 +292,16 @@ int kplug_run(struct kplug_plugin *p, struct kplug_call *call, u32 *result,
 			deliver_pending(cpu);
 			break;
 		}
+		if (reason == KPLUG_EXIT_SERVICE) {
+			/* host state, interrupts on; then resume the plugin
+			 * after its far call, with the result in EDX:EAX */
+			deliver_pending(cpu);
+			local_irq_enable();
+			ret = kplug_service(p, &ctx.regs, fault);
+			if (ret)
+				break;
+			continue;
+		}
 		if (reason == X86_TRAP_NMI) {
 			kplug_call_host_handler((unsigned long)asm_exc_nmi_noist);
 		} else if (reason >= FIRST_EXTERNAL_VECTOR) {

@@ -63,6 +63,15 @@ const struct kplug_fault *kplug_last_fault(void);
 /* A short name for a fault kind ("bad-access", "privileged", ...). */
 const char *kplug_fault_kind_str(__u32 kind);
 
+/*
+ * Copy the newest bytes of the plugin's log (lines it wrote with
+ * kplug_log()/kplug_printf()) into buf; returns the byte count (not
+ * NUL-terminated) or a negative errno.  *dropped (may be NULL) gets the
+ * number of lines the rate limit refused.  clear: empty the log after.
+ */
+int kplug_read_log(const struct kplug *p, char *buf, size_t size, int clear,
+		   __u64 *dropped);
+
 /* Remove the plugin from the kernel and free the handle. */
 int kplug_remove(struct kplug *p);
 /* Free the handle; the plugin stays loaded. */

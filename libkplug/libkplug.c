@@ -334,6 +334,7 @@ EXPORT const char *kplug_fault_kind_str(__u32 kind)
 		[KPLUG_FAULT_DEBUG] = "debug",
 		[KPLUG_FAULT_ALIGNMENT] = "alignment",
 		[KPLUG_FAULT_OTHER] = "other",
+		[KPLUG_FAULT_SERVICE] = "service",
 	};
 
 	return kind < sizeof(names) / sizeof(names[0]) ? names[kind] : "unknown";
@@ -370,6 +371,24 @@ EXPORT int kplug_info_next(__u32 id, struct kplug_info_args *info)
 		err = errno;
 	close(fd);
 	return err ? fail(err) : 0;
+}
+
+EXPORT int kplug_read_log(const struct kplug *p, char *buf, size_t size,
+			  int clear, __u64 *dropped)
+{
+	struct kplug_log_args a = {};
+
+	if (!p || (size && !buf))
+		return fail(EINVAL);
+	a.id = p->id;
+	a.flags = clear ? KPLUG_LOG_CLEAR : 0;
+	a.buf = (unsigned long)buf;
+	a.size = size > 0xffffffffu ? 0xffffffffu : size;
+	if (ioctl(p->fd, KPLUG_IOC_LOG, &a))
+		return fail(errno);
+	if (dropped)
+		*dropped = a.dropped;
+	return a.len;
 }
 
 EXPORT int kplug_remove(struct kplug *p)

@@ -474,6 +474,46 @@ static int verb_info(int argc, char **argv)
 	return 0;
 }
 
+static int verb_log(int argc, char **argv)
+{
+	static char buf[KPLUG_LOG_SIZE];
+	struct opts o = {};
+	struct kplug *p;
+	char *pos[4];
+	__u64 dropped = 0;
+	int n, len, clear = 0, i;
+
+	for (i = 0; i < argc; i++)	/* the one flag without a value */
+		if (!strcmp(argv[i], "--clear")) {
+			clear = 1;
+			memmove(&argv[i], &argv[i + 1], (argc - i) * sizeof(*argv));
+			argc--;
+			i--;
+		}
+	n = parse(argc, argv, "", pos, &o);
+	if (n != 1)
+		return n < 0 ? EXIT_USAGE : error(EXIT_USAGE, "see --help", "log wants NAME");
+	p = kplug_open(pos[0]);
+	if (!p)
+		return error(EXIT_FAILED, hint_for(-errno), "plugin %s: %s", pos[0], kplug_strerror(-errno));
+	len = kplug_read_log(p, buf, sizeof(buf), clear, &dropped);
+	kplug_close(p);
+	if (len < 0)
+		return error(EXIT_FAILED, hint_for(len), "log %s: %s", pos[0], kplug_strerror(len));
+	if (json) {
+		buf[len] = '\0';
+		printf("{\"log\":");
+		json_str(buf);
+		printf(",\"dropped\":%llu}\n", (unsigned long long)dropped);
+		return 0;
+	}
+	fwrite(buf, 1, len, stdout);
+	if (dropped)
+		fprintf(stderr, "(%llu lines dropped by the rate limit)\n",
+			(unsigned long long)dropped);
+	return 0;
+}
+
 static int verb_remove(int argc, char **argv)
 {
 	struct opts o = {};
@@ -514,6 +554,9 @@ static const struct verb {
 	  "(--out-size bytes, default 4096) to FILE.", verb_invoke },
 	{ "list", "", "List the loaded plugins with their call counters.", verb_list },
 	{ "info", "NAME", "Show a plugin: entries, counters, budget, memory, last fault.", verb_info },
+	{ "log", "NAME [--clear]",
+	  "Print the plugin's log: the lines it wrote with kplug_log()/kplug_printf()\n"
+	  "(newest 16 KiB; at most 100 lines a second). --clear empties it.", verb_log },
 	{ "remove", "NAME", "Remove plugin NAME (calls in flight finish first).", verb_remove },
 };
 

@@ -54,6 +54,7 @@ extern __x86_indirect_thunk_rdi
 global kplug_world_switch
 global kplug_call_host_handler
 global kplug_gate_exit
+global kplug_gate_service
 global kplug_idt_stubs
 global kplug_runtime_start
 global kplug_runtime_end
@@ -178,13 +179,15 @@ kplug_world_switch:
 	iretq
 
 ;
-; The exit gate's target: the plugin did "call KPLUG_SEL_EXIT_GATE:0"
-; (normally from the runtime page, when its entry function returned).
+; The two gates' targets.  The plugin did "call KPLUG_SEL_EXIT_GATE:0"
+; (normally from the runtime page, when its entry function returned) or
+; "call KPLUG_SEL_SERVICE_GATE:0" (a service thunk, EAX = the number).
 ; The CPU switched to TSS.RSP0 and pushed RIP, CS, RSP, SS but no RFLAGS.
 ; Rebuild the interrupt-frame layout so every exit looks the same.
 ;
+%macro GATE_ENTRY 2		; label, exit reason
 align 16
-kplug_gate_exit:
+%1:
 	ENDBR
 	cli			; a gate leaves IF set: an interrupt before this
 				; instruction is deferred by kplug_ring0_irq
@@ -197,8 +200,12 @@ kplug_gate_exit:
 	mov	[rsp + 24], rax	; ... into the old CS slot
 	pop	rax
 	push	0		; error code
-	push	KPLUG_EXIT_GATE	; exit reason
+	push	%2		; exit reason
 	jmp	kplug_exit_plugin
+%endmacro
+
+	GATE_ENTRY kplug_gate_exit, KPLUG_EXIT_GATE
+	GATE_ENTRY kplug_gate_service, KPLUG_EXIT_SERVICE
 
 ;
 ; Common exit from ring 1.  Stack: vector, error code, hardware frame, all
@@ -421,11 +428,21 @@ kplug_idt_stubs:
 
 ;
 ; The runtime page, copied to KPLUG_RUNTIME_BASE in every sandbox.  An entry
-; function's return address points here: leave through the exit gate with
-; the result in EAX.  The gate never returns; ud2 if something jumps past.
+; function's return address points at offset 0: leave through the exit gate
+; with the result in EAX (the gate never returns; ud2 if something jumps
+; past).  Service n is a cdecl function at offset KPLUG_RUNTIME_THUNK * n:
+; its arguments stay on the plugin's stack, where run.c reads them.
 ;
 bits 32
 kplug_runtime_start:
 	call	KPLUG_SEL_EXIT_GATE:0
 	ud2
+%assign n 1
+%rep KPLUG_NR_SERVICES - 1
+	times (kplug_runtime_start + n * KPLUG_RUNTIME_THUNK) - $ int3
+	mov	eax, n
+	call	KPLUG_SEL_SERVICE_GATE:0
+	ret
+%assign n n + 1
+%endrep
 kplug_runtime_end:

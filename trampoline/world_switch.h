@@ -15,9 +15,16 @@
 #define KPLUG_SEL_CODE		0x81	/* entry 16, DPL 1, RPL 1 */
 #define KPLUG_SEL_DATA		0x89	/* entry 17, DPL 1, RPL 1 */
 #define KPLUG_SEL_EXIT_GATE	0x91	/* entries 18-19, call gate, DPL 1 */
+#define KPLUG_SEL_SERVICE_GATE	0xa1	/* entries 20-21, call gate, DPL 1 */
 
 /* Exit reasons besides exception/interrupt vectors 0..255. */
-#define KPLUG_EXIT_GATE		256
+#define KPLUG_EXIT_GATE		256	/* the entry returned */
+#define KPLUG_EXIT_SERVICE	257	/* a service call: EAX = number */
+
+/* The runtime page: the exit stub at offset 0, service thunk n at
+ * KPLUG_RUNTIME_THUNK * n ("mov eax, n; call service gate; ret"). */
+#define KPLUG_RUNTIME_THUNK	16
+#define KPLUG_NR_SERVICES	8	/* = KPLUG_SVC_COUNT (checked in service.c) */
 
 #define KPLUG_RFLAGS_PLUGIN	0x202	/* IF=1, IOPL=0, nothing else */
 
@@ -114,7 +121,8 @@ struct kplug_ctx {
 
 /*
  * Enter the plugin described by ctx->regs and return when it leaves ring 1:
- * the exit reason is the vector (0..255) or KPLUG_EXIT_GATE; ctx->regs holds
+ * the exit reason is the vector (0..255), KPLUG_EXIT_GATE or
+ * KPLUG_EXIT_SERVICE; ctx->regs holds
  * the plugin's registers at that point.  Called with interrupts off; all
  * host state in ctx must be filled in.  Clobbers what the C ABI allows.
  */

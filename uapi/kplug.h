@@ -62,6 +62,8 @@
  *       (KPLUG_INFO_NEXT: start from 0 to list them all).  Fills name, the
  *       counters and sizes, and up to entries_cap entries of the entry
  *       table at entries.  -ENOENT: no such plugin (or no further one).
+ *   KPLUG_IOC_LOG  copy the newest bytes of plugin `id`'s log (the lines
+ *       it wrote with the log service) to buf; KPLUG_LOG_CLEAR empties it.
  *   KPLUG_IOC_REMOVE  remove plugin `id`.  Invocations in flight finish
  *       first (they hold a reference); new ones get -ENOENT.
  */
@@ -174,7 +176,41 @@ enum kplug_fault_kind {
 	KPLUG_FAULT_DEBUG,	/* #DB, #BP */
 	KPLUG_FAULT_ALIGNMENT,	/* #AC */
 	KPLUG_FAULT_OTHER,	/* any other exception */
+	KPLUG_FAULT_SERVICE,	/* a service call with a bad number or
+				 * argument (vector KPLUG_FAULT_VECTOR_SERVICE,
+				 * error_code = service, cr2 = bad address) */
 };
+
+#define KPLUG_FAULT_VECTOR_SERVICE	257
+
+/*
+ * Service calls, plugin -> kernel.  Service n is a cdecl function at
+ * KPLUG_RUNTIME_BASE + 16 * n in every sandbox (the SDK wraps them); its
+ * pointer arguments must lie in the plugin's memory (writable data or
+ * stack for buffers the kernel fills), else the call faults (kind
+ * KPLUG_FAULT_SERVICE).
+ *   1 u32 log(const char *msg, u32 len)    append a line (at most
+ *        KPLUG_LOG_LINE_MAX bytes) to the plugin's log; at most
+ *        KPLUG_LOG_RATE lines a second, the rest are counted as dropped;
+ *        returns the bytes logged
+ *   2 u64 time_ns(void)                    CLOCK_MONOTONIC
+ *   3 u32 random(void *buf, u32 len)       len (<= 4096) random bytes
+ *   4 u32 cpu(void)                        the CPU running the plugin
+ *   5 u32 pid(void), 6 u32 tid(void)      of the task that invoked it
+ *   7 u32 comm(char *buf, u32 len)         its command name, NUL-terminated
+ */
+#define KPLUG_SVC_LOG		1
+#define KPLUG_SVC_TIME_NS	2
+#define KPLUG_SVC_RANDOM	3
+#define KPLUG_SVC_CPU		4
+#define KPLUG_SVC_PID		5
+#define KPLUG_SVC_TID		6
+#define KPLUG_SVC_COMM		7
+#define KPLUG_SVC_COUNT		8	/* numbers are below this */
+
+#define KPLUG_LOG_LINE_MAX	256
+#define KPLUG_LOG_RATE		100
+#define KPLUG_LOG_SIZE		16384	/* per plugin, oldest lines go first */
 
 struct kplug_fault {
 	__u32	kind;		/* enum kplug_fault_kind */
@@ -200,6 +236,17 @@ struct kplug_invoke_args {
 	__u32	in_len;
 	__u32	out_len;
 };
+
+struct kplug_log_args {
+	__u32	id;		/* in: plugin id */
+	__u32	flags;		/* in: KPLUG_LOG_CLEAR empties the log after */
+	__aligned_u64	buf;	/* in: user buffer for the log text */
+	__u32	size;		/* in: bytes at buf */
+	__u32	len;		/* out: bytes copied (the newest ones) */
+	__aligned_u64	dropped; /* out: lines refused by the rate limit */
+};
+
+#define KPLUG_LOG_CLEAR		(1u << 0)
 
 #define KPLUG_INFO_BY_NAME	(1u << 0)
 #define KPLUG_INFO_NEXT		(1u << 1)
@@ -231,5 +278,6 @@ struct kplug_remove_args {
 #define KPLUG_IOC_INVOKE	_IOWR(KPLUG_IOC_MAGIC, 2, struct kplug_invoke_args)
 #define KPLUG_IOC_REMOVE	_IOW(KPLUG_IOC_MAGIC, 3, struct kplug_remove_args)
 #define KPLUG_IOC_INFO		_IOWR(KPLUG_IOC_MAGIC, 4, struct kplug_info_args)
+#define KPLUG_IOC_LOG		_IOWR(KPLUG_IOC_MAGIC, 5, struct kplug_log_args)
 
 #endif /* _UAPI_KPLUG_H */

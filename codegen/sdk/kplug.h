@@ -142,4 +142,57 @@ int snprintf(char *buf, size_t size, const char *fmt, ...)
 #define float	kplug_error_floating_point_is_not_supported_in_plugins
 #define double	kplug_error_floating_point_is_not_supported_in_plugins
 
+/* --- Service calls ---------------------------------------------------------
+ * Functions the kernel provides, reached through kplug's runtime page (a
+ * thunk per service at a fixed address).  Pointers must point into the
+ * plugin's own memory (buffers the kernel fills: its data or stack), or the
+ * call faults the plugin with kind "service".
+ */
+#define __KPLUG_SERVICE(n)	(0x10000u + 16u * (n))
+
+/* Append a line to the plugin's log (kplugctl log NAME); at most 256
+ * bytes, 100 lines a second (the rest are counted as dropped). */
+static inline u32 kplug_log(const char *msg, u32 len)
+{
+	return ((u32 (*)(const char *, u32))__KPLUG_SERVICE(1))(msg, len);
+}
+
+/* CLOCK_MONOTONIC, in nanoseconds. */
+static inline u64 kplug_time_ns(void)
+{
+	return ((u64 (*)(void))__KPLUG_SERVICE(2))();
+}
+
+/* Fill buf with len (at most 4096) random bytes; returns len. */
+static inline u32 kplug_random(void *buf, u32 len)
+{
+	return ((u32 (*)(void *, u32))__KPLUG_SERVICE(3))(buf, len);
+}
+
+/* The CPU running the plugin now. */
+static inline u32 kplug_cpu(void)
+{
+	return ((u32 (*)(void))__KPLUG_SERVICE(4))();
+}
+
+/* Process and thread id of the task that invoked the plugin. */
+static inline u32 kplug_pid(void)
+{
+	return ((u32 (*)(void))__KPLUG_SERVICE(5))();
+}
+
+static inline u32 kplug_tid(void)
+{
+	return ((u32 (*)(void))__KPLUG_SERVICE(6))();
+}
+
+/* Its command name, NUL-terminated in buf; returns its length. */
+static inline u32 kplug_comm(char *buf, u32 len)
+{
+	return ((u32 (*)(char *, u32))__KPLUG_SERVICE(7))(buf, len);
+}
+
+/* printf into the plugin's log (runtime). */
+int kplug_printf(const char *fmt, ...);
+
 #endif /* KPLUG_SDK_H */

@@ -46,6 +46,26 @@ u32 words(u32 a0, u32 a1, u32 a2, u32 a3, u32 a4, u32 a5,
 	return n;
 }
 
+/* n service calls: the benchmark's service-call cost. */
+u32 cpu_calls(u32 n)
+{
+	u32 i, x = 0;
+
+	for (i = 0; i < n; i++)
+		x += kplug_cpu();
+	return x;
+}
+
+/* A line in the plugin's log (kplugctl log demo). */
+u32 hello(u32 n)
+{
+	char comm[16];
+
+	kplug_comm(comm, sizeof(comm));
+	return kplug_printf("hello %u from %s (pid %u) on cpu %u", n, comm,
+			    kplug_pid(), kplug_cpu());
+}
+
 /* Dereference an address the sandbox does not map: the call faults. */
 u32 bad_pointer(u32 addr)
 {

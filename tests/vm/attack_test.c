@@ -27,10 +27,11 @@
 static const char *names[] = {
 	"seg_load", "far_xfer", "intn", "sysinsn", "priv", "ioport", "fpu",
 	"flags", "stack", "codewrite", "spin_mem", "entry_state", "exitpath",
-	"badptr",
+	"badptr", "svc_abuse",
 };
 enum { SEG_LOAD, FAR_XFER, INTN, SYSINSN, PRIV, IOPORT, FPU, FLAGS, STACK,
-       CODEWRITE, SPIN_MEM, ENTRY_STATE, EXITPATH, BADPTR, NR_PLUGINS };
+       CODEWRITE, SPIN_MEM, ENTRY_STATE, EXITPATH, BADPTR, SVC_ABUSE,
+       NR_PLUGINS };
 
 static int cpu_has(const char *flag)
 {
@@ -132,6 +133,7 @@ static const __u32 case0[NR_PLUGINS] = {
 	[SEG_LOAD] = 0x600d, [INTN] = 0, [SYSINSN] = 0x5afe, [PRIV] = 7,
 	[IOPORT] = 0x10, [FPU] = 0xf00, [FLAGS] = 0xf1a9, [STACK] = 0x57ac,
 	[CODEWRITE] = 0xc0de, [EXITPATH] = 0xe0, [BADPTR] = 42,
+	[SVC_ABUSE] = 0x5e,
 };
 #define EXPECT_USABLE(p) EXPECT_RESULT(p, p == SEG_LOAD ? SEL_DATA : 0, 0, case0[p])
 
@@ -192,6 +194,12 @@ TEST_F(attack, far_transfers_every_selector)
 			}
 			ASSERT_EQ(-EIO, e) TH_LOG("kind %d: far transfer to %#x worked (%#x)",
 						  kind, sel, r);
+			if (kind == 1 && (sel == 0xa0 || sel == 0xa1)) {
+				/* the service gate, EAX = sel: no such service */
+				EXPECT_EQ(KPLUG_FAULT_SERVICE, f.kind);
+				EXPECT_EQ(sel, f.error_code);
+				continue;
+			}
 			EXPECT_TRUE(f.vector == 13 || f.vector == 11 || f.vector == 12)
 				TH_LOG("kind %d sel %#x: vector %u err %#x eip %#x cr2 %#x",
 				       kind, sel, f.vector, f.error_code, f.eip, f.cr2);
@@ -467,6 +475,32 @@ TEST_F(attack, exit_path_abuse)
 	EXPECT_EQ(0x94, EXPECT_FAULT(EXITPATH, 5, 0, KPLUG_FAULT_ESCAPE, 13).error_code & ~3);
 	EXPECT_EQ(0x98, EXPECT_FAULT(EXITPATH, 6, 0, KPLUG_FAULT_ESCAPE, 13).error_code & ~3);
 	EXPECT_USABLE(EXITPATH);
+}
+
+/* Layer: the service gate and service.c's argument checks.  Invariant 8:
+ * a bad service number, stack or pointer faults the plugin, never the
+ * kernel; the kernel never writes the plugin's code. */
+TEST_F(attack, service_call_abuse)
+{
+	struct kplug_fault f;
+	__u32 r;
+
+	f = EXPECT_FAULT(SVC_ABUSE, 1, 0, KPLUG_FAULT_SERVICE, KPLUG_FAULT_VECTOR_SERVICE);
+	EXPECT_EQ(99, f.error_code);
+	f = EXPECT_FAULT(SVC_ABUSE, 2, 0, KPLUG_FAULT_SERVICE, KPLUG_FAULT_VECTOR_SERVICE);
+	EXPECT_EQ(0, f.error_code);
+	f = EXPECT_FAULT(SVC_ABUSE, 3, 0, KPLUG_FAULT_SERVICE, KPLUG_FAULT_VECTOR_SERVICE);
+	EXPECT_EQ(0x1000, f.cr2);
+	EXPECT_EQ(0xa0, EXPECT_FAULT(SVC_ABUSE, 4, 0, KPLUG_FAULT_ESCAPE, 13).error_code & ~3);
+	f = EXPECT_FAULT(SVC_ABUSE, 5, 0, KPLUG_FAULT_SERVICE, KPLUG_FAULT_VECTOR_SERVICE);
+	EXPECT_EQ(0x100, f.cr2);
+	EXPECT_EQ(1, f.error_code);
+	f = EXPECT_FAULT(SVC_ABUSE, 6, 0, KPLUG_FAULT_SERVICE, KPLUG_FAULT_VECTOR_SERVICE);
+	EXPECT_EQ(KPLUG_TEXT_BASE, f.cr2);
+	EXPECT_FAULT(SVC_ABUSE, 7, 0, KPLUG_FAULT_SERVICE, KPLUG_FAULT_VECTOR_SERVICE);
+	ASSERT_EQ(0, call(_metadata, self, SVC_ABUSE, 8, 0, &r, &f));
+	EXPECT_GT(sysconf(_SC_NPROCESSORS_CONF), r);
+	EXPECT_USABLE(SVC_ABUSE);
 }
 
 /* Runaway with memory traffic: only the budget stops it. */

@@ -6,6 +6,7 @@
  */
 #define _GNU_SOURCE
 #include <errno.h>
+#include <sched.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/wait.h>
@@ -144,6 +145,73 @@ TEST(options_struct_abi)
 	big.extra[3] = 0;
 	p = kplug_create(n, sum_src, &big.o);
 	ASSERT_NE(NULL, p);
+	EXPECT_EQ(0, kplug_remove(p));
+}
+
+static const char svc_src[] =
+	"u32 hello(u32 n) { return kplug_printf(\"hello %u from cpu %u\", n, kplug_cpu()); }\n"
+	"u32 flood(u32 n) { u32 i; for (i = 0; i < n; i++) kplug_log(\"x\", 1); return n; }\n"
+	"u32 clock_runs(void) { u64 a = kplug_time_ns(), b = kplug_time_ns(); return a > 0 && b >= a; }\n"
+	"u32 random_word(void) { u32 x[4] = { 0 }; kplug_random(x, sizeof(x)); return x[0] | x[1] | x[2] | x[3]; }\n"
+	"u32 pid(void) { return kplug_pid(); }\n"
+	"u32 tid(void) { return kplug_tid(); }\n"
+	"u32 cpu(void) { return kplug_cpu(); }\n"
+	"u32 comm(KPLUG_ARGS) { return kplug_comm(out, out_len); }\n"
+	"u32 bad_log(void) { return kplug_log((const char *)0x100, 4); }\n"
+	"u32 random_into_code(void) { return kplug_random((void *)0x11000, 4); }\n";
+
+/* Service calls from C: log, time, random, cpu, pid/tid, comm; bad
+ * pointers fault the plugin with kind "service". */
+TEST(service_calls)
+{
+	struct kplug *p = kplug_create(name("lib_svc"), svc_src, NULL);
+	__u32 args[1] = { 7 }, r = 0;
+	char log[KPLUG_LOG_SIZE + 1], comm[16] = "", want[64];
+	__u64 dropped = 0;
+	int n, cpu;
+	cpu_set_t set;
+
+	ASSERT_NE(NULL, p);
+	CPU_ZERO(&set);
+	CPU_SET(0, &set);
+	ASSERT_EQ(0, sched_setaffinity(0, sizeof(set), &set));
+	cpu = sched_getcpu();
+	ASSERT_EQ(0, kplug_invoke(p, "hello", args, 1, NULL, 0, NULL, 0, &r));
+	n = kplug_read_log(p, log, sizeof(log) - 1, 0, &dropped);
+	ASSERT_LT(0, n);
+	log[n] = 0;
+	snprintf(want, sizeof(want), "hello 7 from cpu %d\n", cpu);
+	EXPECT_STREQ(want, log);
+	EXPECT_EQ(0, dropped);
+
+	ASSERT_EQ(0, kplug_invoke(p, "cpu", NULL, 0, NULL, 0, NULL, 0, &r));
+	EXPECT_EQ(cpu, r);
+	ASSERT_EQ(0, kplug_invoke(p, "pid", NULL, 0, NULL, 0, NULL, 0, &r));
+	EXPECT_EQ(getpid(), r);
+	ASSERT_EQ(0, kplug_invoke(p, "tid", NULL, 0, NULL, 0, NULL, 0, &r));
+	EXPECT_EQ(gettid(), r);
+	ASSERT_EQ(0, kplug_invoke(p, "comm", NULL, 0, NULL, 0, comm, sizeof(comm), &r));
+	EXPECT_STREQ("lib_test", comm);
+	EXPECT_EQ(8, r);
+	ASSERT_EQ(0, kplug_invoke(p, "clock_runs", NULL, 0, NULL, 0, NULL, 0, &r));
+	EXPECT_EQ(1, r);
+	ASSERT_EQ(0, kplug_invoke(p, "random_word", NULL, 0, NULL, 0, NULL, 0, &r));
+	EXPECT_NE(0, r);	/* 128 random bits all zero: 2^-128 */
+
+	/* the rate limit: 100 lines a second, the rest dropped */
+	args[0] = 500;
+	ASSERT_EQ(0, kplug_read_log(p, log, 0, 1, NULL));
+	ASSERT_EQ(0, kplug_invoke(p, "flood", args, 1, NULL, 0, NULL, 0, &r));
+	n = kplug_read_log(p, log, sizeof(log) - 1, 0, &dropped);
+	EXPECT_GE(2 * KPLUG_LOG_RATE, n);	/* "x\n" per line */
+	EXPECT_LE(500 - KPLUG_LOG_RATE, dropped);
+
+	EXPECT_EQ(-EIO, kplug_invoke(p, "bad_log", NULL, 0, NULL, 0, NULL, 0, &r));
+	EXPECT_EQ(KPLUG_FAULT_SERVICE, kplug_last_fault()->kind);
+	EXPECT_EQ(0x100, kplug_last_fault()->cr2);
+	EXPECT_STREQ("service", kplug_fault_kind_str(kplug_last_fault()->kind));
+	EXPECT_EQ(-EIO, kplug_invoke(p, "random_into_code", NULL, 0, NULL, 0, NULL, 0, &r));
+	EXPECT_EQ(KPLUG_FAULT_SERVICE, kplug_last_fault()->kind);
 	EXPECT_EQ(0, kplug_remove(p));
 }
 

@@ -1,0 +1,160 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Service calls: what a plugin may ask of the kernel (uapi/kplug.h lists
+ * them).  A plugin calls a thunk in its runtime page, which loads the
+ * service number into EAX and calls the service gate; the run loop comes
+ * here in host state, with the plugin's registers in ctx->regs and its
+ * arguments on its own stack.  Every pointer and length it passes is
+ * checked against its sandbox before the kernel touches the memory; a bad
+ * one faults the plugin (KPLUG_FAULT_SERVICE), never the kernel.
+ */
+#include <linux/ktime.h>
+#include <linux/random.h>
+#include <linux/sched.h>
+#include <linux/slab.h>
+#include <linux/smp.h>
+#include <linux/string.h>
+
+#include "kplug.h"
+#include "../trampoline/world_switch.h"
+
+static_assert(KPLUG_NR_SERVICES == KPLUG_SVC_COUNT);
+static_assert(KPLUG_NR_SERVICES * KPLUG_RUNTIME_THUNK <= KPLUG_PAGE_SIZE);
+
+#define RANDOM_MAX	4096
+
+/*
+ * [addr, addr + len) inside the plugin's memory: anywhere it can read for
+ * a source, only data and stacks for a buffer the kernel writes (never its
+ * code, which is read-only to it).
+ */
+static bool range_ok(struct kplug_sandbox *sb, u32 addr, u32 len, bool write)
+{
+	u32 lo = write ? sb->data_base : KPLUG_RUNTIME_BASE;
+
+	return addr >= lo && (u64)addr + len <= sb->end;
+}
+
+/* One line into the plugin's log ring; rate-limited per plugin. */
+static u32 log_line(struct kplug_plugin *p, const char *msg, u32 len)
+{
+	struct kplug_log_ring *ring = p->log;
+	u64 now = ktime_get_ns();
+	u32 i;
+
+	if (len && msg[len - 1] == '\n')
+		len--;
+	spin_lock(&ring->lock);
+	if (now - ring->window_start >= NSEC_PER_SEC) {
+		ring->window_start = now;
+		ring->window_lines = 0;
+	}
+	if (ring->window_lines >= KPLUG_LOG_RATE) {
+		ring->dropped++;
+		spin_unlock(&ring->lock);
+		return 0;
+	}
+	ring->window_lines++;
+	for (i = 0; i <= len; i++) {
+		ring->buf[ring->head] = i < len ? msg[i] : '\n';
+		ring->head = (ring->head + 1) % KPLUG_LOG_SIZE;
+	}
+	ring->used = min_t(u32, ring->used + len + 1, KPLUG_LOG_SIZE);
+	spin_unlock(&ring->lock);
+	return len;
+}
+
+int kplug_service(struct kplug_plugin *p, struct kplug_regs *regs,
+		  struct kplug_fault *fault)
+{
+	struct kplug_sandbox *sb = &p->sb;
+	u32 nr = regs->rax, a[2] = {}, bad = 0;
+	char buf[KPLUG_LOG_LINE_MAX], comm[TASK_COMM_LEN];
+	u8 *random;
+	u64 ret = 0;
+
+	/* cdecl: the arguments sit above the thunk's return address */
+	if (kplug_sandbox_read(sb, regs->rsp + 4, a, sizeof(a))) {
+		bad = regs->rsp;
+		goto fault;
+	}
+	switch (nr) {
+	case KPLUG_SVC_LOG:
+		a[1] = min_t(u32, a[1], KPLUG_LOG_LINE_MAX);
+		if (!range_ok(sb, a[0], a[1], false) ||
+		    kplug_sandbox_read(sb, a[0], buf, a[1]))
+			goto bad_arg;
+		ret = log_line(p, buf, a[1]);
+		break;
+	case KPLUG_SVC_TIME_NS:
+		ret = ktime_get_ns();
+		break;
+	case KPLUG_SVC_RANDOM:
+		if (a[1] > RANDOM_MAX || !range_ok(sb, a[0], a[1], true))
+			goto bad_arg;
+		random = kmalloc(a[1] ?: 1, GFP_KERNEL);
+		if (!random)
+			return -ENOMEM;
+		get_random_bytes(random, a[1]);
+		if (kplug_sandbox_write(sb, a[0], random, a[1])) {
+			kfree(random);
+			goto bad_arg;
+		}
+		kfree(random);
+		ret = a[1];
+		break;
+	case KPLUG_SVC_CPU:
+		ret = raw_smp_processor_id();
+		break;
+	case KPLUG_SVC_PID:
+		ret = task_tgid_vnr(current);
+		break;
+	case KPLUG_SVC_TID:
+		ret = task_pid_vnr(current);
+		break;
+	case KPLUG_SVC_COMM:
+		if (!a[1] || !range_ok(sb, a[0], a[1], true))
+			goto bad_arg;
+		get_task_comm(comm, current);
+		ret = min_t(u32, strlen(comm) + 1, a[1]);
+		comm[ret - 1] = '\0';
+		if (kplug_sandbox_write(sb, a[0], comm, ret))
+			goto bad_arg;
+		ret--;
+		break;
+	default:
+		goto fault;
+	}
+	regs->rax = (u32)ret;
+	regs->rdx = (u32)(ret >> 32);
+	return 0;
+
+bad_arg:
+	bad = a[0];
+fault:
+	fault->kind = KPLUG_FAULT_SERVICE;
+	fault->vector = KPLUG_FAULT_VECTOR_SERVICE;
+	fault->error_code = nr;
+	fault->eip = regs->rip;
+	fault->cr2 = bad;
+	return -EIO;
+}
+
+/* KPLUG_IOC_LOG: the newest bytes of the log, oldest first. */
+u32 kplug_log_read(struct kplug_plugin *p, char *dst, u32 size, bool clear,
+		   u64 *dropped)
+{
+	struct kplug_log_ring *ring = p->log;
+	u32 n, start, i;
+
+	spin_lock(&ring->lock);
+	n = min(size, ring->used);
+	start = (ring->head + KPLUG_LOG_SIZE - n) % KPLUG_LOG_SIZE;
+	for (i = 0; i < n; i++)
+		dst[i] = ring->buf[(start + i) % KPLUG_LOG_SIZE];
+	*dropped = ring->dropped;
+	if (clear)
+		ring->used = 0;
+	spin_unlock(&ring->lock);
+	return n;
+}
