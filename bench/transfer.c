@@ -132,6 +132,21 @@ static int compilers(const char *unit)
 		if (kplug_invoke(p, "spin", args, 1, NULL, 0, NULL, 0, &r))
 			return perror("bench: invoke"), 1;
 		t_run = now_ns() - t0;
+		if (gcc) {	/* one service call = (1000 calls - 0 calls) / 1000 */
+			uint64_t t_svc;
+
+			args[0] = 0;
+			t0 = now_ns();
+			kplug_invoke(p, "cpu_calls", args, 1, NULL, 0, NULL, 0, &r);
+			t_svc = now_ns() - t0;
+			args[0] = 1000;
+			t0 = now_ns();
+			kplug_invoke(p, "cpu_calls", args, 1, NULL, 0, NULL, 0, &r);
+			t_svc = (now_ns() - t0 - t_svc) / 1000;
+			printf("bench: service call kplug_cpu() round trip: %llu %s\n",
+			       (unsigned long long)t_svc, unit);
+			args[0] = n;
+		}
 		t0 = now_ns();
 		kplug_remove(p);
 		t_remove = now_ns() - t0;

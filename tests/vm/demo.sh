@@ -20,6 +20,8 @@ run kplugctl invoke demo spin 3000000
 echo "demo\$ kplugctl invoke demo bad_pointer 16"
 kplugctl invoke demo bad_pointer 16 || echo "demo: (exit code $?: the plugin faulted, the kernel did not)"
 run kplugctl invoke demo add 1 2
+run kplugctl invoke demo hello 1
+run kplugctl log demo
 run kplugctl list
 run kplugctl info demo
 run kplugctl remove demo
