@@ -1,14 +1,14 @@
 ; SPDX-License-Identifier: GPL-2.0
 ;
 ; kplug's world switch: enter a plugin at ring 1 (compatibility mode) with
-; IRETQ, and come back to the host on the plugin's exit gate, an exception,
-; an interrupt or an NMI.  Everything that can be C is C (run.c); this file
+; IRETQ, and come back to the host on the plugin's exit or service gate, an
+; exception, an interrupt or an NMI.  Everything that can be C is C (run.c); this file
 ; only does what must happen with no C running: switching the descriptor
 ; tables, CR3, segment registers and their hidden bases.
 ;
 ; While a plugin runs, the CPU has kplug's IDT (every vector lands in a stub
 ; below), kplug's per-CPU GDT (no DPL-3 descriptors, the plugin's DPL-1
-; code/data segments, the exit gate), CR3 = the plugin's page table, CR0.TS
+; code/data segments, the two gates), CR3 = the plugin's page table, CR0.TS
 ; set, and TSS.RSP0 = just past ctx->regs on the invoking task's stack.  So
 ; any exit from ring 1 pushes its frame into ctx->regs: the stubs then find
 ; the context at a fixed offset from their stack pointer.
@@ -17,10 +17,10 @@
 ; IDT switch and the IRETQ, and between the exit and the IDT switch back):
 ;   NMI        marked pending for this CPU; run.c hands it to Linux after the
 ;              switch back (the host's kernel GS base may be gone here)
-;   interrupt  only possible in the first instruction of the exit gate
-;              (call gates leave IF alone): marked pending, IF cleared in
-;              the interrupted frame, run.c hands it to Linux
-;   #DB        a single step into the exit gate (plugin set TF): TF cleared
+;   interrupt  only possible in the first instruction of a gate (call
+;              gates leave IF alone): marked pending, IF cleared in the
+;              interrupted frame, run.c hands it to Linux
+;   #DB        a single step into a gate (plugin set TF): TF cleared
 ;   other      a kplug bug: restore the host GS base and IDT, jump to Linux's
 ;              handler for an oops with the real frame
 ; The CPU number is found with LSL on the CPUNODE descriptor, which works in
@@ -338,8 +338,12 @@ kplug_ring0_debug:
 	push	rax
 	lea	rax, [kplug_gate_exit]
 	cmp	[rsp + 16], rax
+	je	.gate
+	lea	rax, [kplug_gate_service]
+	cmp	[rsp + 16], rax
 	jne	.forward
-	and	qword [rsp + 32], ~X86_EFLAGS_TF	; single step into the gate
+.gate:
+	and	qword [rsp + 32], ~X86_EFLAGS_TF	; single step into a gate
 	mov	eax, DR6_RESET
 	mov	dr6, rax
 	pop	rax

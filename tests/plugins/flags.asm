@@ -4,7 +4,8 @@
 ; #DB, "debug")  6 TF right before the exit gate (the single step lands on
 ; kplug's gate entry in ring 0 and must be absorbed)  7 tries to set IF=0
 ; and IOPL=3 with popf (ignored at CPL 1 > IOPL) and returns the flags it
-; then sees  8 NT then iret (a task return: #GP).  The host must see its own
+; then sees  8 NT then iret (a task return: #GP)  9 TF right before a
+; service call (absorbed likewise, TF with it; returns the CPU number).  The host must see its own
 ; flags again whatever the plugin left.  which = 0 returns 0xf1a9.
 bits 32
 org 0x11000
@@ -25,6 +26,8 @@ org 0x11000
 	je	.iopl
 	cmp	eax, 8
 	je	.ntiret
+	cmp	eax, 9
+	je	.tfservice
 	mov	eax, 0xf1a9
 	ret
 %macro SETFLAGS 1
@@ -57,6 +60,13 @@ org 0x11000
 	popfd
 	pushfd
 	pop	eax
+	ret
+.tfservice:
+	mov	eax, 4			; kplug_cpu
+	push	0			; the thunk's return address slot
+	SETFLAGS 0x100
+	call	0xa1:0
+	add	esp, 4
 	ret
 .ntiret: SETFLAGS 0x4000
 	pushfd
