@@ -14,6 +14,7 @@
 
 static DEFINE_XARRAY_ALLOC1(plugins);
 static DEFINE_MUTEX(plugins_lock);	/* create/remove, name uniqueness */
+static u32 next_id;			/* under plugins_lock */
 
 static void plugin_free(struct kref *ref)
 {
@@ -133,7 +134,10 @@ int kplug_plugin_create(const char *name, const void *image, u32 len,
 		err = -EEXIST;
 		kplug_log(log, "name: a plugin called \"%s\" exists\n", name);
 	} else {
-		err = xa_alloc(&plugins, &p->id, p, XA_LIMIT(1, INT_MAX), GFP_KERNEL);
+		/* cyclic: a stale id does not reach a newer plugin soon */
+		err = xa_alloc_cyclic(&plugins, &p->id, p, XA_LIMIT(1, INT_MAX),
+				      &next_id, GFP_KERNEL);
+		err = err < 0 ? err : 0;
 	}
 	mutex_unlock(&plugins_lock);
 	if (err) {

@@ -21,7 +21,9 @@
 #include <linux/sched.h>
 #include <linux/sched/clock.h>
 #include <linux/sched/signal.h>
+#include <asm/debugreg.h>
 #include <asm/desc.h>
+#include <asm/pkru.h>
 #include <asm/fsgsbase.h>
 #include <asm/msr.h>
 #include <asm/processor.h>
@@ -57,11 +59,49 @@ void asm_exc_nmi_noist(void);
 				 X86_EFLAGS_DF | X86_EFLAGS_OF | X86_EFLAGS_NT | \
 				 X86_EFLAGS_RF | X86_EFLAGS_AC | X86_EFLAGS_ID)
 
+/* The NASM side reads these offsets from world_switch.h. */
+static_assert(offsetof(struct kplug_regs, r15) == KPLUG_REGS_R15);
+static_assert(offsetof(struct kplug_regs, rbp) == KPLUG_REGS_RBP);
+static_assert(offsetof(struct kplug_regs, rdi) == KPLUG_REGS_RDI);
+static_assert(offsetof(struct kplug_regs, rax) == KPLUG_REGS_RAX);
+static_assert(offsetof(struct kplug_regs, vector) == KPLUG_REGS_VECTOR);
+static_assert(offsetof(struct kplug_regs, error_code) == KPLUG_REGS_ERROR);
+static_assert(offsetof(struct kplug_regs, rip) == KPLUG_REGS_RIP);
+static_assert(offsetof(struct kplug_regs, cs) == KPLUG_REGS_CS);
+static_assert(offsetof(struct kplug_regs, rflags) == KPLUG_REGS_RFLAGS);
+static_assert(offsetof(struct kplug_regs, rsp) == KPLUG_REGS_RSP);
+static_assert(offsetof(struct kplug_regs, ss) == KPLUG_REGS_SS);
+static_assert(sizeof(struct kplug_regs) == KPLUG_REGS_SIZE);
+static_assert(offsetof(struct kplug_ctx, regs) == KPLUG_CTX_REGS);
+static_assert(offsetof(struct kplug_ctx, host_rsp) == KPLUG_CTX_HOST_RSP);
+static_assert(offsetof(struct kplug_ctx, host_cr3) == KPLUG_CTX_HOST_CR3);
+static_assert(offsetof(struct kplug_ctx, plugin_cr3) == KPLUG_CTX_PLUGIN_CR3);
+static_assert(offsetof(struct kplug_ctx, host_fs_base) == KPLUG_CTX_HOST_FS_BASE);
+static_assert(offsetof(struct kplug_ctx, host_gs_base) == KPLUG_CTX_HOST_GS_BASE);
+static_assert(offsetof(struct kplug_ctx, tss_sp0) == KPLUG_CTX_TSS_SP0);
+static_assert(offsetof(struct kplug_ctx, host_sp0) == KPLUG_CTX_HOST_SP0);
+static_assert(offsetof(struct kplug_ctx, cr2) == KPLUG_CTX_CR2);
+static_assert(offsetof(struct kplug_ctx, host_ds) == KPLUG_CTX_HOST_DS);
+static_assert(offsetof(struct kplug_ctx, host_es) == KPLUG_CTX_HOST_ES);
+static_assert(offsetof(struct kplug_ctx, host_fs) == KPLUG_CTX_HOST_FS);
+static_assert(offsetof(struct kplug_ctx, host_gs) == KPLUG_CTX_HOST_GS);
+static_assert(offsetof(struct kplug_ctx, host_gdtr) == KPLUG_CTX_HOST_GDTR);
+static_assert(offsetof(struct kplug_ctx, plugin_gdtr) == KPLUG_CTX_PLUGIN_GDTR);
+static_assert(offsetof(struct kplug_ctx, host_idtr) == KPLUG_CTX_HOST_IDTR);
+static_assert(offsetof(struct kplug_ctx, kplug_idtr) == KPLUG_CTX_KPLUG_IDTR);
+static_assert(offsetof(struct kplug_ctx, host_ldt) == KPLUG_CTX_HOST_LDT);
+static_assert(offsetof(struct kplug_ctx, clear_cpu_buffers) == KPLUG_CTX_CLEAR_BUFS);
+static_assert(offsetof(struct kplug_dtr, limit) == KPLUG_DTR_LIMIT);
+static_assert(sizeof(struct kplug_ctx) == KPLUG_CTX_SIZE);
+/* TSS.RSP0 = &ctx->regs + 1 must be 16-byte aligned, as the CPU aligns
+ * interrupt frames: then gate and interrupt frames line up. */
+static_assert((KPLUG_CTX_REGS + KPLUG_REGS_SIZE) % 16 == 0);
+
 /* Host state the fences change, restored after each stretch. */
 struct fences {
 	u64 efer, sysenter_cs;
+	u32 pkru;
 	u16 io_bitmap_base;
-	u16 ldt;
 };
 
 static void fences_on(struct fences *f, struct tss_struct *tss)
@@ -76,16 +116,15 @@ static void fences_on(struct fences *f, struct tss_struct *tss)
 	/* A task's ioperm() bitmap must not open ports to the plugin. */
 	f->io_bitmap_base = tss->x86_tss.io_bitmap_base;
 	tss->x86_tss.io_bitmap_base = IO_BITMAP_OFFSET_INVALID;
-	/* No process LDT while the plugin runs. */
-	asm volatile("sldt %0" : "=r"(f->ldt));
-	if (f->ldt)
-		asm volatile("lldt %w0" : : "r"(0));
+	/* PKRU: WRPKRU works at any CPL; the task's keys must survive. */
+	if (cpu_feature_enabled(X86_FEATURE_OSPKE))
+		f->pkru = rdpkru();
 }
 
 static void fences_off(struct fences *f, struct tss_struct *tss)
 {
-	if (f->ldt)
-		asm volatile("lldt %w0" : : "r"(f->ldt));
+	if (cpu_feature_enabled(X86_FEATURE_OSPKE) && rdpkru() != f->pkru)
+		wrpkru(f->pkru);
 	tss->x86_tss.io_bitmap_base = f->io_bitmap_base;
 	if (f->sysenter_cs)
 		wrmsrl(MSR_IA32_SYSENTER_CS, f->sysenter_cs);
@@ -129,6 +168,7 @@ static void ctx_init(struct kplug_ctx *ctx, struct kplug_plugin *p,
 		cr3 |= KPLUG_PCID;	/* no NOFLUSH bit: flush our PCID */
 	ctx->plugin_cr3 = cr3;
 	ctx->tss_sp0 = (unsigned long)&tss->x86_tss.sp0;
+	ctx->clear_cpu_buffers = cpu_feature_enabled(X86_FEATURE_CLEAR_CPU_BUF);
 	kplug_idt_dtr(&ctx->kplug_idtr);
 }
 
@@ -144,6 +184,11 @@ static void ctx_save_host(struct kplug_ctx *ctx, struct tss_struct *tss)
 	savesegment(es, ctx->host_es);
 	savesegment(fs, ctx->host_fs);
 	savesegment(gs, ctx->host_gs);
+	/* No process LDT while the plugin runs; the exit path reloads it
+	 * before the host's (possibly LDT) selectors. */
+	asm volatile("sldt %0" : "=r"(ctx->host_ldt));
+	if (ctx->host_ldt)
+		asm volatile("lldt %w0" : : "r"(0));
 	rdmsrl(MSR_FS_BASE, ctx->host_fs_base);
 	rdmsrl(MSR_GS_BASE, ctx->host_gs_base);
 	native_store_gdt(&dt);
@@ -275,6 +320,15 @@ int kplug_run(struct kplug_plugin *p, struct kplug_call *call, u32 *result,
 		ctx_save_host(&ctx, tss);
 		kplug_gdt_load_plugin(cpu, sb->code_end, sb->end, &ctx.plugin_gdtr);
 		regs_scrub(&ctx.regs);
+		/* IRETQ to an EIP past the CS limit would fault in ring 0 (a
+		 * gate's return address can be code_end): stop here. */
+		if (ctx.regs.rip >= sb->code_end) {
+			fault->kind = KPLUG_FAULT_LIMIT;
+			fault->vector = X86_TRAP_GP;
+			fault->eip = ctx.regs.rip;
+			ret = -EIO;
+			break;
+		}
 		ctx.regs.cs = KPLUG_SEL_CODE;
 		ctx.regs.ss = KPLUG_SEL_DATA;
 		ctx.regs.rflags = (ctx.regs.rflags & RFLAGS_PLUGIN_MASK) |
@@ -309,6 +363,8 @@ int kplug_run(struct kplug_plugin *p, struct kplug_call *call, u32 *result,
 		} else {
 			if (reason == X86_TRAP_MC)	/* Linux decides */
 				kplug_call_host_handler(kplug_host_handler[reason]);
+			if (reason == X86_TRAP_DB)	/* DR6 is sticky */
+				set_debugreg(DR6_RESERVED, 6);
 			fault_record(sb, &ctx, reason, fault);
 			ret = -EIO;
 			deliver_pending(cpu);

@@ -63,6 +63,9 @@ static u64 *sandbox_pte(struct kplug_sandbox *sb, u32 addr, bool alloc)
 {
 	u64 *t = sb->pgd;
 
+	if (addr >= KPLUG_SANDBOX_MAX)	/* one pmd table covers the sandbox */
+		return NULL;
+
 	if (pgtable_l5_enabled())
 		t = table_next(sb, &t[0], alloc);	/* p4d */
 	if (t)

@@ -44,6 +44,7 @@ extern kplug_host_handler	; u64[256]: Linux's IDT targets (gdt.c)
 extern kplug_host_idtr		; struct kplug_dtr: Linux's IDT, the same on all CPUs
 extern kplug_nmi_pending	; u8 *: per CPU, NMI taken in a ring-0 window
 extern kplug_irq_pending	; u8 *: per CPU, vector taken in the gate window
+extern x86_verw_sel		; Linux's selector for VERW buffer clearing
 %ifdef CONFIG_RETHUNK
 extern __x86_return_thunk
 %endif
@@ -106,7 +107,9 @@ global kplug_runtime_end
 	and	%1, 0xfff
 %endmacro
 
-section .text
+; Not probeable: a kprobe or breakpoint here would run Linux's handlers
+; with half-switched state (the module's .kprobes.text is blacklisted).
+section .kprobes.text progbits alloc exec nowrite align=16
 
 ;
 ; unsigned long kplug_world_switch(struct kplug_ctx *ctx)
@@ -159,6 +162,13 @@ kplug_world_switch:
 	push	qword [rdi + KPLUG_CTX_REGS + KPLUG_REGS_CS]
 	push	qword [rdi + KPLUG_CTX_REGS + KPLUG_REGS_RIP]
 
+	; On CPUs with MDS-style leaks, clear the CPU buffers as Linux does
+	; before returning to user space: only plugin values are loaded
+	; from here on.
+	cmp	byte [rdi + KPLUG_CTX_CLEAR_BUFS], 0
+	je	.no_verw
+	verw	[x86_verw_sel]
+.no_verw:
 	; Every general register gets a plugin value: nothing of the
 	; kernel's reaches ring 1 (r8-r15 are zero in ctx).
 	mov	rax, [rdi + KPLUG_CTX_REGS + KPLUG_REGS_RAX]
@@ -243,6 +253,10 @@ kplug_exit_plugin:
 ;
 kplug_switch_to_host:
 	lgdt	[rdi + KPLUG_CTX_HOST_GDTR + KPLUG_DTR_LIMIT]	; before any host selector load
+	lldt	[rdi + KPLUG_CTX_HOST_LDT]	; the host's selectors may be LDT ones
+	mov	eax, KERNEL_DS
+	mov	ss, eax		; the gate/interrupt left SS null: AMD's SYSRET
+				; would return it to user space broken
 	mov	ax, [rdi + KPLUG_CTX_HOST_DS]
 	mov	ds, eax
 	mov	ax, [rdi + KPLUG_CTX_HOST_ES]
@@ -387,8 +401,8 @@ kplug_idt_stub_%1:
 	push	0
 %endif
 %if %1 == 8
-	; #DF is fatal wherever it comes from: Linux's handler, on its IST.
-	add	rsp, 8
+	; #DF is fatal wherever it comes from: Linux's handler, on its IST,
+	; with the CPU's frame (error code included) as it is.
 	call	kplug_ring0_prepare
 	jmp	[kplug_host_handler + 8 * 8]
 %else

@@ -72,6 +72,8 @@
 #define KPLUG_CTX_PLUGIN_GDTR	776
 #define KPLUG_CTX_HOST_IDTR	792
 #define KPLUG_CTX_KPLUG_IDTR	808
+#define KPLUG_CTX_HOST_LDT	824
+#define KPLUG_CTX_CLEAR_BUFS	826	/* u8: VERW before entering (MDS & co) */
 #define KPLUG_CTX_SIZE		832
 
 #define KPLUG_DTR_LIMIT		6	/* lgdt/lidt operand = &dtr + 6 */
@@ -116,7 +118,9 @@ struct kplug_ctx {
 	struct kplug_dtr plugin_gdtr;
 	struct kplug_dtr host_idtr;
 	struct kplug_dtr kplug_idtr;
-	u64 pad;
+	u16 host_ldt;
+	u8 clear_cpu_buffers;
+	u8 pad[5];
 } __aligned(16);
 
 /*

@@ -27,11 +27,11 @@
 static const char *names[] = {
 	"seg_load", "far_xfer", "intn", "sysinsn", "priv", "ioport", "fpu",
 	"flags", "stack", "codewrite", "spin_mem", "entry_state", "exitpath",
-	"badptr", "svc_abuse",
+	"badptr", "svc_abuse", "pkru", "gate_at_end",
 };
 enum { SEG_LOAD, FAR_XFER, INTN, SYSINSN, PRIV, IOPORT, FPU, FLAGS, STACK,
        CODEWRITE, SPIN_MEM, ENTRY_STATE, EXITPATH, BADPTR, SVC_ABUSE,
-       NR_PLUGINS };
+       PKRU, GATE_AT_END, NR_PLUGINS };
 
 static int cpu_has(const char *flag)
 {
@@ -505,6 +505,32 @@ TEST_F(attack, service_call_abuse)
 	ASSERT_EQ(0, call(_metadata, self, SVC_ABUSE, 8, 0, &r, &f));
 	EXPECT_GT(sysconf(_SC_NPROCESSORS_CONF), r);
 	EXPECT_USABLE(SVC_ABUSE);
+}
+
+/* Layer: fence (PKRU saved and restored around every stretch). */
+TEST_F(attack, pkru_is_restored)
+{
+	static volatile __u32 mine = 17;
+	struct kplug_fault f;
+	__u32 r = 0;
+	int e = call(_metadata, self, PKRU, 0, 0, &r, &f);
+
+	if (e == -EIO) {	/* no PKU: wrpkru is #UD */
+		EXPECT_EQ(KPLUG_FAULT_INVALID_OPCODE, f.kind);
+		return;
+	}
+	ASSERT_EQ(0, e);
+	EXPECT_EQ(0x9e, r);	/* copied back: the kernel could write */
+	mine++;			/* and so can we */
+	EXPECT_EQ(18, mine);
+}
+
+/* Layer: the run loop's check before IRETQ.  A gate's return address can
+ * be the first byte past the CS limit; resuming there must not happen. */
+TEST_F(attack, gate_return_past_code_end)
+{
+	EXPECT_FAULT(GATE_AT_END, 0, 0, KPLUG_FAULT_LIMIT, 13);
+	EXPECT_FAULT(GATE_AT_END, 0, 0, KPLUG_FAULT_LIMIT, 13);	/* again */
 }
 
 /* Runaway with memory traffic: only the budget stops it. */
