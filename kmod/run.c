@@ -348,12 +348,18 @@ int kplug_run(struct kplug_plugin *p, struct kplug_call *call, u32 *result,
 		}
 		if (reason == KPLUG_EXIT_SERVICE) {
 			/* host state, interrupts on; then resume the plugin
-			 * after its far call, with the result in EDX:EAX */
+			 * after its far call, with the result in EDX:EAX.  The
+			 * service's time counts against the budget: a plugin
+			 * must not outrun it by living in service calls. */
 			deliver_pending(cpu);
 			local_irq_enable();
+			t0 = local_clock();
 			ret = kplug_service(p, &ctx.regs, fault);
+			used += local_clock() - t0;
 			if (ret)
 				break;
+			if (need_resched())
+				schedule();
 			continue;
 		}
 		if (reason == X86_TRAP_NMI) {

@@ -16,6 +16,7 @@
 #include <sys/mman.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
+#include <time.h>
 
 #include "plugin_image.h"
 #include "kselftest_harness.h"
@@ -27,11 +28,11 @@
 static const char *names[] = {
 	"seg_load", "far_xfer", "intn", "sysinsn", "priv", "ioport", "fpu",
 	"flags", "stack", "codewrite", "spin_mem", "entry_state", "exitpath",
-	"badptr", "svc_abuse", "pkru", "gate_at_end",
+	"badptr", "svc_abuse", "pkru", "gate_at_end", "svc_runaway",
 };
 enum { SEG_LOAD, FAR_XFER, INTN, SYSINSN, PRIV, IOPORT, FPU, FLAGS, STACK,
        CODEWRITE, SPIN_MEM, ENTRY_STATE, EXITPATH, BADPTR, SVC_ABUSE,
-       PKRU, GATE_AT_END, NR_PLUGINS };
+       PKRU, GATE_AT_END, SVC_RUNAWAY, NR_PLUGINS };
 
 static int cpu_has(const char *flag)
 {
@@ -540,6 +541,23 @@ TEST_F(attack, runaway_with_memory_traffic)
 
 	EXPECT_EQ(-1, ioctl(self->fd, KPLUG_IOC_INVOKE, &a));
 	EXPECT_EQ(ETIME, errno);
+}
+
+/* A runaway that spends its time in service calls: still stopped by its
+ * budget, in about the budget's time. */
+TEST_F(attack, runaway_in_service_calls)
+{
+	struct kplug_invoke_args a = { .id = self->id[SVC_RUNAWAY], .budget_ms = 100 };
+	struct timespec t0, t1;
+	double elapsed;
+
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	EXPECT_EQ(-1, ioctl(self->fd, KPLUG_IOC_INVOKE, &a));
+	EXPECT_EQ(ETIME, errno);
+	clock_gettime(CLOCK_MONOTONIC, &t1);
+	elapsed = (t1.tv_sec - t0.tv_sec) + (t1.tv_nsec - t0.tv_nsec) / 1e9;
+	TH_LOG("stopped after %.3f s", elapsed);
+	EXPECT_GT(0.3, elapsed);	/* 3x the budget; 0.68 s when service time went uncounted */
 }
 
 TEST_HARNESS_MAIN
