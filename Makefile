@@ -26,7 +26,7 @@ PLUGINS   := $(patsubst tests/plugins/%.asm,build/plugins/%.bin,$(wildcard tests
 	     $(patsubst tests/plugins/%.c,build/plugins/%.c,$(wildcard tests/plugins/*.c)) \
 	     build/plugins/demo-gcc.kpi
 VM_TESTS  := build/tests/kplug_test build/tests/attack_test build/tests/limit_test \
-	     build/tests/lib_test build/tests/cli_test.sh
+	     build/tests/lib_test build/tests/cli_test.sh build/tests/hook_test.sh
 HOST_TESTS := build/host/desc_test build/host/image_test build/host/fault_test \
 	      build/host/codegen_test
 
@@ -104,8 +104,14 @@ install: libkplug tools
 deps:
 	@bash scripts/deps.sh
 
+# The sample hook caller (kmod/samples/) links against kplug's symbols;
+# it goes to build/tests/ so the VM has it at /kplug/tests/.
 module:
 	$(MAKE) -C $(KDIR) M=$(TOP)/kmod modules
+	$(MAKE) -C $(KDIR) M=$(TOP)/kmod/samples \
+		KBUILD_EXTRA_SYMBOLS=$(TOP)/kmod/Module.symvers modules
+	@mkdir -p build/tests
+	cp kmod/samples/kplug_sample.ko build/tests/
 
 build/plugins/%.bin: tests/plugins/%.asm
 	@mkdir -p $(@D)
@@ -175,5 +181,6 @@ check-bochs: deps all host-tests
 
 clean:
 	-$(MAKE) -C $(KDIR) M=$(TOP)/kmod clean
+	-$(MAKE) -C $(KDIR) M=$(TOP)/kmod/samples clean
 	rm -rf build/plugins build/tests build/host build/vm build/bochs build/codegen \
 		build/libkplug build/tools build/include trampoline/layout.inc

@@ -90,8 +90,8 @@ out:
 }
 
 /* Count an invocation's outcome in the plugin's statistics. */
-static void account(struct kplug_plugin *p, int err,
-		    const struct kplug_fault *fault)
+void kplug_account(struct kplug_plugin *p, int err,
+		   const struct kplug_fault *fault)
 {
 	atomic64_inc(&p->invocations);
 	if (err == -EIO) {
@@ -145,7 +145,7 @@ static long ioc_invoke(unsigned int cmd, void __user *uarg)
 	call.out = out;
 	call.out_len = a.out_len;
 	err = kplug_run(p, &call, &a.result, &a.fault);
-	account(p, err, &a.fault);
+	kplug_account(p, err, &a.fault);
 	if (!err && a.out_len &&
 	    copy_to_user(u64_to_user_ptr(a.out), out, a.out_len))
 		err = -EFAULT;
@@ -248,6 +248,20 @@ static long ioc_remove(unsigned int cmd, void __user *uarg)
 	return kplug_plugin_remove(a.id);
 }
 
+static long ioc_hook(unsigned int cmd, void __user *uarg)
+{
+	struct kplug_hook_args a;
+	int err;
+
+	err = copy_args(&a, sizeof(a), sizeof(a), cmd, uarg);
+	if (err)
+		return err;
+	err = kplug_hook_ioctl(&a);
+	if (err || a.op != KPLUG_HOOK_INFO)
+		return err;
+	return copy_args_out(uarg, &a, sizeof(a), cmd);
+}
+
 static long kplug_ioctl(struct file *file, unsigned int cmd, unsigned long arg)
 {
 	void __user *uarg = (void __user *)arg;
@@ -275,6 +289,10 @@ static long kplug_ioctl(struct file *file, unsigned int cmd, unsigned long arg)
 		if (_IOC_DIR(cmd) != _IOC_DIR(KPLUG_IOC_LOG))
 			return -ENOTTY;
 		return ioc_log(cmd, uarg);
+	case _IOC_NR(KPLUG_IOC_HOOK):
+		if (_IOC_DIR(cmd) != _IOC_DIR(KPLUG_IOC_HOOK))
+			return -ENOTTY;
+		return ioc_hook(cmd, uarg);
 	}
 	return -ENOTTY;
 }

@@ -110,7 +110,12 @@ int kplug_run(struct kplug_plugin *p, struct kplug_call *call, u32 *result,
 	      struct kplug_fault *fault);
 
 /* dev.c: /dev/kplug */
+void kplug_account(struct kplug_plugin *p, int err,
+		   const struct kplug_fault *fault);
 int kplug_dev_init(void);
 void kplug_dev_exit(void);
+
+/* hook.c: hook points for in-kernel callers (include/kplug_hook.h) */
+int kplug_hook_ioctl(struct kplug_hook_args *args);
 
 #endif /* KPLUG_INTERNAL_H */

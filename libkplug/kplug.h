@@ -87,6 +87,18 @@ int kplug_info(const struct kplug *p, struct kplug_info_args *info);
 int kplug_info_next(__u32 id, struct kplug_info_args *info);
 
 /*
+ * Hook points registered by kernel modules (include/kplug_hook.h in the
+ * kplug tree).  kplug_attach: run entry `entry` of the plugin whenever
+ * hook `hook` is called, after the plugins attached before it.  -ENOENT:
+ * no such hook, plugin or entry; -EEXIST: attached already.
+ * kplug_detach undoes it (returns once calls in flight are done).
+ */
+int kplug_attach(struct kplug *p, const char *hook, const char *entry);
+int kplug_detach(struct kplug *p, const char *hook, const char *entry);
+/* The index-th registered hook (0, 1, ...); -ENOENT past the last. */
+int kplug_hook_info(unsigned int index, struct kplug_hook_args *info);
+
+/*
  * Build an image without loading it: from C source, or (kplug_link) from
  * ELF32 relocatable objects built by any compiler with -m32 -ffreestanding
  * -fno-pic.  *image is malloc()ed.

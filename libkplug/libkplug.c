@@ -373,6 +373,56 @@ EXPORT int kplug_info_next(__u32 id, struct kplug_info_args *info)
 	return err ? fail(err) : 0;
 }
 
+static int hook_op(struct kplug *p, const char *hook, const char *entry,
+		   __u32 op)
+{
+	struct kplug_hook_args a = {};
+	__u32 i;
+
+	if (!p || !hook || !entry || !*hook || strlen(hook) >= sizeof(a.name))
+		return fail(EINVAL);
+	for (i = 0; i < p->nr_entries; i++)
+		if (!strcmp(p->entries[i].name, entry))
+			break;
+	if (i == p->nr_entries)
+		return fail(ENOENT);
+	a.op = op;
+	strcpy(a.name, hook);
+	a.id = p->id;
+	a.entry = i;
+	if (ioctl(p->fd, KPLUG_IOC_HOOK, &a))
+		return fail(errno);
+	return 0;
+}
+
+EXPORT int kplug_attach(struct kplug *p, const char *hook, const char *entry)
+{
+	return hook_op(p, hook, entry, KPLUG_HOOK_ATTACH);
+}
+
+EXPORT int kplug_detach(struct kplug *p, const char *hook, const char *entry)
+{
+	return hook_op(p, hook, entry, KPLUG_HOOK_DETACH);
+}
+
+EXPORT int kplug_hook_info(unsigned int index, struct kplug_hook_args *info)
+{
+	int fd, err = 0;
+
+	if (!info)
+		return fail(EINVAL);
+	fd = dev_open();
+	if (fd < 0)
+		return fd;
+	memset(info, 0, sizeof(*info));
+	info->op = KPLUG_HOOK_INFO;
+	info->index = index;
+	if (ioctl(fd, KPLUG_IOC_HOOK, info))
+		err = errno;
+	close(fd);
+	return err ? fail(err) : 0;
+}
+
 EXPORT int kplug_read_log(const struct kplug *p, char *buf, size_t size,
 			  int clear, __u64 *dropped)
 {

@@ -536,6 +536,97 @@ static int verb_remove(int argc, char **argv)
 	return 0;
 }
 
+static int hook_list(void)
+{
+	struct kplug_hook_args a;
+	unsigned int i;
+	int err;
+
+	if (json)
+		printf("[");
+	for (i = 0; !(err = kplug_hook_info(i, &a)); i++) {
+		const char *combine = a.combine == KPLUG_HOOK_LAST ? "last" :
+				      "first-nonzero";
+
+		if (json) {
+			printf("%s{\"name\":", i ? "," : "");
+			json_str(a.name);
+			printf(",\"context\":");
+			json_str(a.context_desc);
+			printf(",\"args\":");
+			json_str(a.args_desc);
+			printf(",\"combine\":\"%s\",\"default\":%u,\"attached\":%u,\"calls\":%llu}",
+			       combine, a.default_result, a.nr_attached,
+			       (unsigned long long)a.calls);
+		} else {
+			printf("%-20s attached %-2u calls %-8llu %s, default %u\n"
+			       "    context: %s\n    args:    %s\n", a.name,
+			       a.nr_attached, (unsigned long long)a.calls, combine,
+			       a.default_result, a.context_desc, a.args_desc);
+		}
+	}
+	if (json)
+		printf("]\n");
+	if (err != -ENOENT)
+		return error(EXIT_FAILED, hint_for(err), "hook list: %s", kplug_strerror(err));
+	return 0;
+}
+
+/* hook attach|detach HOOK PLUGIN:ENTRY */
+static int hook_change(int attach, const char *hook, char *target)
+{
+	const char *what = attach ? "attach" : "detach";
+	char *entry = strchr(target, ':');
+	struct kplug *p;
+	int err;
+
+	if (!entry || entry == target || !entry[1])
+		return error(EXIT_USAGE, "see --help", "hook %s wants PLUGIN:ENTRY, not '%s'",
+			     what, target);
+	*entry++ = '\0';
+	p = kplug_open(target);
+	if (!p)
+		return error(EXIT_FAILED, hint_for(-errno), "plugin %s: %s", target,
+			     kplug_strerror(-errno));
+	err = attach ? kplug_attach(p, hook, entry) : kplug_detach(p, hook, entry);
+	kplug_close(p);
+	if (err == -ENOENT)
+		return error(EXIT_FAILED, "`kplugctl hook list` shows the hooks, `kplugctl info` the entries",
+			     "hook %s %s %s:%s: no such hook or entry%s", what, hook,
+			     target, entry, attach ? "" : ", or not attached");
+	if (err == -EEXIST)
+		return error(EXIT_FAILED, NULL, "hook attach %s %s:%s: attached already",
+			     hook, target, entry);
+	if (err)
+		return error(EXIT_FAILED, hint_for(err), "hook %s %s %s:%s: %s", what,
+			     hook, target, entry, kplug_strerror(err));
+	if (json)
+		printf("{\"%s\":\"%s\",\"hook\":\"%s\",\"entry\":\"%s\"}\n",
+		       attach ? "attached" : "detached", target, hook, entry);
+	else
+		printf("%s %s:%s %s %s\n", attach ? "attached" : "detached", target,
+		       entry, attach ? "to" : "from", hook);
+	return 0;
+}
+
+static int verb_hook(int argc, char **argv)
+{
+	struct opts o = {};
+	char *pos[4];
+	int n = argc <= 4 ? parse(argc, argv, "", pos, &o) : 0;
+
+	if (n < 0)
+		return EXIT_USAGE;
+	if (n == 1 && !strcmp(pos[0], "list"))
+		return hook_list();
+	if (n == 3 && !strcmp(pos[0], "attach"))
+		return hook_change(1, pos[1], pos[2]);
+	if (n == 3 && !strcmp(pos[0], "detach"))
+		return hook_change(0, pos[1], pos[2]);
+	return error(EXIT_USAGE, "see --help",
+		     "hook wants list, attach HOOK PLUGIN:ENTRY or detach HOOK PLUGIN:ENTRY");
+}
+
 static const struct verb {
 	const char *name, *usage, *help;
 	int (*fn)(int argc, char **argv);
@@ -558,6 +649,11 @@ static const struct verb {
 	  "Print the plugin's log: the lines it wrote with kplug_log()/kplug_printf()\n"
 	  "(newest 16 KiB; at most 100 lines a second). --clear empties it.", verb_log },
 	{ "remove", "NAME", "Remove plugin NAME (calls in flight finish first).", verb_remove },
+	{ "hook", "list | attach HOOK PLUGIN:ENTRY | detach HOOK PLUGIN:ENTRY",
+	  "Hook points registered by kernel modules. list: each hook with its context,\n"
+	  "arguments, how results combine, attached plugins and calls. attach: run\n"
+	  "ENTRY of PLUGIN whenever HOOK is called (after those attached before);\n"
+	  "detach undoes it.", verb_hook },
 };
 
 #define NR_VERBS (sizeof(verbs) / sizeof(verbs[0]))

@@ -65,7 +65,23 @@
  *   KPLUG_IOC_LOG  copy the newest bytes of plugin `id`'s log (the lines
  *       it wrote with the log service) to buf; KPLUG_LOG_CLEAR empties it.
  *   KPLUG_IOC_REMOVE  remove plugin `id`.  Invocations in flight finish
- *       first (they hold a reference); new ones get -ENOENT.
+ *       first (they hold a reference); new ones get -ENOENT.  Hook
+ *       attachments keep their reference: the plugin runs there until
+ *       detached.
+ *   KPLUG_IOC_HOOK  hook points registered by kernel code
+ *       (include/kplug_hook.h); op is one of:
+ *       KPLUG_HOOK_INFO  the index-th registered hook (0, 1, ...): fills
+ *           name, context, combine, default_result, nr_attached, calls,
+ *           context_desc, args_desc.  -ENOENT past the last.
+ *       KPLUG_HOOK_ATTACH  attach entry `entry` of plugin `id` to hook
+ *           `name`; attached plugins run in attach order, at most
+ *           KPLUG_HOOK_MAX_ATTACH per hook (-ENOSPC).  -ENOENT no such
+ *           hook or plugin, -EINVAL bad entry or name, -EEXIST the same
+ *           (hook, plugin, entry) is attached already.
+ *       KPLUG_HOOK_DETACH  undo an ATTACH of the same triple (-ENOENT if
+ *           not attached); returns after calls in flight are done.
+ *       flags and reserved must be 0; the out fields are ignored on input,
+ *       index is used by INFO only, name/id/entry by ATTACH/DETACH.
  */
 #ifndef _UAPI_KPLUG_H
 #define _UAPI_KPLUG_H
@@ -273,11 +289,44 @@ struct kplug_remove_args {
 	__u32	flags;		/* must be 0 */
 };
 
+/* Hook points (KPLUG_IOC_HOOK; kernel side in include/kplug_hook.h). */
+#define KPLUG_HOOK_CTX_PROCESS	(1u << 0)	/* task, preemptible: supported */
+#define KPLUG_HOOK_CTX_SOFTIRQ	(1u << 1)	/* not supported yet */
+#define KPLUG_HOOK_CTX_IRQS_OFF	(1u << 2)	/* not supported yet */
+
+#define KPLUG_HOOK_FIRST_NONZERO 0	/* stop at the first non-zero result */
+#define KPLUG_HOOK_LAST		1	/* run all, return the last result */
+
+#define KPLUG_HOOK_INFO		0
+#define KPLUG_HOOK_ATTACH	1
+#define KPLUG_HOOK_DETACH	2
+
+#define KPLUG_HOOK_MAX_ATTACH	16
+#define KPLUG_HOOK_DESC_MAX	128
+
+struct kplug_hook_args {
+	__u32	op;		/* in: KPLUG_HOOK_INFO/ATTACH/DETACH */
+	__u32	flags;		/* in: none defined yet, must be 0 */
+	char	name[KPLUG_NAME_MAX];	/* in (ATTACH/DETACH), out (INFO) */
+	__u32	index;		/* in (INFO): which hook, from 0 */
+	__u32	id;		/* in (ATTACH/DETACH): plugin id */
+	__u32	entry;		/* in (ATTACH/DETACH): entry index */
+	__u32	context;	/* out: KPLUG_HOOK_CTX_* */
+	__u32	combine;	/* out: KPLUG_HOOK_FIRST_NONZERO/LAST */
+	__u32	default_result;	/* out */
+	__u32	nr_attached;	/* out */
+	__u32	reserved;	/* must be 0 */
+	__aligned_u64	calls;	/* out: calls of the hook with plugins attached */
+	char	context_desc[KPLUG_HOOK_DESC_MAX];	/* out */
+	char	args_desc[KPLUG_HOOK_DESC_MAX];		/* out */
+};
+
 #define KPLUG_IOC_MAGIC		'K'
 #define KPLUG_IOC_CREATE	_IOWR(KPLUG_IOC_MAGIC, 1, struct kplug_create_args)
 #define KPLUG_IOC_INVOKE	_IOWR(KPLUG_IOC_MAGIC, 2, struct kplug_invoke_args)
 #define KPLUG_IOC_REMOVE	_IOW(KPLUG_IOC_MAGIC, 3, struct kplug_remove_args)
 #define KPLUG_IOC_INFO		_IOWR(KPLUG_IOC_MAGIC, 4, struct kplug_info_args)
 #define KPLUG_IOC_LOG		_IOWR(KPLUG_IOC_MAGIC, 5, struct kplug_log_args)
+#define KPLUG_IOC_HOOK		_IOWR(KPLUG_IOC_MAGIC, 6, struct kplug_hook_args)
 
 #endif /* _UAPI_KPLUG_H */

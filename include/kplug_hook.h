@@ -1,0 +1,59 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * kplug hook points for in-kernel callers (exported by kplug.ko).
+ *
+ * A module registers a named hook point, calls it where plugins may act,
+ * and unregisters it before it goes away.  Plugins are attached to a hook
+ * from user space (KPLUG_IOC_HOOK, kplug_attach(), `kplugctl hook`); they
+ * run in attach order, each as one kplug invocation of one entry with the
+ * hook's arguments and in buffer.  See docs/hooks.md and
+ * kmod/samples/kplug_sample.c (the template).
+ *
+ * Contexts: only KPLUG_HOOK_CTX_PROCESS hooks exist for now (plugins run
+ * preemptibly, their budget is the usual CPU-time budget); registering
+ * any other context is -EOPNOTSUPP.  kplug_hook_call() from a
+ * non-preemptible or non-task context runs nothing and returns the
+ * hook's default_result.
+ */
+#ifndef KPLUG_HOOK_H
+#define KPLUG_HOOK_H
+
+#include <linux/types.h>
+#include "../uapi/kplug.h"	/* KPLUG_HOOK_CTX_*, KPLUG_HOOK_FIRST_NONZERO... */
+
+struct kplug_hook;
+
+struct kplug_hook_desc {
+	const char *name;	/* 1..31 of [A-Za-z0-9_.:-], unique */
+	u32 context;		/* KPLUG_HOOK_CTX_PROCESS (the only one yet) */
+	const char *context_desc; /* where it is called from, for users */
+	const char *args_desc;	/* what args[] and in hold, for users */
+	u32 default_result;	/* with nothing attached, or for a plugin that
+				 * faults or runs out of budget */
+	u32 combine;		/* KPLUG_HOOK_FIRST_NONZERO or KPLUG_HOOK_LAST */
+};
+
+/*
+ * Register a hook point.  ERR_PTR(-EINVAL) bad descriptor, -EOPNOTSUPP a
+ * context other than process, -EEXIST the name is taken, -ENOMEM.
+ * Process context (may sleep).
+ */
+struct kplug_hook *kplug_hook_register(const struct kplug_hook_desc *desc);
+
+/*
+ * Detach every plugin, wait for calls in flight, free the hook.  The
+ * caller must not start new calls of it.  May sleep.
+ */
+void kplug_hook_unregister(struct kplug_hook *hook);
+
+/*
+ * Run the attached plugins with nargs (0..KPLUG_MAX_ARGS) arguments and
+ * in_len bytes at in; combine their results as the hook declared.  Costs
+ * one pointer test with nothing attached.  A plugin that faults or runs
+ * out of budget contributes default_result.  Process context, preemptible
+ * (else default_result); may sleep.
+ */
+u32 kplug_hook_call(struct kplug_hook *hook, const u32 *args,
+		    unsigned int nargs, const void *in, u32 in_len);
+
+#endif /* KPLUG_HOOK_H */

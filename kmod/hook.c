@@ -1,0 +1,312 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Hook points for in-kernel callers (include/kplug_hook.h).
+ *
+ * Hooks live in a global list under hooks_lock, which also serialises
+ * attach and detach.  A hook's attachments are an RCU list read under
+ * SRCU: kplug_run() sleeps, so plain RCU cannot cover a call.  An
+ * attachment holds a plugin reference, so removing the plugin from the
+ * registry does not stop it here; detach (or unregistering the hook)
+ * waits for calls in flight, then drops the reference.
+ */
+#include <linux/ctype.h>
+#include <linux/err.h>
+#include <linux/list.h>
+#include <linux/module.h>
+#include <linux/mutex.h>
+#include <linux/preempt.h>
+#include <linux/rculist.h>
+#include <linux/slab.h>
+#include <linux/srcu.h>
+#include <linux/string.h>
+
+#include "kplug.h"
+#include "../include/kplug_hook.h"
+
+struct kplug_hook_att {
+	struct list_head node;		/* in hook->atts (RCU) */
+	struct list_head dead;		/* on a list to free, after SRCU */
+	struct kplug_plugin *p;		/* a reference */
+	u32 entry;
+	atomic64_t faults;		/* calls that faulted or overran */
+};
+
+struct kplug_hook {
+	struct list_head node;		/* in hooks, under hooks_lock */
+	struct list_head atts;		/* attach order; writers hold hooks_lock */
+	u32 nr_attached;		/* under hooks_lock */
+	char name[KPLUG_NAME_MAX];
+	u32 context, combine, default_result;
+	char context_desc[KPLUG_HOOK_DESC_MAX];
+	char args_desc[KPLUG_HOOK_DESC_MAX];
+	atomic64_t calls;		/* calls that ran plugins */
+};
+
+static LIST_HEAD(hooks);
+static DEFINE_MUTEX(hooks_lock);
+DEFINE_STATIC_SRCU(hook_srcu);
+
+static bool hook_name_valid(const char *name)
+{
+	size_t i, len;
+
+	if (!name)
+		return false;
+	len = strnlen(name, KPLUG_NAME_MAX);
+	if (!len || len >= KPLUG_NAME_MAX)
+		return false;
+	for (i = 0; i < len; i++) {
+		char c = name[i];
+
+		if (!isalnum(c) && c != '_' && c != '.' && c != ':' && c != '-')
+			return false;
+	}
+	return true;
+}
+
+static struct kplug_hook *hook_find(const char *name)
+{
+	struct kplug_hook *h;
+
+	lockdep_assert_held(&hooks_lock);
+	list_for_each_entry(h, &hooks, node)
+		if (!strcmp(h->name, name))
+			return h;
+	return NULL;
+}
+
+struct kplug_hook *kplug_hook_register(const struct kplug_hook_desc *desc)
+{
+	struct kplug_hook *h;
+	int err = 0;
+
+	if (!desc || !hook_name_valid(desc->name) ||
+	    desc->combine > KPLUG_HOOK_LAST || !desc->context ||
+	    desc->context & ~(KPLUG_HOOK_CTX_PROCESS | KPLUG_HOOK_CTX_SOFTIRQ |
+			      KPLUG_HOOK_CTX_IRQS_OFF))
+		return ERR_PTR(-EINVAL);
+	if (desc->context != KPLUG_HOOK_CTX_PROCESS)
+		return ERR_PTR(-EOPNOTSUPP);
+
+	h = kzalloc(sizeof(*h), GFP_KERNEL);
+	if (!h)
+		return ERR_PTR(-ENOMEM);
+	INIT_LIST_HEAD(&h->atts);
+	strscpy(h->name, desc->name, sizeof(h->name));
+	h->context = desc->context;
+	h->combine = desc->combine;
+	h->default_result = desc->default_result;
+	strscpy(h->context_desc, desc->context_desc ?: "", sizeof(h->context_desc));
+	strscpy(h->args_desc, desc->args_desc ?: "", sizeof(h->args_desc));
+
+	mutex_lock(&hooks_lock);
+	if (hook_find(h->name))
+		err = -EEXIST;
+	else
+		list_add_tail(&h->node, &hooks);
+	mutex_unlock(&hooks_lock);
+	if (err) {
+		kfree(h);
+		return ERR_PTR(err);
+	}
+	return h;
+}
+EXPORT_SYMBOL_GPL(kplug_hook_register);
+
+/* Wait for the calls that may still see them, then free attachments. */
+static void atts_free(struct list_head *dead)
+{
+	struct kplug_hook_att *a, *n;
+
+	synchronize_srcu(&hook_srcu);
+	list_for_each_entry_safe(a, n, dead, dead) {
+		kplug_plugin_put(a->p);
+		kfree(a);
+	}
+}
+
+void kplug_hook_unregister(struct kplug_hook *h)
+{
+	struct kplug_hook_att *a;
+	LIST_HEAD(dead);
+
+	if (IS_ERR_OR_NULL(h))
+		return;
+	mutex_lock(&hooks_lock);
+	list_del(&h->node);
+	list_for_each_entry(a, &h->atts, node)
+		list_add_tail(&a->dead, &dead);
+	list_for_each_entry(a, &dead, dead)
+		list_del_rcu(&a->node);
+	h->nr_attached = 0;
+	mutex_unlock(&hooks_lock);
+	atts_free(&dead);	/* waits even if none: calls still read h */
+	kfree(h);
+}
+EXPORT_SYMBOL_GPL(kplug_hook_unregister);
+
+u32 kplug_hook_call(struct kplug_hook *h, const u32 *args, unsigned int nargs,
+		    const void *in, u32 in_len)
+{
+	struct kplug_call call = {};
+	struct kplug_hook_att *a;
+	struct kplug_fault fault;
+	u32 ret, result;
+	int idx, err;
+
+	if (list_empty(&h->atts))	/* one READ_ONCE of the head */
+		return h->default_result;
+	/* kplug_run() sleeps and checks the caller's signals. */
+	if (!in_task() || irqs_disabled() || !preemptible())
+		return h->default_result;
+	if (nargs > KPLUG_MAX_ARGS || (nargs && !args) || (in_len && !in))
+		return h->default_result;
+
+	atomic64_inc(&h->calls);
+	if (nargs)
+		memcpy(call.args, args, nargs * sizeof(*args));
+	call.in = in;
+	call.in_len = in_len;
+	ret = h->default_result;
+	idx = srcu_read_lock(&hook_srcu);
+	list_for_each_entry_srcu(a, &h->atts, node,
+				 srcu_read_lock_held(&hook_srcu)) {
+		call.entry = a->entry;
+		memset(&fault, 0, sizeof(fault));
+		if (in_len > a->p->sb.stack_size / 2)
+			err = -E2BIG;
+		else
+			err = kplug_run(a->p, &call, &result, &fault);
+		kplug_account(a->p, err, &fault);
+		if (err) {
+			atomic64_inc(&a->faults);
+			result = h->default_result;
+		}
+		ret = result;
+		if (h->combine == KPLUG_HOOK_FIRST_NONZERO && ret)
+			break;
+	}
+	srcu_read_unlock(&hook_srcu, idx);
+	return ret;
+}
+EXPORT_SYMBOL_GPL(kplug_hook_call);
+
+static struct kplug_hook_att *att_find(struct kplug_hook *h, u32 id, u32 entry)
+{
+	struct kplug_hook_att *a;
+
+	list_for_each_entry(a, &h->atts, node)
+		if (a->p->id == id && a->entry == entry)
+			return a;
+	return NULL;
+}
+
+static int hook_info(struct kplug_hook_args *args)
+{
+	struct kplug_hook *h;
+	u32 i = 0;
+	int err = -ENOENT;
+
+	mutex_lock(&hooks_lock);
+	list_for_each_entry(h, &hooks, node) {
+		if (i++ != args->index)
+			continue;
+		memcpy(args->name, h->name, sizeof(args->name));
+		args->context = h->context;
+		args->combine = h->combine;
+		args->default_result = h->default_result;
+		args->nr_attached = h->nr_attached;
+		args->calls = atomic64_read(&h->calls);
+		memcpy(args->context_desc, h->context_desc,
+		       sizeof(args->context_desc));
+		memcpy(args->args_desc, h->args_desc, sizeof(args->args_desc));
+		err = 0;
+		break;
+	}
+	mutex_unlock(&hooks_lock);
+	return err;
+}
+
+static int hook_attach(struct kplug_hook_args *args)
+{
+	struct kplug_hook_att *a;
+	struct kplug_hook *h;
+	struct kplug_plugin *p;
+	int err;
+
+	p = kplug_plugin_get(args->id);
+	if (!p)
+		return -ENOENT;
+	if (args->entry >= p->nr_entries) {
+		kplug_plugin_put(p);
+		return -EINVAL;
+	}
+	a = kzalloc(sizeof(*a), GFP_KERNEL);
+	if (!a) {
+		kplug_plugin_put(p);
+		return -ENOMEM;
+	}
+	a->p = p;
+	a->entry = args->entry;
+
+	mutex_lock(&hooks_lock);
+	h = hook_find(args->name);
+	if (!h)
+		err = -ENOENT;
+	else if (att_find(h, args->id, args->entry))
+		err = -EEXIST;
+	else if (h->nr_attached >= KPLUG_HOOK_MAX_ATTACH)
+		err = -ENOSPC;
+	else
+		err = 0;
+	if (!err) {
+		list_add_tail_rcu(&a->node, &h->atts);
+		h->nr_attached++;
+	}
+	mutex_unlock(&hooks_lock);
+	if (err) {
+		kplug_plugin_put(p);
+		kfree(a);
+	}
+	return err;
+}
+
+static int hook_detach(struct kplug_hook_args *args)
+{
+	struct kplug_hook_att *a = NULL;
+	struct kplug_hook *h;
+	LIST_HEAD(dead);
+
+	mutex_lock(&hooks_lock);
+	h = hook_find(args->name);
+	if (h)
+		a = att_find(h, args->id, args->entry);
+	if (a) {
+		list_del_rcu(&a->node);
+		h->nr_attached--;
+		list_add(&a->dead, &dead);
+	}
+	mutex_unlock(&hooks_lock);
+	if (!a)
+		return -ENOENT;
+	atts_free(&dead);
+	return 0;
+}
+
+/* KPLUG_IOC_HOOK, after dev.c copied the arguments in. */
+int kplug_hook_ioctl(struct kplug_hook_args *args)
+{
+	if (args->flags || args->reserved)
+		return -EINVAL;
+	switch (args->op) {
+	case KPLUG_HOOK_INFO:
+		return hook_info(args);
+	case KPLUG_HOOK_ATTACH:
+	case KPLUG_HOOK_DETACH:
+		if (!hook_name_valid(args->name))
+			return -EINVAL;
+		return args->op == KPLUG_HOOK_ATTACH ? hook_attach(args) :
+						       hook_detach(args);
+	}
+	return -EINVAL;
+}

@@ -1,0 +1,97 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * kplug_sample: the template for in-kernel callers of kplug hooks.
+ *
+ * It registers the hook "sample" (process context, two arguments,
+ * first non-zero result wins, default 0) and creates /proc/kplug_sample:
+ * writing "A B" calls the hook with (A, B) and keeps the result; reading
+ * prints the last result.  Attach plugins with
+ *   kplugctl hook attach sample PLUGIN:ENTRY
+ *
+ * What a caller has to do:
+ *   1. describe the hook (struct kplug_hook_desc) and register it at init;
+ *   2. call kplug_hook_call() where plugins may act, in process context
+ *      (it may sleep; elsewhere it returns the default at once);
+ *   3. unregister it at exit, before anything the calls use goes away:
+ *      kplug_hook_unregister() detaches the plugins and waits for calls
+ *      in flight.
+ * Build against kplug's Module.symvers (KBUILD_EXTRA_SYMBOLS); loading
+ * this module then needs kplug.ko, which cannot unload before it.
+ */
+#include <linux/err.h>
+#include <linux/kernel.h>
+#include <linux/module.h>
+#include <linux/proc_fs.h>
+#include <linux/uaccess.h>
+
+#include "../../include/kplug_hook.h"
+
+static struct kplug_hook *hook;
+static u32 last_result;
+
+static const struct kplug_hook_desc sample_desc = {
+	.name = "sample",
+	.context = KPLUG_HOOK_CTX_PROCESS,
+	.context_desc = "process: a write to /proc/kplug_sample",
+	.args_desc = "a0, a1: the two numbers written",
+	.default_result = 0,
+	.combine = KPLUG_HOOK_FIRST_NONZERO,
+};
+
+static ssize_t sample_write(struct file *file, const char __user *ubuf,
+			    size_t len, loff_t *pos)
+{
+	char buf[64];
+	u32 args[2];
+
+	if (len >= sizeof(buf))
+		return -EINVAL;
+	if (copy_from_user(buf, ubuf, len))
+		return -EFAULT;
+	buf[len] = '\0';
+	if (sscanf(buf, "%u %u", &args[0], &args[1]) != 2)
+		return -EINVAL;
+	/* The call: process context, nothing held; may sleep. */
+	WRITE_ONCE(last_result, kplug_hook_call(hook, args, 2, NULL, 0));
+	return len;
+}
+
+static ssize_t sample_read(struct file *file, char __user *ubuf, size_t len,
+			   loff_t *pos)
+{
+	char buf[16];
+	int n = scnprintf(buf, sizeof(buf), "%u\n", READ_ONCE(last_result));
+
+	return simple_read_from_buffer(ubuf, len, pos, buf, n);
+}
+
+static const struct proc_ops sample_ops = {
+	.proc_write = sample_write,
+	.proc_read = sample_read,
+	.proc_lseek = default_llseek,
+};
+
+static int __init sample_init(void)
+{
+	hook = kplug_hook_register(&sample_desc);
+	if (IS_ERR(hook))
+		return PTR_ERR(hook);
+	if (!proc_create("kplug_sample", 0600, NULL, &sample_ops)) {
+		kplug_hook_unregister(hook);
+		return -ENOMEM;
+	}
+	return 0;
+}
+
+static void __exit sample_exit(void)
+{
+	/* First no new calls (the proc file waits for its writers), then
+	 * the hook: detaches the plugins, waits for calls in flight. */
+	remove_proc_entry("kplug_sample", NULL);
+	kplug_hook_unregister(hook);
+}
+
+module_init(sample_init);
+module_exit(sample_exit);
+MODULE_LICENSE("GPL");
+MODULE_DESCRIPTION("kplug sample hook: the template for in-kernel callers");

@@ -1,0 +1,130 @@
+#!/bin/sh
+# SPDX-License-Identifier: GPL-2.0
+# Hook points end to end, in the test VM (kplug.ko loaded by suite.sh):
+# the sample module's hook "sample" (kmod/samples/kplug_sample.c), C
+# plugins attached with kplugctl, /proc/kplug_sample to call it.  TAP like
+# the kselftest harness.  Loads and unloads kplug_sample.ko itself.
+n=0 failed=0
+check() {	# check "description" command...
+	desc=$1
+	shift
+	n=$((n + 1))
+	if "$@" > /tmp/hook.out 2>&1; then
+		echo "ok $n hook.$desc"
+	else
+		echo "not ok $n hook.$desc"
+		sed 's/^/#   /' /tmp/hook.out
+		failed=1
+	fi
+}
+expect_exit() {	# expect_exit CODE command...
+	want=$1
+	shift
+	"$@"
+	[ $? = "$want" ]
+}
+out_has() {	# out_has TEXT command...
+	text=$1
+	shift
+	"$@" > /tmp/hook.o2 2>&1
+	rc=$?
+	cat /tmp/hook.o2
+	grep -q -- "$text" /tmp/hook.o2 && return $rc
+	return 1
+}
+call() {	# call A B WANT: write "A B", read the result back
+	echo "$1 $2" > /proc/kplug_sample || return 1
+	got=$(cat /proc/kplug_sample)
+	echo "call $1 $2 -> $got (want $3)"
+	[ "$got" = "$3" ]
+}
+load_loop() {	# write to the hook until /tmp/hook.stop exists
+	while [ ! -e /tmp/hook.stop ]; do
+		echo "2 3" > /proc/kplug_sample
+	done
+}
+detach_under_load() {
+	rm -f /tmp/hook.stop
+	load_loop &
+	pid=$!
+	i=0
+	while [ $i -lt 20 ]; do
+		kplugctl hook attach sample hk:add > /dev/null || break
+		kplugctl hook detach sample hk:add > /dev/null || break
+		i=$((i + 1))
+	done
+	touch /tmp/hook.stop
+	wait $pid
+	[ $i = 20 ] && call 2 3 0
+}
+hk() {		# hk attach|detach ENTRY: one kplugctl hook change
+	kplugctl hook "$1" sample "hk:$2"
+}
+order_after_detach() {	# mul then add: mul's non-zero result wins
+	hk detach add && hk attach add && call 3 4 12 && call 0 5 5
+}
+fault_gives_default() {
+	hk detach mul && hk detach add && hk attach bad &&
+		call 16 4 0 && call 16 4 0
+}
+after_fault_works() {
+	hk attach add && call 16 4 20
+}
+detach_all() {
+	hk detach bad && hk detach add && call 3 4 0
+}
+remove_while_attached() {	# the attachment keeps the plugin
+	hk attach mul && kplugctl remove hk && call 3 5 15 &&
+		! kplugctl info hk 2>/dev/null
+}
+rmmod_with_attached() {
+	rmmod kplug_sample && ! [ -e /proc/kplug_sample ] &&
+		! kplugctl hook list | grep -q sample
+}
+cat > /tmp/hk.c <<'PLUGIN'
+u32 zero(u32 a, u32 b)
+{
+	return 0;
+}
+
+u32 add(u32 a, u32 b)
+{
+	return a + b;
+}
+
+u32 mul(u32 a, u32 b)
+{
+	return a * b;
+}
+
+u32 bad(u32 a, u32 b)
+{
+	return *(volatile u32 *)a;
+}
+PLUGIN
+
+echo "TAP version 13"
+echo "1..22"
+check insmod_sample       insmod /kplug/tests/kplug_sample.ko
+check list_json           out_has '"name":"sample","context":"process: a write to /proc/kplug_sample".*"attached":0' kplugctl hook list -j
+check nothing_attached    call 3 4 0
+check create_plugin       kplugctl create hk /tmp/hk.c
+check attach              kplugctl hook attach sample hk:add
+check one_plugin          call 3 4 7
+check attach_second       kplugctl hook attach sample hk:mul
+check first_nonzero_wins  call 3 4 7
+check list_attached       out_has '"name":"sample".*"attached":2' kplugctl -j hook list
+check order_after_detach  order_after_detach
+check fault_gives_default fault_gives_default
+check fault_counted       out_has '"faults":2' kplugctl -j info hk
+check after_fault_works   after_fault_works
+check unknown_hook        out_has '^Error: hook attach nope hk:add: no such hook' expect_exit 1 kplugctl hook attach nope hk:add
+check unknown_entry       out_has '^Error: hook attach sample hk:nope' expect_exit 1 kplugctl hook attach sample hk:nope
+check attached_twice      out_has '^Error: hook attach sample hk:add: attached already' expect_exit 1 kplugctl hook attach sample hk:add
+check detach_not_attached out_has '^Error: hook detach sample hk:mul' expect_exit 1 kplugctl hook detach sample hk:mul
+check usage_error         out_has '^Error: hook attach wants PLUGIN:ENTRY' expect_exit 2 kplugctl hook attach sample hk
+check detach_all          detach_all
+check detach_under_load   detach_under_load
+check remove_while_attached remove_while_attached
+check rmmod_with_attached rmmod_with_attached
+exit $failed
