@@ -277,6 +277,17 @@ EXPORT struct kplug *kplug_open(const char *name)
 	return handle_new(fd, 0, name);
 }
 
+/* The index of the entry called name, or p->nr_entries if there is none. */
+static __u32 entry_index(const struct kplug *p, const char *name)
+{
+	__u32 i;
+
+	for (i = 0; i < p->nr_entries; i++)
+		if (!strcmp(p->entries[i].name, name))
+			break;
+	return i;
+}
+
 EXPORT int kplug_invoke(struct kplug *p, const char *entry, const __u32 *args,
 			unsigned int nargs, const void *in, size_t in_len,
 			void *out, size_t out_len, __u32 *result)
@@ -288,9 +299,7 @@ EXPORT int kplug_invoke(struct kplug *p, const char *entry, const __u32 *args,
 	    (in_len && !in) || (out_len && !out) || in_len > 0xffffffffu ||
 	    out_len > 0xffffffffu)
 		return fail(EINVAL);
-	for (i = 0; i < p->nr_entries; i++)
-		if (!strcmp(p->entries[i].name, entry))
-			break;
+	i = entry_index(p, entry);
 	if (i == p->nr_entries)
 		return fail(ENOENT);
 	a.id = p->id;
@@ -355,22 +364,27 @@ EXPORT int kplug_info(const struct kplug *p, struct kplug_info_args *info)
 	return 0;
 }
 
-EXPORT int kplug_info_next(__u32 id, struct kplug_info_args *info)
+/* One ioctl on a short-lived /dev/kplug fd (calls without a handle). */
+static int dev_ioctl(unsigned long cmd, void *arg)
 {
-	int fd, err = 0;
+	int fd = dev_open(), err = 0;
 
-	if (!info)
-		return fail(EINVAL);
-	fd = dev_open();
 	if (fd < 0)
 		return fd;
-	memset(info, 0, sizeof(*info));
-	info->id = id;
-	info->flags = KPLUG_INFO_NEXT;
-	if (ioctl(fd, KPLUG_IOC_INFO, info))
+	if (ioctl(fd, cmd, arg))
 		err = errno;
 	close(fd);
 	return err ? fail(err) : 0;
+}
+
+EXPORT int kplug_info_next(__u32 id, struct kplug_info_args *info)
+{
+	if (!info)
+		return fail(EINVAL);
+	memset(info, 0, sizeof(*info));
+	info->id = id;
+	info->flags = KPLUG_INFO_NEXT;
+	return dev_ioctl(KPLUG_IOC_INFO, info);
 }
 
 static int hook_op(struct kplug *p, const char *hook, const char *entry,
@@ -381,9 +395,7 @@ static int hook_op(struct kplug *p, const char *hook, const char *entry,
 
 	if (!p || !hook || !entry || !*hook || strlen(hook) >= sizeof(a.name))
 		return fail(EINVAL);
-	for (i = 0; i < p->nr_entries; i++)
-		if (!strcmp(p->entries[i].name, entry))
-			break;
+	i = entry_index(p, entry);
 	if (i == p->nr_entries)
 		return fail(ENOENT);
 	a.op = op;
@@ -407,20 +419,12 @@ EXPORT int kplug_detach(struct kplug *p, const char *hook, const char *entry)
 
 EXPORT int kplug_hook_info(unsigned int index, struct kplug_hook_args *info)
 {
-	int fd, err = 0;
-
 	if (!info)
 		return fail(EINVAL);
-	fd = dev_open();
-	if (fd < 0)
-		return fd;
 	memset(info, 0, sizeof(*info));
 	info->op = KPLUG_HOOK_INFO;
 	info->index = index;
-	if (ioctl(fd, KPLUG_IOC_HOOK, info))
-		err = errno;
-	close(fd);
-	return err ? fail(err) : 0;
+	return dev_ioctl(KPLUG_IOC_HOOK, info);
 }
 
 EXPORT int kplug_read_log(const struct kplug *p, char *buf, size_t size,

@@ -2,34 +2,8 @@
 # SPDX-License-Identifier: GPL-2.0
 # kplugctl end to end, in the test VM (module loaded by suite.sh).  Prints
 # TAP like the kselftest harness so scripts/check.sh counts each check.
-n=0 failed=0
-check() {	# check "description" command...
-	desc=$1
-	shift
-	n=$((n + 1))
-	if "$@" > /tmp/cli.out 2>&1; then
-		echo "ok $n cli.$desc"
-	else
-		echo "not ok $n cli.$desc"
-		sed 's/^/#   /' /tmp/cli.out
-		failed=1
-	fi
-}
-expect_exit() {	# expect_exit CODE command...
-	want=$1
-	shift
-	"$@"
-	[ $? = "$want" ]
-}
-out_has() {	# out_has TEXT command...
-	text=$1
-	shift
-	"$@" > /tmp/cli.o2 2>&1
-	rc=$?
-	cat /tmp/cli.o2
-	grep -q -- "$text" /tmp/cli.o2 && return $rc
-	return 1
-}
+TAP_PREFIX=cli
+. /kplug/tests/tap.sh
 P=/kplug/plugins
 echo "TAP version 13"
 echo "1..18"

@@ -4,34 +4,8 @@
 # the sample module's hook "sample" (kmod/samples/kplug_sample.c), C
 # plugins attached with kplugctl, /proc/kplug_sample to call it.  TAP like
 # the kselftest harness.  Loads and unloads kplug_sample.ko itself.
-n=0 failed=0
-check() {	# check "description" command...
-	desc=$1
-	shift
-	n=$((n + 1))
-	if "$@" > /tmp/hook.out 2>&1; then
-		echo "ok $n hook.$desc"
-	else
-		echo "not ok $n hook.$desc"
-		sed 's/^/#   /' /tmp/hook.out
-		failed=1
-	fi
-}
-expect_exit() {	# expect_exit CODE command...
-	want=$1
-	shift
-	"$@"
-	[ $? = "$want" ]
-}
-out_has() {	# out_has TEXT command...
-	text=$1
-	shift
-	"$@" > /tmp/hook.o2 2>&1
-	rc=$?
-	cat /tmp/hook.o2
-	grep -q -- "$text" /tmp/hook.o2 && return $rc
-	return 1
-}
+TAP_PREFIX=hook
+. /kplug/tests/tap.sh
 call() {	# call A B WANT: write "A B", read the result back
 	echo "$1 $2" > /proc/kplug_sample || return 1
 	got=$(cat /proc/kplug_sample)
