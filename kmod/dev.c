@@ -190,6 +190,8 @@ static long ioc_info(unsigned int cmd, void __user *uarg)
 	a.budget_ms = p->budget_ms;
 	a.stack_size = p->sb.stack_size;
 	a.mem_bytes = (u64)(p->sb.nr_pages + 2) * PAGE_SIZE;	/* + the pgd */
+	a.data_base = p->sb.data_base;
+	a.data_pages = (p->sb.stacks_base - p->sb.data_base) / PAGE_SIZE;
 	a.invocations = atomic64_read(&p->invocations);
 	a.faults = atomic64_read(&p->faults);
 	a.timeouts = atomic64_read(&p->timeouts);
@@ -297,6 +299,40 @@ static long kplug_ioctl(struct file *file, unsigned int cmd, unsigned long arg)
 	return -ENOTTY;
 }
 
+/* Map a plugin's data/bss pages (uapi: KPLUG_MMAP_OFFSET). */
+static int kplug_mmap(struct file *file, struct vm_area_struct *vma)
+{
+	u32 id = vma->vm_pgoff >> 16, first = vma->vm_pgoff & 0xffff;
+	unsigned long n = vma_pages(vma), i;
+	struct kplug_plugin *p;
+	u32 pages;
+	int err = 0;
+
+	if (vma->vm_pgoff >> 47 || !(vma->vm_flags & VM_SHARED) ||
+	    vma->vm_flags & VM_EXEC)
+		return -EINVAL;
+	p = kplug_plugin_get(id);
+	if (!p)
+		return -ENOENT;
+	pages = (p->sb.stacks_base - p->sb.data_base) / PAGE_SIZE;
+	if (first >= pages || n > pages - first) {
+		kplug_plugin_put(p);
+		return -EINVAL;
+	}
+	vma->vm_flags &= ~VM_MAYEXEC;
+	vma->vm_flags |= VM_DONTEXPAND | VM_DONTDUMP;
+	for (i = 0; i < n && !err; i++) {
+		void *k = kplug_sandbox_kaddr(&p->sb, p->sb.data_base +
+					      (first + i) * PAGE_SIZE);
+
+		/* each inserted page holds its own reference */
+		err = k ? vm_insert_page(vma, vma->vm_start + i * PAGE_SIZE,
+					 virt_to_page(k)) : -EFAULT;
+	}
+	kplug_plugin_put(p);
+	return err;
+}
+
 static int kplug_open(struct inode *inode, struct file *file)
 {
 	return capable(CAP_SYS_ADMIN) ? 0 : -EPERM;
@@ -306,6 +342,7 @@ static const struct file_operations kplug_fops = {
 	.owner = THIS_MODULE,
 	.open = kplug_open,
 	.unlocked_ioctl = kplug_ioctl,
+	.mmap = kplug_mmap,
 	.compat_ioctl = compat_ptr_ioctl,
 	.llseek = noop_llseek,
 };

@@ -72,6 +72,14 @@ const char *kplug_fault_kind_str(__u32 kind);
 int kplug_read_log(const struct kplug *p, char *buf, size_t size, int clear,
 		   __u64 *dropped);
 
+/*
+ * Map the plugin's data and bss into this process, shared (its counters
+ * and tables, read and written without a copy); *len gets the mapping's
+ * length, which starts at the plugin's data_base (see kplug_info).
+ * Unmap with munmap().  NULL and errno on failure.
+ */
+void *kplug_map_data(const struct kplug *p, size_t *len);
+
 /* Remove the plugin from the kernel and free the handle. */
 int kplug_remove(struct kplug *p);
 /* Free the handle; the plugin stays loaded. */

@@ -12,6 +12,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/ioctl.h>
+#include <sys/mman.h>
 #include <unistd.h>
 
 #include "kplug.h"
@@ -443,6 +444,23 @@ EXPORT int kplug_read_log(const struct kplug *p, char *buf, size_t size,
 	if (dropped)
 		*dropped = a.dropped;
 	return a.len;
+}
+
+EXPORT void *kplug_map_data(const struct kplug *p, size_t *len)
+{
+	struct kplug_info_args a = {};
+	void *m;
+
+	if (!p || !len)
+		return fail_ptr(EINVAL);
+	if (kplug_info(p, &a))
+		return NULL;
+	if (!a.data_pages)
+		return fail_ptr(ENODATA);
+	*len = (size_t)a.data_pages * KPLUG_PAGE_SIZE;
+	m = mmap(NULL, *len, PROT_READ | PROT_WRITE, MAP_SHARED, p->fd,
+		 KPLUG_MMAP_OFFSET(p->id, 0));
+	return m == MAP_FAILED ? fail_ptr(errno) : m;
 }
 
 EXPORT int kplug_remove(struct kplug *p)

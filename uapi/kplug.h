@@ -282,7 +282,20 @@ struct kplug_info_args {
 	__aligned_u64	faults;		/* out: calls that faulted */
 	__aligned_u64	timeouts;	/* out: calls stopped by the budget */
 	struct kplug_fault last_fault;	/* out: the most recent fault */
+	__u32	data_base;	/* out: sandbox address of data, then bss */
+	__u32	data_pages;	/* out: pages of data + bss (mmap-able) */
 };
+
+/*
+ * mmap of /dev/kplug maps a plugin's data and bss pages into the caller,
+ * shared: what the plugin writes the caller reads and the other way round
+ * (the role of BPF array maps).  The offset names the plugin and the first
+ * page: KPLUG_MMAP_OFFSET(id, page); the length may cover at most the
+ * remaining data_pages.  Never executable.  The pages stay valid while
+ * mapped, even after the plugin is removed.
+ */
+#define KPLUG_MMAP_OFFSET(id, page) \
+	((((__u64)(id) << 16) | (page)) * KPLUG_PAGE_SIZE)
 
 struct kplug_remove_args {
 	__u32	id;

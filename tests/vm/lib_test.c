@@ -9,6 +9,8 @@
 #include <sched.h>
 #include <stdio.h>
 #include <string.h>
+#include <fcntl.h>
+#include <sys/mman.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -212,6 +214,74 @@ TEST(service_calls)
 	EXPECT_STREQ("service", kplug_fault_kind_str(kplug_last_fault()->kind));
 	EXPECT_EQ(-EIO, kplug_invoke(p, "random_into_code", NULL, 0, NULL, 0, NULL, 0, &r));
 	EXPECT_EQ(KPLUG_FAULT_SERVICE, kplug_last_fault()->kind);
+	EXPECT_EQ(0, kplug_remove(p));
+}
+
+/* A plugin's data mapped into this process: shared both ways, and still
+ * readable after the plugin is removed. */
+TEST(shared_data_through_mmap)
+{
+	static const char src[] =
+		"u32 counter = 1;\n"
+		"u32 bump(void) { return ++counter; }\n"
+		"u32 where(void) { return (u32)&counter; }\n";
+	struct kplug *p = kplug_create(name("lib_map"), src, NULL);
+	struct kplug_info_args info = {};
+	volatile __u32 *counter;
+	__u32 addr = 0, r = 0;
+	size_t len = 0;
+	char *m;
+	int i;
+
+	ASSERT_NE(NULL, p);
+	ASSERT_EQ(0, kplug_info(p, &info));
+	m = kplug_map_data(p, &len);
+	ASSERT_NE(NULL, m) TH_LOG("map: %s", strerror(errno));
+	EXPECT_EQ(info.data_pages * KPLUG_PAGE_SIZE, len);
+	ASSERT_EQ(0, kplug_invoke(p, "where", NULL, 0, NULL, 0, NULL, 0, &addr));
+	ASSERT_LE(info.data_base, addr);
+	ASSERT_GT(info.data_base + len, addr);
+	counter = (volatile __u32 *)(m + (addr - info.data_base));
+	EXPECT_EQ(1, *counter);
+	for (i = 0; i < 3; i++)
+		ASSERT_EQ(0, kplug_invoke(p, "bump", NULL, 0, NULL, 0, NULL, 0, &r));
+	EXPECT_EQ(4, *counter);			/* the plugin's writes, seen here */
+	*counter = 100;
+	ASSERT_EQ(0, kplug_invoke(p, "bump", NULL, 0, NULL, 0, NULL, 0, &r));
+	EXPECT_EQ(101, r);			/* our write, seen by the plugin */
+	EXPECT_EQ(0, kplug_remove(p));
+	EXPECT_EQ(101, *counter);		/* pages outlive the plugin */
+	EXPECT_EQ(0, munmap(m, len));
+}
+
+/* mmap arguments are checked: no such plugin, past its data, private,
+ * executable. */
+TEST(mmap_arguments)
+{
+	struct kplug *p = kplug_create(name("lib_map2"), "u32 x = 1; u32 f(void) { return x; }", NULL);
+	struct kplug_info_args info = {};
+	int fd = open("/dev/kplug", O_RDWR);
+	void *m;
+
+	ASSERT_NE(NULL, p);
+	ASSERT_LE(0, fd);
+	ASSERT_EQ(0, kplug_info(p, &info));
+	m = mmap(NULL, 4096, PROT_READ, MAP_SHARED, fd, KPLUG_MMAP_OFFSET(0x7ffffff0, 0));
+	EXPECT_EQ(MAP_FAILED, m);
+	EXPECT_EQ(ENOENT, errno);
+	m = mmap(NULL, 4096, PROT_READ, MAP_SHARED, fd,
+		 KPLUG_MMAP_OFFSET(kplug_id(p), info.data_pages));
+	EXPECT_EQ(MAP_FAILED, m);
+	EXPECT_EQ(EINVAL, errno);
+	m = mmap(NULL, 4096 * (info.data_pages + 1), PROT_READ, MAP_SHARED, fd,
+		 KPLUG_MMAP_OFFSET(kplug_id(p), 0));
+	EXPECT_EQ(MAP_FAILED, m);
+	m = mmap(NULL, 4096, PROT_READ, MAP_PRIVATE, fd, KPLUG_MMAP_OFFSET(kplug_id(p), 0));
+	EXPECT_EQ(MAP_FAILED, m);
+	m = mmap(NULL, 4096, PROT_READ | PROT_EXEC, MAP_SHARED, fd,
+		 KPLUG_MMAP_OFFSET(kplug_id(p), 0));
+	EXPECT_EQ(MAP_FAILED, m);
+	close(fd);
 	EXPECT_EQ(0, kplug_remove(p));
 }
 
