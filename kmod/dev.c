@@ -264,38 +264,28 @@ static long ioc_hook(unsigned int cmd, void __user *uarg)
 	return copy_args_out(uarg, &a, sizeof(a), cmd);
 }
 
+/* The ioctls; the size in a command number may vary (copy_args). */
+static const struct {
+	unsigned int cmd;
+	long (*fn)(unsigned int cmd, void __user *uarg);
+} ioctls[] = {
+	{ KPLUG_IOC_CREATE, ioc_create },
+	{ KPLUG_IOC_INVOKE, ioc_invoke },
+	{ KPLUG_IOC_REMOVE, ioc_remove },
+	{ KPLUG_IOC_INFO, ioc_info },
+	{ KPLUG_IOC_LOG, ioc_log },
+	{ KPLUG_IOC_HOOK, ioc_hook },
+};
+
 static long kplug_ioctl(struct file *file, unsigned int cmd, unsigned long arg)
 {
-	void __user *uarg = (void __user *)arg;
+	unsigned int i;
 
-	if (_IOC_TYPE(cmd) != KPLUG_IOC_MAGIC)
-		return -ENOTTY;
-	switch (_IOC_NR(cmd)) {
-	case _IOC_NR(KPLUG_IOC_CREATE):
-		if (_IOC_DIR(cmd) != _IOC_DIR(KPLUG_IOC_CREATE))
-			return -ENOTTY;
-		return ioc_create(cmd, uarg);
-	case _IOC_NR(KPLUG_IOC_INVOKE):
-		if (_IOC_DIR(cmd) != _IOC_DIR(KPLUG_IOC_INVOKE))
-			return -ENOTTY;
-		return ioc_invoke(cmd, uarg);
-	case _IOC_NR(KPLUG_IOC_REMOVE):
-		if (_IOC_DIR(cmd) != _IOC_DIR(KPLUG_IOC_REMOVE))
-			return -ENOTTY;
-		return ioc_remove(cmd, uarg);
-	case _IOC_NR(KPLUG_IOC_INFO):
-		if (_IOC_DIR(cmd) != _IOC_DIR(KPLUG_IOC_INFO))
-			return -ENOTTY;
-		return ioc_info(cmd, uarg);
-	case _IOC_NR(KPLUG_IOC_LOG):
-		if (_IOC_DIR(cmd) != _IOC_DIR(KPLUG_IOC_LOG))
-			return -ENOTTY;
-		return ioc_log(cmd, uarg);
-	case _IOC_NR(KPLUG_IOC_HOOK):
-		if (_IOC_DIR(cmd) != _IOC_DIR(KPLUG_IOC_HOOK))
-			return -ENOTTY;
-		return ioc_hook(cmd, uarg);
-	}
+	for (i = 0; i < ARRAY_SIZE(ioctls); i++)
+		if (_IOC_TYPE(cmd) == _IOC_TYPE(ioctls[i].cmd) &&
+		    _IOC_NR(cmd) == _IOC_NR(ioctls[i].cmd) &&
+		    _IOC_DIR(cmd) == _IOC_DIR(ioctls[i].cmd))
+			return ioctls[i].fn(cmd, (void __user *)arg);
 	return -ENOTTY;
 }
 
