@@ -26,7 +26,8 @@ PLUGINS   := $(patsubst tests/plugins/%.asm,build/plugins/%.bin,$(wildcard tests
 	     $(patsubst tests/plugins/%.c,build/plugins/%.c,$(wildcard tests/plugins/*.c)) \
 	     build/plugins/demo-gcc.kpi
 VM_TESTS  := build/tests/kplug_test build/tests/attack_test build/tests/limit_test \
-	     build/tests/lib_test build/tests/cli_test.sh build/tests/tap.sh build/tests/hook_test.sh
+	     build/tests/lib_test build/tests/cli_test.sh build/tests/tap.sh build/tests/hook_test.sh \
+	     build/tests/provider_test
 HOST_TESTS := build/host/desc_test build/host/image_test build/host/fault_test \
 	      build/host/codegen_test
 
@@ -124,6 +125,11 @@ build/plugins/%.c: tests/plugins/%.c
 	cp $< $@
 
 build/tests/lib_test: tests/vm/lib_test.c $(LIBKPLUG_A) libkplug/kplug.h
+	@mkdir -p $(@D)
+	$(CC) $(CFLAGS) -static -Ibuild/include -I$(CACHE)/kselftest -o $@ $< \
+		$(LIBKPLUG_A) $(CODEGEN_LDLIBS)
+
+build/tests/provider_test: tests/vm/provider_test.c $(LIBKPLUG_A) libkplug/kplug.h
 	@mkdir -p $(@D)
 	$(CC) $(CFLAGS) -static -Ibuild/include -I$(CACHE)/kselftest -o $@ $< \
 		$(LIBKPLUG_A) $(CODEGEN_LDLIBS)

@@ -9,11 +9,13 @@
  * hook's arguments and in buffer.  See docs/hooks.md and
  * kmod/samples/kplug_sample.c (the template).
  *
- * Contexts: only KPLUG_HOOK_CTX_PROCESS hooks exist for now (plugins run
- * preemptibly, their budget is the usual CPU-time budget); registering
- * any other context is -EOPNOTSUPP.  kplug_hook_call() from a
- * non-preemptible or non-task context runs nothing and returns the
- * hook's default_result.
+ * Contexts (uapi/kplug.h KPLUG_HOOK_CTX_*; docs/hooks.md): a hook
+ * declares where it is called from.  At each call kplug looks at the real
+ * context: a preemptible task runs plugins preemptibly under the usual
+ * budget; softirq or preemption/BH off (interrupts on) runs them without
+ * rescheduling under atomic_budget_us; interrupts off, hardirq or NMI run
+ * nothing (default_result, counted as missed).  A hook that declares
+ * KPLUG_HOOK_CTX_IRQS_OFF takes no attachments.
  */
 #ifndef KPLUG_HOOK_H
 #define KPLUG_HOOK_H
@@ -25,7 +27,7 @@ struct kplug_hook;
 
 struct kplug_hook_desc {
 	const char *name;	/* 1..31 of [A-Za-z0-9_.:-], unique */
-	u32 context;		/* KPLUG_HOOK_CTX_PROCESS (the only one yet) */
+	u32 context;		/* KPLUG_HOOK_CTX_* where it is called from */
 	const char *context_desc; /* where it is called from, for users */
 	const char *args_desc;	/* what args[] and in hold, for users */
 	u32 default_result;	/* with nothing attached, or for a plugin that
@@ -34,9 +36,8 @@ struct kplug_hook_desc {
 };
 
 /*
- * Register a hook point.  ERR_PTR(-EINVAL) bad descriptor, -EOPNOTSUPP a
- * context other than process, -EEXIST the name is taken, -ENOMEM.
- * Process context (may sleep).
+ * Register a hook point.  ERR_PTR(-EINVAL) bad descriptor, -EEXIST the
+ * name is taken, -ENOMEM.  Process context (may sleep).
  */
 struct kplug_hook *kplug_hook_register(const struct kplug_hook_desc *desc);
 
@@ -50,8 +51,8 @@ void kplug_hook_unregister(struct kplug_hook *hook);
  * Run the attached plugins with nargs (0..KPLUG_MAX_ARGS) arguments and
  * in_len bytes at in; combine their results as the hook declared.  Costs
  * one pointer test with nothing attached.  A plugin that faults or runs
- * out of budget contributes default_result.  Process context, preemptible
- * (else default_result); may sleep.
+ * out of budget contributes default_result.  Any context with interrupts
+ * on; sleeps only if the caller is preemptible.
  */
 u32 kplug_hook_call(struct kplug_hook *hook, const u32 *args,
 		    unsigned int nargs, const void *in, u32 in_len);

@@ -93,12 +93,15 @@ out:
 void kplug_account(struct kplug_plugin *p, int err,
 		   const struct kplug_fault *fault)
 {
+	unsigned long flags;
+
 	atomic64_inc(&p->invocations);
 	if (err == -EIO) {
 		atomic64_inc(&p->faults);
-		spin_lock(&p->lock);
+		/* irqsave: hooks account from softirq too */
+		spin_lock_irqsave(&p->lock, flags);
 		p->last_fault = *fault;
-		spin_unlock(&p->lock);
+		spin_unlock_irqrestore(&p->lock, flags);
 	} else if (err == -ETIME) {
 		atomic64_inc(&p->timeouts);
 	}
@@ -195,9 +198,9 @@ static long ioc_info(unsigned int cmd, void __user *uarg)
 	a.invocations = atomic64_read(&p->invocations);
 	a.faults = atomic64_read(&p->faults);
 	a.timeouts = atomic64_read(&p->timeouts);
-	spin_lock(&p->lock);
+	spin_lock_irq(&p->lock);
 	a.last_fault = p->last_fault;
-	spin_unlock(&p->lock);
+	spin_unlock_irq(&p->lock);
 	n = min(a.entries_cap, p->nr_entries);
 	err = 0;
 	if (n && copy_to_user(u64_to_user_ptr(a.entries), p->entries,

@@ -8,6 +8,12 @@
  * attachment holds a plugin reference, so removing the plugin from the
  * registry does not stop it here; detach (or unregistering the hook)
  * waits for calls in flight, then drops the reference.
+ *
+ * Built-in providers (provider.c) give a hook ops: arm starts the calls
+ * when the first plugin attaches (registers the netfilter hook or the
+ * kprobe), disarm (if any) stops them and waits for calls in flight when
+ * the last one detaches.  kprobe:SYMBOL hooks are made by the first
+ * attach and freed by the last detach.
  */
 #include <linux/ctype.h>
 #include <linux/err.h>
@@ -39,7 +45,10 @@ struct kplug_hook {
 	u32 context, combine, default_result;
 	char context_desc[KPLUG_HOOK_DESC_MAX];
 	char args_desc[KPLUG_HOOK_DESC_MAX];
-	atomic64_t calls;		/* calls that ran plugins */
+	atomic64_t calls;		/* calls with plugins attached */
+	atomic64_t missed;		/* of those, in a context that runs none */
+	const struct kplug_hook_ops *ops;	/* a provider's, or NULL */
+	void *priv;			/* the provider's */
 };
 
 static LIST_HEAD(hooks);
@@ -75,19 +84,16 @@ static struct kplug_hook *hook_find(const char *name)
 	return NULL;
 }
 
-struct kplug_hook *kplug_hook_register(const struct kplug_hook_desc *desc)
+struct kplug_hook *kplug_hook_alloc(const struct kplug_hook_desc *desc,
+				    const struct kplug_hook_ops *ops, void *priv)
 {
 	struct kplug_hook *h;
-	int err = 0;
 
 	if (!desc || !hook_name_valid(desc->name) ||
 	    desc->combine > KPLUG_HOOK_LAST || !desc->context ||
-	    desc->context & ~(KPLUG_HOOK_CTX_PROCESS | KPLUG_HOOK_CTX_SOFTIRQ |
+	    desc->context & ~(KPLUG_HOOK_CTX_PROCESS | KPLUG_HOOK_CTX_ATOMIC |
 			      KPLUG_HOOK_CTX_IRQS_OFF))
 		return ERR_PTR(-EINVAL);
-	if (desc->context != KPLUG_HOOK_CTX_PROCESS)
-		return ERR_PTR(-EOPNOTSUPP);
-
 	h = kzalloc(sizeof(*h), GFP_KERNEL);
 	if (!h)
 		return ERR_PTR(-ENOMEM);
@@ -98,7 +104,40 @@ struct kplug_hook *kplug_hook_register(const struct kplug_hook_desc *desc)
 	h->default_result = desc->default_result;
 	strscpy(h->context_desc, desc->context_desc ?: "", sizeof(h->context_desc));
 	strscpy(h->args_desc, desc->args_desc ?: "", sizeof(h->args_desc));
+	h->ops = ops;
+	h->priv = priv;
+	return h;
+}
 
+bool kplug_hook_attached(struct kplug_hook *h)
+{
+	return !list_empty(&h->atts);
+}
+
+void *kplug_hook_priv(struct kplug_hook *h)
+{
+	return h->priv;
+}
+
+static void hook_free(struct kplug_hook *h)
+{
+	if (h->ops && h->ops->release)
+		h->ops->release(h);
+	kfree(h);
+}
+
+struct kplug_hook *kplug_hook_register(const struct kplug_hook_desc *desc)
+{
+	return kplug_hook_add(kplug_hook_alloc(desc, NULL, NULL));
+}
+EXPORT_SYMBOL_GPL(kplug_hook_register);
+
+struct kplug_hook *kplug_hook_add(struct kplug_hook *h)
+{
+	int err = 0;
+
+	if (IS_ERR(h))
+		return h;
 	mutex_lock(&hooks_lock);
 	if (hook_find(h->name))
 		err = -EEXIST;
@@ -106,12 +145,11 @@ struct kplug_hook *kplug_hook_register(const struct kplug_hook_desc *desc)
 		list_add_tail(&h->node, &hooks);
 	mutex_unlock(&hooks_lock);
 	if (err) {
-		kfree(h);
+		hook_free(h);
 		return ERR_PTR(err);
 	}
 	return h;
 }
-EXPORT_SYMBOL_GPL(kplug_hook_register);
 
 /* Wait for the calls that may still see them, then free attachments. */
 static void atts_free(struct list_head *dead)
@@ -134,6 +172,8 @@ void kplug_hook_unregister(struct kplug_hook *h)
 		return;
 	mutex_lock(&hooks_lock);
 	list_del(&h->node);
+	if (h->nr_attached && h->ops && h->ops->disarm)
+		h->ops->disarm(h);
 	list_for_each_entry(a, &h->atts, node)
 		list_add_tail(&a->dead, &dead);
 	list_for_each_entry(a, &dead, dead)
@@ -141,9 +181,24 @@ void kplug_hook_unregister(struct kplug_hook *h)
 	h->nr_attached = 0;
 	mutex_unlock(&hooks_lock);
 	atts_free(&dead);	/* waits even if none: calls still read h */
-	kfree(h);
+	hook_free(h);
 }
 EXPORT_SYMBOL_GPL(kplug_hook_unregister);
+
+/* Module exit: only provider hooks are left (owners hold kplug.ko). */
+void kplug_hooks_exit(void)
+{
+	struct kplug_hook *h;
+
+	for (;;) {
+		mutex_lock(&hooks_lock);
+		h = list_first_entry_or_null(&hooks, struct kplug_hook, node);
+		mutex_unlock(&hooks_lock);
+		if (!h)
+			break;
+		kplug_hook_unregister(h);
+	}
+}
 
 u32 kplug_hook_call(struct kplug_hook *h, const u32 *args, unsigned int nargs,
 		    const void *in, u32 in_len)
@@ -154,15 +209,18 @@ u32 kplug_hook_call(struct kplug_hook *h, const u32 *args, unsigned int nargs,
 	u32 ret, result;
 	int idx, err;
 
+	bool atomic;
+
 	if (list_empty(&h->atts))	/* one READ_ONCE of the head */
 		return h->default_result;
-	/* kplug_run() sleeps and checks the caller's signals. */
-	if (!in_task() || irqs_disabled() || !preemptible())
+	atomic64_inc(&h->calls);
+	if (kplug_run_context(&atomic)) {
+		atomic64_inc(&h->missed);
 		return h->default_result;
+	}
 	if (nargs > KPLUG_MAX_ARGS || (nargs && !args) || (in_len && !in))
 		return h->default_result;
 
-	atomic64_inc(&h->calls);
 	if (nargs)
 		memcpy(call.args, args, nargs * sizeof(*args));
 	call.in = in;
@@ -217,6 +275,7 @@ static int hook_info(struct kplug_hook_args *args)
 		args->default_result = h->default_result;
 		args->nr_attached = h->nr_attached;
 		args->calls = atomic64_read(&h->calls);
+		args->missed = atomic64_read(&h->missed);
 		memcpy(args->context_desc, h->context_desc,
 		       sizeof(args->context_desc));
 		memcpy(args->args_desc, h->args_desc, sizeof(args->args_desc));
@@ -232,6 +291,7 @@ static int hook_attach(struct kplug_hook_args *args)
 	struct kplug_hook_att *a;
 	struct kplug_hook *h;
 	struct kplug_plugin *p;
+	bool made = false;
 	int err;
 
 	p = kplug_plugin_get(args->id);
@@ -251,17 +311,30 @@ static int hook_attach(struct kplug_hook_args *args)
 
 	mutex_lock(&hooks_lock);
 	h = hook_find(args->name);
-	if (!h)
-		err = -ENOENT;
+	if (!h) {
+		h = kplug_kprobe_hook(args->name);	/* kprobe:SYMBOL */
+		made = !IS_ERR(h);
+		if (made)
+			list_add_tail(&h->node, &hooks);
+	}
+	if (IS_ERR(h))
+		err = PTR_ERR(h);
+	else if (h->context & KPLUG_HOOK_CTX_IRQS_OFF)
+		err = -EOPNOTSUPP;
 	else if (att_find(h, args->id, args->entry))
 		err = -EEXIST;
 	else if (h->nr_attached >= KPLUG_HOOK_MAX_ATTACH)
 		err = -ENOSPC;
+	else if (!h->nr_attached && h->ops)
+		err = h->ops->arm(h);	/* first attachment: start calling */
 	else
 		err = 0;
 	if (!err) {
 		list_add_tail_rcu(&a->node, &h->atts);
 		h->nr_attached++;
+	} else if (made) {	/* never armed: nothing can be calling it */
+		list_del(&h->node);
+		hook_free(h);
 	}
 	mutex_unlock(&hooks_lock);
 	if (err) {
@@ -274,7 +347,7 @@ static int hook_attach(struct kplug_hook_args *args)
 static int hook_detach(struct kplug_hook_args *args)
 {
 	struct kplug_hook_att *a = NULL;
-	struct kplug_hook *h;
+	struct kplug_hook *h, *gone = NULL;
 	LIST_HEAD(dead);
 
 	mutex_lock(&hooks_lock);
@@ -283,13 +356,23 @@ static int hook_detach(struct kplug_hook_args *args)
 		a = att_find(h, args->id, args->entry);
 	if (a) {
 		list_del_rcu(&a->node);
-		h->nr_attached--;
 		list_add(&a->dead, &dead);
+		/* last attachment: stop the calls (waits for those running) */
+		if (!--h->nr_attached && h->ops) {
+			if (h->ops->disarm)
+				h->ops->disarm(h);
+			if (h->ops->on_demand) {
+				list_del(&h->node);
+				gone = h;
+			}
+		}
 	}
 	mutex_unlock(&hooks_lock);
 	if (!a)
 		return -ENOENT;
 	atts_free(&dead);
+	if (gone)
+		hook_free(gone);
 	return 0;
 }
 

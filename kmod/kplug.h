@@ -106,6 +106,7 @@ struct kplug_call {
 	u32 out_len;
 };
 
+int kplug_run_context(bool *atomic);
 int kplug_run(struct kplug_plugin *p, struct kplug_call *call, u32 *result,
 	      struct kplug_fault *fault);
 
@@ -116,6 +117,29 @@ int kplug_dev_init(void);
 void kplug_dev_exit(void);
 
 /* hook.c: hook points for in-kernel callers (include/kplug_hook.h) */
+struct kplug_hook;
+struct kplug_hook_desc;
 int kplug_hook_ioctl(struct kplug_hook_args *args);
+void kplug_hooks_exit(void);
+
+/* A built-in provider's side of a hook; calls run under hooks_lock. */
+struct kplug_hook_ops {
+	int (*arm)(struct kplug_hook *h);	/* first attach: start calls */
+	void (*disarm)(struct kplug_hook *h);	/* last detach (optional): stop
+						 * them, wait for those running */
+	void (*release)(struct kplug_hook *h);	/* stop calls if still armed,
+						 * free the provider's part */
+	bool on_demand;		/* made by attach, freed by the last detach */
+};
+
+struct kplug_hook *kplug_hook_alloc(const struct kplug_hook_desc *desc,
+				    const struct kplug_hook_ops *ops, void *priv);
+struct kplug_hook *kplug_hook_add(struct kplug_hook *h);
+void *kplug_hook_priv(struct kplug_hook *h);
+bool kplug_hook_attached(struct kplug_hook *h);
+
+/* provider.c: the netfilter and kprobe hooks */
+int kplug_providers_init(void);
+struct kplug_hook *kplug_kprobe_hook(const char *name);
 
 #endif /* KPLUG_INTERNAL_H */

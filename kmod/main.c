@@ -30,16 +30,20 @@ static int __init kplug_init(void)
 	err = kplug_gdt_init();
 	if (err)
 		return err;
+	err = kplug_providers_init();
+	if (err)
+		goto err_hooks;
 	err = kplug_dev_init();
 	if (err)
-		goto err_gdt;
+		goto err_hooks;
 	pr_info("loaded: /dev/kplug ready (PTI %s, PCID %s, %d-level paging)\n",
 		boot_cpu_has(X86_FEATURE_PTI) ? "on" : "off",
 		boot_cpu_has(X86_FEATURE_PCID) ? "on" : "off",
 		pgtable_l5_enabled() ? 5 : 4);
 	return 0;
 
-err_gdt:
+err_hooks:
+	kplug_hooks_exit();
 	kplug_gdt_exit();
 	return err;
 }
@@ -47,6 +51,7 @@ err_gdt:
 static void __exit kplug_exit(void)
 {
 	kplug_dev_exit();		/* no new invocations: no fds left */
+	kplug_hooks_exit();		/* the providers' (owners hold kplug) */
 	kplug_plugin_remove_all();
 	kplug_gdt_exit();
 }

@@ -15,6 +15,16 @@
  * plugin's stack slot and kplug's GDT are per CPU, but it stays
  * preemptible: between stretches of plugin execution it may be scheduled
  * out, and another invocation on this CPU then takes another stack slot.
+ *
+ * Two kinds of caller (docs/hooks.md, "Contexts"):
+ *   process  task, preemptible: reschedules between stretches, stops on a
+ *            fatal signal; budget budget_ms (or the call's own)
+ *   atomic   softirq, or preemption/BH disabled, interrupts on: never
+ *            reschedules; interrupts still reach Linux (the plugin runs
+ *            with IF=1), and each one is a budget check, so a runaway
+ *            stops at most one timer tick after atomic_budget_us
+ * Interrupts off, hardirq and NMI callers are refused: with no interrupt
+ * to end a stretch nothing could bound the plugin's CPU time.
  */
 #include <linux/moduleparam.h>
 #include <linux/preempt.h>
@@ -41,13 +51,29 @@ MODULE_PARM_DESC(budget_ms, "default CPU time of an invocation, in ms (default 1
 static unsigned int max_budget_ms = 60000;
 module_param(max_budget_ms, uint, 0644);
 MODULE_PARM_DESC(max_budget_ms, "ceiling on any invocation's CPU time, in ms (default 60000)");
+static unsigned int atomic_budget_us = 1000;
+module_param(atomic_budget_us, uint, 0644);
+MODULE_PARM_DESC(atomic_budget_us, "ceiling on an invocation's CPU time in atomic context (softirq, preemption off), in us (default 1000)");
 
-/* The budget of one call: its own, else the plugin's, else the module's. */
-static u64 budget_ns(struct kplug_plugin *p, u32 call_ms)
+/* The budget of one call: its own, else the plugin's, else the module's;
+ * capped by max_budget_ms, and by atomic_budget_us for atomic callers. */
+static u64 budget_ns(struct kplug_plugin *p, u32 call_ms, bool atomic)
 {
 	u32 ms = call_ms ?: p->budget_ms ?: READ_ONCE(budget_ms);
+	u64 ns = (u64)min(ms, READ_ONCE(max_budget_ms)) * NSEC_PER_MSEC;
 
-	return (u64)min(ms, READ_ONCE(max_budget_ms)) * NSEC_PER_MSEC;
+	if (atomic)
+		ns = min_t(u64, ns, (u64)READ_ONCE(atomic_budget_us) * NSEC_PER_USEC);
+	return ns;
+}
+
+/* May a plugin run here, and may it be rescheduled?  See the top. */
+int kplug_run_context(bool *atomic)
+{
+	if (irqs_disabled() || in_hardirq() || in_nmi())
+		return -EPERM;
+	*atomic = !(in_task() && preemptible());
+	return 0;
 }
 
 /* Linux's NMI entry for use on a kernel stack (exported for KVM). */
@@ -274,24 +300,25 @@ int kplug_run(struct kplug_plugin *p, struct kplug_call *call, u32 *result,
 	struct kplug_ctx ctx = {};
 	struct tss_struct *tss;
 	struct fences f;
-	u64 budget = budget_ns(p, call->budget_ms);
-	u64 used = 0, t0;
+	u64 budget, used = 0, t0;
 	u32 esp, out_addr;
 	unsigned long reason;
 	int cpu, slot, ret;
+	bool atomic;
 
-	/* Process context only: the loop reschedules between stretches and
-	 * checks the caller's signals.  (Hook calls from atomic context come
-	 * with the hook API.) */
-	if (WARN_ON_ONCE(!in_task() || irqs_disabled() || !preemptible()))
-		return -EPERM;
+	ret = kplug_run_context(&atomic);
+	if (ret)
+		return ret;
+	budget = budget_ns(p, call->budget_ms, atomic);
 
-	migrate_disable();
+	/* An atomic caller cannot migrate anyway; current is not its own. */
+	if (!atomic)
+		migrate_disable();
 	cpu = raw_smp_processor_id();
 	slot = kplug_sandbox_slot_get(sb, cpu);
 	if (slot < 0) {
-		migrate_enable();
-		return slot;
+		ret = slot;
+		goto out_migrate;
 	}
 
 	ret = frame_build(sb, kplug_sandbox_stack_top(sb, cpu, slot), call,
@@ -309,7 +336,8 @@ int kplug_run(struct kplug_plugin *p, struct kplug_call *call, u32 *result,
 			ret = -ETIME;
 			break;
 		}
-		if (fatal_signal_pending(current)) {
+		/* In atomic context current is whoever was interrupted. */
+		if (!atomic && fatal_signal_pending(current)) {
 			ret = -EINTR;
 			break;
 		}
@@ -358,7 +386,7 @@ int kplug_run(struct kplug_plugin *p, struct kplug_call *call, u32 *result,
 			used += local_clock() - t0;
 			if (ret)
 				break;
-			if (need_resched())
+			if (!atomic && need_resched())
 				schedule();
 			continue;
 		}
@@ -381,7 +409,7 @@ int kplug_run(struct kplug_plugin *p, struct kplug_call *call, u32 *result,
 		/* Not cond_resched(): with preempt=full it does nothing, and
 		 * the interrupt we handed over could not preempt us either
 		 * (its frame had IF=0).  Reschedule here, like KVM's run loop. */
-		if (need_resched())
+		if (!atomic && need_resched())
 			schedule();
 	}
 	local_irq_enable();
@@ -389,6 +417,8 @@ int kplug_run(struct kplug_plugin *p, struct kplug_call *call, u32 *result,
 		ret = kplug_sandbox_read(sb, out_addr, call->out, call->out_len);
 out:
 	kplug_sandbox_slot_put(sb, cpu, slot);
-	migrate_enable();
+out_migrate:
+	if (!atomic)
+		migrate_enable();
 	return ret;
 }

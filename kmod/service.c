@@ -40,18 +40,20 @@ static u32 log_line(struct kplug_plugin *p, const char *msg, u32 len)
 {
 	struct kplug_log_ring *ring = p->log;
 	u64 now = ktime_get_ns();
+	unsigned long flags;
 	u32 i;
 
 	if (len && msg[len - 1] == '\n')
 		len--;
-	spin_lock(&ring->lock);
+	/* irqsave: a plugin in softirq may log while a task's plugin holds it */
+	spin_lock_irqsave(&ring->lock, flags);
 	if (now - ring->window_start >= NSEC_PER_SEC) {
 		ring->window_start = now;
 		ring->window_lines = 0;
 	}
 	if (ring->window_lines >= KPLUG_LOG_RATE) {
 		ring->dropped++;
-		spin_unlock(&ring->lock);
+		spin_unlock_irqrestore(&ring->lock, flags);
 		return 0;
 	}
 	ring->window_lines++;
@@ -60,7 +62,7 @@ static u32 log_line(struct kplug_plugin *p, const char *msg, u32 len)
 		ring->head = (ring->head + 1) % KPLUG_LOG_SIZE;
 	}
 	ring->used = min_t(u32, ring->used + len + 1, KPLUG_LOG_SIZE);
-	spin_unlock(&ring->lock);
+	spin_unlock_irqrestore(&ring->lock, flags);
 	return len;
 }
 
@@ -70,7 +72,8 @@ int kplug_service(struct kplug_plugin *p, struct kplug_regs *regs,
 	struct kplug_sandbox *sb = &p->sb;
 	u32 nr = regs->rax, a[2] = {}, bad = 0;
 	char buf[KPLUG_LOG_LINE_MAX], comm[TASK_COMM_LEN];
-	u8 *random;
+	u8 random[64];
+	u32 n;
 	u64 ret = 0;
 
 	/* cdecl: the arguments sit above the thunk's return address */
@@ -92,16 +95,13 @@ int kplug_service(struct kplug_plugin *p, struct kplug_regs *regs,
 	case KPLUG_SVC_RANDOM:
 		if (a[1] > RANDOM_MAX || !range_ok(sb, a[0], a[1], true))
 			goto bad_arg;
-		random = kmalloc(a[1] ?: 1, GFP_KERNEL);
-		if (!random)
-			return -ENOMEM;
-		get_random_bytes(random, a[1]);
-		if (kplug_sandbox_write(sb, a[0], random, a[1])) {
-			kfree(random);
-			goto bad_arg;
+		/* in pieces through the stack: no allocation in atomic context */
+		for (ret = 0; ret < a[1]; ret += n) {
+			n = min_t(u32, a[1] - ret, sizeof(random));
+			get_random_bytes(random, n);
+			if (kplug_sandbox_write(sb, a[0] + ret, random, n))
+				goto bad_arg;
 		}
-		kfree(random);
-		ret = a[1];
 		break;
 	case KPLUG_SVC_CPU:
 		ret = raw_smp_processor_id();
@@ -145,9 +145,10 @@ u32 kplug_log_read(struct kplug_plugin *p, char *dst, u32 size, bool clear,
 		   u64 *dropped)
 {
 	struct kplug_log_ring *ring = p->log;
+	unsigned long flags;
 	u32 n, start, i;
 
-	spin_lock(&ring->lock);
+	spin_lock_irqsave(&ring->lock, flags);
 	n = min(size, ring->used);
 	start = (ring->head + KPLUG_LOG_SIZE - n) % KPLUG_LOG_SIZE;
 	for (i = 0; i < n; i++)
@@ -155,6 +156,6 @@ u32 kplug_log_read(struct kplug_plugin *p, char *dst, u32 size, bool clear,
 	*dropped = ring->dropped;
 	if (clear)
 		ring->used = 0;
-	spin_unlock(&ring->lock);
+	spin_unlock_irqrestore(&ring->lock, flags);
 	return n;
 }

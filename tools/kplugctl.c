@@ -555,13 +555,14 @@ static int hook_list(void)
 			json_str(a.context_desc);
 			printf(",\"args\":");
 			json_str(a.args_desc);
-			printf(",\"combine\":\"%s\",\"default\":%u,\"attached\":%u,\"calls\":%llu}",
+			printf(",\"combine\":\"%s\",\"default\":%u,\"attached\":%u,\"calls\":%llu,\"missed\":%llu}",
 			       combine, a.default_result, a.nr_attached,
-			       (unsigned long long)a.calls);
+			       (unsigned long long)a.calls, (unsigned long long)a.missed);
 		} else {
-			printf("%-20s attached %-2u calls %-8llu %s, default %u\n"
+			printf("%-26s attached %-2u calls %-8llu missed %-6llu %s, default %u\n"
 			       "    context: %s\n    args:    %s\n", a.name,
-			       a.nr_attached, (unsigned long long)a.calls, combine,
+			       a.nr_attached, (unsigned long long)a.calls,
+			       (unsigned long long)a.missed, combine,
 			       a.default_result, a.context_desc, a.args_desc);
 		}
 	}
@@ -597,6 +598,14 @@ static int hook_change(int attach, const char *hook, char *target)
 	if (err == -EEXIST)
 		return error(EXIT_FAILED, NULL, "hook attach %s %s:%s: attached already",
 			     hook, target, entry);
+	if (err == -EOPNOTSUPP)
+		return error(EXIT_FAILED, "plugins run only where interrupts are on (docs/hooks.md)",
+			     "hook attach %s %s:%s: the hook is called with interrupts off, where nothing could bound a plugin's CPU time",
+			     hook, target, entry);
+	if (err == -EINVAL && !strncmp(hook, "kprobe:", 7))
+		return error(EXIT_FAILED, "kprobes refuse some functions (blacklist, notrace, kplug's own)",
+			     "hook attach %s %s:%s: this function cannot be probed", hook,
+			     target, entry);
 	if (err)
 		return error(EXIT_FAILED, hint_for(err), "hook %s %s %s:%s: %s", what,
 			     hook, target, entry, kplug_strerror(err));
@@ -650,10 +659,13 @@ static const struct verb {
 	  "(newest 16 KiB; at most 100 lines a second). --clear empties it.", verb_log },
 	{ "remove", "NAME", "Remove plugin NAME (calls in flight finish first).", verb_remove },
 	{ "hook", "list | attach HOOK PLUGIN:ENTRY | detach HOOK PLUGIN:ENTRY",
-	  "Hook points registered by kernel modules. list: each hook with its context,\n"
-	  "arguments, how results combine, attached plugins and calls. attach: run\n"
-	  "ENTRY of PLUGIN whenever HOOK is called (after those attached before);\n"
-	  "detach undoes it.", verb_hook },
+	  "Hook points: netfilter:ipv4_pre_routing and netfilter:ipv4_local_in (a\n"
+	  "non-zero result drops the packet), kprobe:SYMBOL (made on attach, the\n"
+	  "entry of kernel function SYMBOL), and those kernel modules register.\n"
+	  "list: each hook with its context, arguments, how results combine,\n"
+	  "attached plugins, calls and missed calls (interrupts were off). attach:\n"
+	  "run ENTRY of PLUGIN whenever HOOK is called (after those attached\n"
+	  "before); detach undoes it.", verb_hook },
 };
 
 #define NR_VERBS (sizeof(verbs) / sizeof(verbs[0]))

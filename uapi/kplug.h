@@ -72,12 +72,16 @@
  *       (include/kplug_hook.h); op is one of:
  *       KPLUG_HOOK_INFO  the index-th registered hook (0, 1, ...): fills
  *           name, context, combine, default_result, nr_attached, calls,
- *           context_desc, args_desc.  -ENOENT past the last.
+ *           missed, context_desc, args_desc.  -ENOENT past the last.
  *       KPLUG_HOOK_ATTACH  attach entry `entry` of plugin `id` to hook
  *           `name`; attached plugins run in attach order, at most
  *           KPLUG_HOOK_MAX_ATTACH per hook (-ENOSPC).  -ENOENT no such
  *           hook or plugin, -EINVAL bad entry or name, -EEXIST the same
- *           (hook, plugin, entry) is attached already.
+ *           (hook, plugin, entry) is attached already, -EOPNOTSUPP the
+ *           hook is called with interrupts off.  "kprobe:SYMBOL" names a
+ *           hook made on demand on the entry of kernel function SYMBOL
+ *           (-ENOENT no such symbol, -EINVAL one kprobes refuse); it goes
+ *           away with its last attachment.
  *       KPLUG_HOOK_DETACH  undo an ATTACH of the same triple (-ENOENT if
  *           not attached); returns after calls in flight are done.
  *       flags and reserved must be 0; the out fields are ignored on input,
@@ -303,9 +307,19 @@ struct kplug_remove_args {
 };
 
 /* Hook points (KPLUG_IOC_HOOK; kernel side in include/kplug_hook.h). */
-#define KPLUG_HOOK_CTX_PROCESS	(1u << 0)	/* task, preemptible: supported */
-#define KPLUG_HOOK_CTX_SOFTIRQ	(1u << 1)	/* not supported yet */
-#define KPLUG_HOOK_CTX_IRQS_OFF	(1u << 2)	/* not supported yet */
+/*
+ * Where a hook is called from (docs/hooks.md, "Contexts"):
+ *   PROCESS   task, preemptible: the plugin may be rescheduled; budget_ms
+ *   ATOMIC    softirq, or preemption/BH off, interrupts on: never
+ *             rescheduled; budget atomic_budget_us, checked at each interrupt
+ *   IRQS_OFF  interrupts disabled: nothing could bound a plugin's CPU
+ *             time, so such a hook takes no attachments (-EOPNOTSUPP)
+ * A call that finds interrupts off (or hardirq, NMI) runs nothing, returns
+ * the default and counts as missed.
+ */
+#define KPLUG_HOOK_CTX_PROCESS	(1u << 0)
+#define KPLUG_HOOK_CTX_ATOMIC	(1u << 1)
+#define KPLUG_HOOK_CTX_IRQS_OFF	(1u << 2)
 
 #define KPLUG_HOOK_FIRST_NONZERO 0	/* stop at the first non-zero result */
 #define KPLUG_HOOK_LAST		1	/* run all, return the last result */
@@ -330,6 +344,8 @@ struct kplug_hook_args {
 	__u32	nr_attached;	/* out */
 	__u32	reserved;	/* must be 0 */
 	__aligned_u64	calls;	/* out: calls of the hook with plugins attached */
+	__aligned_u64	missed;	/* out: of those, calls in a context where
+				 * plugins cannot run (interrupts off) */
 	char	context_desc[KPLUG_HOOK_DESC_MAX];	/* out */
 	char	args_desc[KPLUG_HOOK_DESC_MAX];		/* out */
 };

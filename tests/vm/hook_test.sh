@@ -31,6 +31,15 @@ detach_under_load() {
 	wait $pid
 	[ $i = 20 ] && call 2 3 0
 }
+irqs_off_missed() {	# interrupts off: nothing runs, the call is missed
+	call "irqsoff 3" 4 0 &&
+		out_has '"name":"sample".*"missed":1}' kplugctl -j hook list
+}
+atomic_overrun() {	# a runaway in atomic context: the atomic budget stops it
+	hk detach add && hk detach mul && hk attach spin &&
+		call "atomic 1" 1 0 && hk detach spin && hk attach add &&
+		hk attach mul && out_has '"timeouts":1,' kplugctl -j info hk
+}
 hk() {		# hk attach|detach ENTRY: one kplugctl hook change
 	kplugctl hook "$1" sample "hk:$2"
 }
@@ -75,18 +84,29 @@ u32 bad(u32 a, u32 b)
 {
 	return *(volatile u32 *)a;
 }
+
+u32 spin(u32 a, u32 b)
+{
+	for (;;)
+		;
+	return 0;
+}
 PLUGIN
 
 echo "TAP version 13"
-echo "1..22"
+echo "1..26"
 check insmod_sample       insmod /kplug/tests/kplug_sample.ko
-check list_json           out_has '"name":"sample","context":"process: a write to /proc/kplug_sample".*"attached":0' kplugctl hook list -j
+check list_json           out_has '"name":"sample","context":"a write to /proc/kplug_sample: process, or BH off (atomic)".*"attached":0' kplugctl hook list -j
 check nothing_attached    call 3 4 0
 check create_plugin       kplugctl create hk /tmp/hk.c
 check attach              kplugctl hook attach sample hk:add
 check one_plugin          call 3 4 7
 check attach_second       kplugctl hook attach sample hk:mul
 check first_nonzero_wins  call 3 4 7
+check atomic_context      call "atomic 3" 4 7
+check irqs_off_missed     irqs_off_missed
+check irqs_off_hook_refused out_has '^Error: hook attach sample_irqs_off hk:add: the hook is called with interrupts off' expect_exit 1 kplugctl hook attach sample_irqs_off hk:add
+check atomic_overrun      atomic_overrun
 check list_attached       out_has '"name":"sample".*"attached":2' kplugctl -j hook list
 check order_after_detach  order_after_detach
 check fault_gives_default fault_gives_default
