@@ -87,7 +87,7 @@ int main(int argc, char **argv)
 			 sizes[i]);
 		snprintf(note, sizeof(note), "%u runs, max as p99; image %zu bytes",
 			 RUNS, len);
-		bench_row("create", name, &st, unit, note);
+		bench_row("compile", name, &st, unit, note);
 		snprintf(path, sizeof(path), "%s/gen-%u.c", argv[1], sizes[i]);
 		f = fopen(path, "w");
 		if (!f || fputs(src, f) < 0 || fclose(f))
