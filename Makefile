@@ -11,6 +11,8 @@
 #   make check-matrix  the same on the full platform matrix
 #   make check-bochs   host tests, then only the Bochs tier (segment limits
 #                enforced, PTI and PCID on; ~1.5 minutes); same summary line
+#   make bench   the benchmark suite in the VM (bench/run.sh); one table,
+#                build/bench/results.json (docs/performance.md)
 #   make clean
 #
 # KDIR=/lib/modules/$(uname -r)/build builds the module for your own kernel
@@ -54,7 +56,7 @@ VM_MATRIX_FULL := $(VM_MATRIX) \
 	libkplug tools install clean
 
 all: module libkplug tools plugins vm-tests build/tests/kplug_demo \
-	build/tests/kplug_bench build/tests/kplug_run32
+	build/tests/kplug_bench build/tests/kplug_run32 bench-build
 
 include codegen/Makefile.inc
 
@@ -142,9 +144,15 @@ build/tests/%: tests/vm/%.c tests/vm/plugin_image.h uapi/kplug.h
 	@mkdir -p $(@D)
 	$(CC) $(CFLAGS) -static -I$(CACHE)/kselftest -o $@ $< -lpthread
 
-build/tests/kplug_bench: bench/transfer.c tests/vm/plugin_image.h uapi/kplug.h $(LIBKPLUG_A)
+# The benchmark runner (bench/main.c): `make run`'s transfer lines, and
+# the suite of `make bench` / `kplugctl bench`.
+BENCH_SRCS := bench/main.c bench/util.c bench/transfer.c bench/kernel.c \
+	      bench/ebpf.c bench/create.c bench/workload.c bench/scale.c
+build/tests/kplug_bench: $(BENCH_SRCS) bench/bench.h bench/work/grey.c bench/work/filter.c \
+			 tests/vm/plugin_image.h uapi/kplug.h $(LIBKPLUG_A)
 	@mkdir -p $(@D)
-	$(CC) $(CFLAGS) -static -Ibuild/include -o $@ $< $(LIBKPLUG_A) $(CODEGEN_LDLIBS)
+	$(CC) $(CFLAGS) -static -Ibuild/include -o $@ $(BENCH_SRCS) $(LIBKPLUG_A) \
+		$(CODEGEN_LDLIBS) -lpthread
 
 # The native baseline of the benchmark: a gcc image's entry run as plain
 # 32-bit user code (static: the VM has no libc).
@@ -189,4 +197,44 @@ clean:
 	-$(MAKE) -C $(KDIR) M=$(TOP)/kmod clean
 	-$(MAKE) -C $(KDIR) M=$(TOP)/kmod/samples clean
 	rm -rf build/plugins build/tests build/host build/vm build/bochs build/codegen \
-		build/libkplug build/tools build/include trampoline/layout.inc
+		build/libkplug build/tools build/include trampoline/layout.inc \
+		build/bench
+	-$(MAKE) -C $(KDIR) M=$(TOP)/bench/kmod clean
+
+# --- make bench (bench/, docs/performance.md) ----------------------------
+# The bench module (hook "bench", /proc/kplug_bench) goes to build/tests/,
+# the workload plugin's source and gcc image to build/plugins/bench/.
+.PHONY: bench bench-build bench-module
+BENCH_WORK := bench/work/grey.c bench/work/filter.c bench/work/plugin.c
+
+bench-module: module
+	$(MAKE) -C $(KDIR) M=$(TOP)/bench/kmod \
+		KBUILD_EXTRA_SYMBOLS=$(TOP)/kmod/Module.symvers modules
+	@mkdir -p build/tests
+	cp bench/kmod/kplug_bench.ko build/tests/
+
+# A plugin source has no #include: the three files, one after the other.
+build/plugins/bench/work.c: $(BENCH_WORK)
+	@mkdir -p $(@D)
+	cat $^ > $@
+
+build/plugins/bench/work-gcc.o: build/plugins/bench/work.c codegen/sdk/kplug.h
+	$(CC) -m32 -O2 -ffreestanding -fno-pic -fno-stack-protector -mno-sse \
+		-mno-mmx -mno-80387 -fno-asynchronous-unwind-tables \
+		-fcf-protection=none -include codegen/sdk/kplug.h -c -o $@ $<
+
+build/plugins/bench/work-gcc.kpi: build/plugins/bench/work-gcc.o build/tools/kplugctl
+	build/tools/kplugctl build $< -o $@ > /dev/null
+	@rm -f $<
+
+# Host half of the creation benchmark (compile times on this machine).
+build/bench/kplug_gen: bench/gen.c bench/util.c bench/bench.h $(LIBKPLUG_A)
+	@mkdir -p $(@D)
+	$(CC) $(CFLAGS) -Ibuild/include -o $@ bench/gen.c bench/util.c \
+		$(LIBKPLUG_A) $(CODEGEN_LDLIBS)
+
+bench-build: bench-module build/plugins/bench/work.c \
+	build/plugins/bench/work-gcc.kpi build/bench/kplug_gen
+
+bench: deps all
+	@bash bench/run.sh

@@ -15,12 +15,16 @@
  * kplug_icount=1 in the environment) a guest nanosecond is one executed
  * instruction, and the figures are printed as instruction counts; otherwise
  * they are TCG wall-clock times, which are not hardware times.
+ *
+ * bench_transfer() is the suite's version (`make bench`): per-call
+ * samples (min, median, p99) of the round trip with 0 and 6 arguments to
+ * a null plugin, against the refused ioctl and getppid().
  */
 #include <stdint.h>
 #include <sys/syscall.h>
 #include <time.h>
 #include "../tests/vm/plugin_image.h"
-#include "../libkplug/kplug.h"
+#include "bench.h"
 
 #define ROUNDS	20
 #define CALLS	200
@@ -159,7 +163,8 @@ static int compilers(const char *unit)
 	return 0;
 }
 
-int main(void)
+/* The lines `make run` prints (tests/vm/demo.sh). */
+int bench_transfer_demo(void)
 {
 	const char *icount = getenv("kplug_icount");
 	const char *unit = icount ? "instructions (emulated, -icount)" :
@@ -182,4 +187,36 @@ int main(void)
 	       (long long)(m_inv - m_ref), icount ? "instructions" : "ns");
 	remove_plugin(inv.fd, inv.a.id);
 	return compilers(unit);
+}
+
+#define SAMPLES	2000
+
+/* The suite's user-side transfer rows. */
+int bench_transfer(void)
+{
+	const char *unit = bench_time_unit();
+	struct call inv = {}, refused = { .a.id = 0x7fffffff, .expect = ENOENT };
+	struct bench_stats st;
+	struct kplug *p;
+	unsigned int n;
+	char name[64];
+
+	p = kplug_create("bench_null_user", "u32 null(void) { return 0; }", NULL);
+	inv.fd = refused.fd = open("/dev/kplug", O_RDWR);
+	if (!p || inv.fd < 0)
+		return perror("bench: transfer set-up"), 1;
+	inv.a.id = kplug_id(p);		/* entry 0: its only entry */
+	for (n = 0; n <= KPLUG_MAX_ARGS; n += KPLUG_MAX_ARGS) {
+		inv.a.nargs = n;
+		bench_sample(do_invoke, &inv, SAMPLES, &st);
+		snprintf(name, sizeof(name), "user->plugin->user, %u args (ioctl)", n);
+		bench_row("transfer", name, &st, unit, NULL);
+	}
+	bench_sample(do_invoke, &refused, SAMPLES, &st);
+	bench_row("transfer", "same ioctl refused (ENOENT, no switch)", &st, unit, NULL);
+	bench_sample(do_syscall, NULL, SAMPLES, &st);
+	bench_row("transfer", "getppid() system call", &st, unit, NULL);
+	close(inv.fd);
+	kplug_remove(p);
+	return 0;
 }

@@ -636,6 +636,39 @@ static int verb_hook(int argc, char **argv)
 		     "hook wants list, attach HOOK PLUGIN:ENTRY or detach HOOK PLUGIN:ENTRY");
 }
 
+/*
+ * The benchmark runner is its own program (bench/, kplug_bench): look for
+ * it next to kplugctl, in ../tests/ of the build tree, then on PATH.
+ */
+static int verb_bench(int argc, char **argv)
+{
+	char self[4096], path[4200], *slash, **args;
+	static const char *const rel[] = { "/kplug_bench", "/../tests/kplug_bench" };
+	ssize_t n = readlink("/proc/self/exe", self, sizeof(self) - 1);
+	unsigned int i;
+
+	args = calloc(argc + 3, sizeof(*args));
+	if (!args)
+		return error(EXIT_FAILED, NULL, "out of memory");
+	args[0] = "kplug_bench";
+	args[1] = "--suite";
+	memcpy(&args[2], argv, argc * sizeof(*argv));
+	if (n > 0) {
+		self[n] = 0;
+		slash = strrchr(self, '/');
+		if (slash)
+			*slash = 0;
+		for (i = 0; i < sizeof(rel) / sizeof(rel[0]); i++) {
+			snprintf(path, sizeof(path), "%s%s", self, rel[i]);
+			if (!access(path, X_OK))
+				execv(path, args);
+		}
+	}
+	execvp(args[0], args);
+	return error(EXIT_FAILED, "build it with make (build/tests/kplug_bench)",
+		     "cannot run kplug_bench: %s", strerror(errno));
+}
+
 static const struct verb {
 	const char *name, *usage, *help;
 	int (*fn)(int argc, char **argv);
@@ -666,6 +699,13 @@ static const struct verb {
 	  "attached plugins, calls and missed calls (interrupts were off). attach:\n"
 	  "run ENTRY of PLUGIN whenever HOOK is called (after those attached\n"
 	  "before); detach undoes it.", verb_hook },
+	{ "bench", "[--only PART...] [--scale SECONDS] [--records]",
+	  "Run the benchmark suite (kplug_bench; docs/performance.md) and print one\n"
+	  "table: transfer latency user and kernel (needs kplug_bench.ko) to a null\n"
+	  "plugin, state switches, eBPF baseline, creation, workloads. Under QEMU\n"
+	  "-icount figures are instructions (emulated); on bare metal, ns and TSC\n"
+	  "cycles. --only: transfer kernel ebpf create workload; --scale: calls/s\n"
+	  "with one thread per CPU; --records: machine-readable lines.", verb_bench },
 };
 
 #define NR_VERBS (sizeof(verbs) / sizeof(verbs[0]))
