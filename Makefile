@@ -56,7 +56,7 @@ VM_MATRIX_FULL := $(VM_MATRIX) \
 	libkplug tools install clean
 
 all: module libkplug tools plugins vm-tests build/tests/kplug_demo \
-	build/tests/kplug_bench build/tests/kplug_run32 bench-build
+	build/tests/kplug_bench build/tests/kplug_run32 build/tests/udp_demo bench-build
 
 include codegen/Makefile.inc
 

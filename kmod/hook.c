@@ -200,8 +200,9 @@ void kplug_hooks_exit(void)
 	}
 }
 
-u32 kplug_hook_call(struct kplug_hook *h, const u32 *args, unsigned int nargs,
-		    const void *in, u32 in_len)
+/* Out of line: its stack frame and zeroing cost nothing when unused. */
+static noinline u32 hook_run(struct kplug_hook *h, const u32 *args,
+			     unsigned int nargs, const void *in, u32 in_len)
 {
 	struct kplug_call call = {};
 	struct kplug_hook_att *a;
@@ -211,8 +212,6 @@ u32 kplug_hook_call(struct kplug_hook *h, const u32 *args, unsigned int nargs,
 
 	bool atomic;
 
-	if (list_empty(&h->atts))	/* one READ_ONCE of the head */
-		return h->default_result;
 	atomic64_inc(&h->calls);
 	if (kplug_run_context(&atomic)) {
 		atomic64_inc(&h->missed);
@@ -246,6 +245,14 @@ u32 kplug_hook_call(struct kplug_hook *h, const u32 *args, unsigned int nargs,
 	}
 	srcu_read_unlock(&hook_srcu, idx);
 	return ret;
+}
+
+u32 kplug_hook_call(struct kplug_hook *h, const u32 *args, unsigned int nargs,
+		    const void *in, u32 in_len)
+{
+	if (list_empty(&h->atts))	/* one READ_ONCE of the head */
+		return h->default_result;
+	return hook_run(h, args, nargs, in, in_len);
 }
 EXPORT_SYMBOL_GPL(kplug_hook_call);
 

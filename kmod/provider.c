@@ -81,7 +81,7 @@ static int nf_hook_add(const char *name, unsigned int hooknum)
 		.name = name,
 		.context = KPLUG_HOOK_CTX_ATOMIC,
 		.context_desc = "netfilter, initial network namespace: softirq or a task with BH off",
-		.args_desc = "args[0] packet length, args[1] NF_INET_* hook, args[2] input ifindex; in: the first 128 bytes from the IPv4 header; non-zero drops",
+		.args_desc = "args[0] length, args[1] NF_INET_* hook, args[2] in ifindex; in: first 128 bytes from the IPv4 header; non-zero drops",
 		.default_result = 0,	/* accept: a faulting filter fails open */
 		.combine = KPLUG_HOOK_FIRST_NONZERO,
 	};

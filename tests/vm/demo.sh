@@ -2,7 +2,8 @@
 # SPDX-License-Identifier: GPL-2.0
 # The main job (`make run`), inside the VM: load the module; create plugins
 # from C source with kplugctl (compiled in process by libtcc), invoke them,
-# show a fault, remove them; print the benchmarks; unload.
+# show a fault, remove them; attach one to a packet filter hook and a
+# kprobe; print the benchmarks; unload.
 set -e
 P=/kplug/plugins
 run() { echo "demo\$ $*"; "$@"; }
@@ -25,6 +26,21 @@ run kplugctl log demo
 run kplugctl list
 run kplugctl info demo
 run kplugctl remove demo
+# Hooks: a packet filter on real loopback traffic, a probe counting calls.
+ip link set lo up
+run kplugctl create net $P/net_demo.c
+run kplugctl hook attach netfilter:ipv4_local_in net:drop_udp
+run udp_demo 7701 7702 20
+run kplugctl invoke net stats 0
+run kplugctl hook attach kprobe:getname net:count
+for i in 1 2 3 4 5 6 7 8 9 10; do cat /kplug/run > /dev/null; done
+echo "demo: ten runs of cat /kplug/run (exec and open look up path names)"
+run kplugctl invoke net stats 2
+run kplugctl hook list
+run kplugctl hook detach kprobe:getname net:count
+run kplugctl hook detach netfilter:ipv4_local_in net:drop_udp
+run udp_demo 7702 5
+run kplugctl remove net
 kplug_bench
 # The gcc image's spin() run as plain 32-bit user code: the sandbox's
 # baseline (the same bytes without ring 1, its own page table or limits).
