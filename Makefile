@@ -55,7 +55,7 @@ VM_MATRIX_FULL := $(VM_MATRIX) \
 .PHONY: all deps module plugins vm-tests host-tests run check check-matrix \
 	libkplug tools install clean
 
-all: module libkplug tools plugins vm-tests build/tests/kplug_demo \
+all: module libkplug tools plugins vm-tests \
 	build/tests/kplug_bench build/tests/kplug_run32 build/tests/udp_demo bench-build
 
 include codegen/Makefile.inc
