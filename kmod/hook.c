@@ -35,6 +35,7 @@ struct kplug_hook_att {
 	struct kplug_plugin *p;		/* a reference */
 	u32 entry;
 	atomic64_t faults;		/* calls that faulted or overran */
+	bool suspended;			/* overran in atomic context: runs no more */
 };
 
 struct kplug_hook {
@@ -200,17 +201,44 @@ void kplug_hooks_exit(void)
 	}
 }
 
+/*
+ * One attachment's part of a call: its result, or an error for which
+ * the hook's default stands in.  A runaway in atomic context would cost
+ * every later packet or probe hit a timer tick with bottom halves or
+ * preemption off: it is suspended until attached again.
+ */
+static int att_run(struct kplug_hook *h, struct kplug_hook_att *a,
+		   struct kplug_call *call, bool atomic, u32 *result)
+{
+	struct kplug_fault fault = {};
+	int err;
+
+	if (READ_ONCE(a->suspended))
+		return -ETIME;
+	call->entry = a->entry;
+	if (call->in_len > a->p->sb.stack_size / 2)
+		err = -E2BIG;
+	else
+		err = kplug_run(a->p, call, result, &fault);
+	kplug_account(a->p, err, &fault);
+	if (err == -EBUSY)	/* this CPU's atomic slots are all taken */
+		atomic64_inc(&h->missed);
+	else if (err)
+		atomic64_inc(&a->faults);
+	if (err == -ETIME && atomic)
+		WRITE_ONCE(a->suspended, true);
+	return err;
+}
+
 /* Out of line: its stack frame and zeroing cost nothing when unused. */
 static noinline u32 hook_run(struct kplug_hook *h, const u32 *args,
 			     unsigned int nargs, const void *in, u32 in_len)
 {
 	struct kplug_call call = {};
 	struct kplug_hook_att *a;
-	struct kplug_fault fault;
 	u32 ret, result;
-	int idx, err;
-
 	bool atomic;
+	int idx;
 
 	atomic64_inc(&h->calls);
 	if (kplug_run_context(&atomic)) {
@@ -228,18 +256,8 @@ static noinline u32 hook_run(struct kplug_hook *h, const u32 *args,
 	idx = srcu_read_lock(&hook_srcu);
 	list_for_each_entry_srcu(a, &h->atts, node,
 				 srcu_read_lock_held(&hook_srcu)) {
-		call.entry = a->entry;
-		memset(&fault, 0, sizeof(fault));
-		if (in_len > a->p->sb.stack_size / 2)
-			err = -E2BIG;
-		else
-			err = kplug_run(a->p, &call, &result, &fault);
-		kplug_account(a->p, err, &fault);
-		if (err) {
-			atomic64_inc(&a->faults);
-			result = h->default_result;
-		}
-		ret = result;
+		ret = att_run(h, a, &call, atomic, &result) ?
+		      h->default_result : result;
 		if (h->combine == KPLUG_HOOK_FIRST_NONZERO && ret)
 			break;
 	}
@@ -268,6 +286,7 @@ static struct kplug_hook_att *att_find(struct kplug_hook *h, u32 id, u32 entry)
 
 static int hook_info(struct kplug_hook_args *args)
 {
+	struct kplug_hook_att *a;
 	struct kplug_hook *h;
 	u32 i = 0;
 	int err = -ENOENT;
@@ -283,6 +302,8 @@ static int hook_info(struct kplug_hook_args *args)
 		args->nr_attached = h->nr_attached;
 		args->calls = atomic64_read(&h->calls);
 		args->missed = atomic64_read(&h->missed);
+		list_for_each_entry(a, &h->atts, node)
+			args->nr_suspended += READ_ONCE(a->suspended);
 		memcpy(args->context_desc, h->context_desc,
 		       sizeof(args->context_desc));
 		memcpy(args->args_desc, h->args_desc, sizeof(args->args_desc));
@@ -386,7 +407,7 @@ static int hook_detach(struct kplug_hook_args *args)
 /* KPLUG_IOC_HOOK, after dev.c copied the arguments in. */
 int kplug_hook_ioctl(struct kplug_hook_args *args)
 {
-	if (args->flags || args->reserved)
+	if (args->flags || args->reserved || args->reserved2)
 		return -EINVAL;
 	switch (args->op) {
 	case KPLUG_HOOK_INFO:

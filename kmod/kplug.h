@@ -34,13 +34,17 @@ struct kplug_sandbox {
 	unsigned long *slot_busy; /* nr_cpu_ids words, a bit per slot */
 };
 
-#define KPLUG_SLOTS_PER_CPU	2
+/* Stack slots per CPU: two for tasks (one may be preempted mid-call while
+ * another runs), two for atomic callers, which tasks cannot starve (a
+ * softirq nested in a kprobe handler, or the reverse). */
+#define KPLUG_SLOTS_TASK	2
+#define KPLUG_SLOTS_PER_CPU	4
 
 int kplug_sandbox_create(struct kplug_sandbox *sb,
 			 const struct kplug_image_hdr *hdr,
 			 const u8 *text, const u8 *data);
 void kplug_sandbox_destroy(struct kplug_sandbox *sb);
-int kplug_sandbox_slot_get(struct kplug_sandbox *sb, int cpu);
+int kplug_sandbox_slot_get(struct kplug_sandbox *sb, int cpu, bool atomic);
 void kplug_sandbox_slot_put(struct kplug_sandbox *sb, int cpu, int slot);
 u32 kplug_sandbox_stack_top(struct kplug_sandbox *sb, int cpu, int slot);
 void *kplug_sandbox_kaddr(struct kplug_sandbox *sb, u32 addr);
@@ -97,6 +101,7 @@ void kplug_plugin_remove_all(void);
 /* run.c: invoke a plugin */
 /* One invocation's arguments and buffers (kernel copies). */
 struct kplug_call {
+	bool task;		/* the caller is a preemptible task (the ioctl) */
 	u32 entry;
 	u32 args[KPLUG_MAX_ARGS];
 	u32 budget_ms;

@@ -67,12 +67,18 @@ static u64 budget_ns(struct kplug_plugin *p, u32 call_ms, bool atomic)
 	return ns;
 }
 
-/* May a plugin run here, and may it be rescheduled?  See the top. */
+/*
+ * May a plugin run here, and may it be rescheduled?  See the top.  A task
+ * in an RCU read-side section must not sleep, and PREEMPT_RCU does not
+ * count that in preempt_count; without CONFIG_PREEMPT_COUNT nothing tells
+ * whether preemption is off, so every such caller is taken as atomic.
+ */
 int kplug_run_context(bool *atomic)
 {
 	if (irqs_disabled() || in_hardirq() || in_nmi())
 		return -EPERM;
-	*atomic = !(in_task() && preemptible());
+	*atomic = !(IS_ENABLED(CONFIG_PREEMPT_COUNT) && in_task() &&
+		    preemptible() && !rcu_preempt_depth());
 	return 0;
 }
 
@@ -309,13 +315,15 @@ int kplug_run(struct kplug_plugin *p, struct kplug_call *call, u32 *result,
 	ret = kplug_run_context(&atomic);
 	if (ret)
 		return ret;
+	if (call->task)		/* the ioctl: a preemptible task in any config */
+		atomic = false;
 	budget = budget_ns(p, call->budget_ms, atomic);
 
 	/* An atomic caller cannot migrate anyway; current is not its own. */
 	if (!atomic)
 		migrate_disable();
 	cpu = raw_smp_processor_id();
-	slot = kplug_sandbox_slot_get(sb, cpu);
+	slot = kplug_sandbox_slot_get(sb, cpu, atomic);
 	if (slot < 0) {
 		ret = slot;
 		goto out_migrate;

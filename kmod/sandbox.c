@@ -161,11 +161,12 @@ u32 kplug_sandbox_stack_top(struct kplug_sandbox *sb, int cpu, int slot)
 	return sb->stacks_base + (k + 1) * (PAGE_SIZE + sb->stack_size);
 }
 
-int kplug_sandbox_slot_get(struct kplug_sandbox *sb, int cpu)
+int kplug_sandbox_slot_get(struct kplug_sandbox *sb, int cpu, bool atomic)
 {
-	unsigned int slot;
+	unsigned int slot = atomic ? KPLUG_SLOTS_TASK : 0;
+	unsigned int end = atomic ? sb->nr_slots : KPLUG_SLOTS_TASK;
 
-	for (slot = 0; slot < sb->nr_slots; slot++)
+	for (; slot < end; slot++)
 		if (!test_and_set_bit(slot, &sb->slot_busy[cpu]))
 			return slot;
 	return -EBUSY;

@@ -115,7 +115,9 @@ int kplug_service(struct kplug_plugin *p, struct kplug_regs *regs,
 	case KPLUG_SVC_COMM:
 		if (!a[1] || !range_ok(sb, a[0], a[1], true))
 			goto bad_arg;
-		get_task_comm(comm, current);
+		/* not get_task_comm(): its task_lock() would deadlock in a
+		 * softirq or kprobe that interrupted a holder of the lock */
+		strscpy_pad(comm, current->comm, sizeof(comm));
 		ret = min_t(u32, strlen(comm) + 1, a[1]);
 		comm[ret - 1] = '\0';
 		if (kplug_sandbox_write(sb, a[0], comm, ret))

@@ -555,8 +555,8 @@ static int hook_list(void)
 			json_str(a.context_desc);
 			printf(",\"args\":");
 			json_str(a.args_desc);
-			printf(",\"combine\":\"%s\",\"default\":%u,\"attached\":%u,\"calls\":%llu,\"missed\":%llu}",
-			       combine, a.default_result, a.nr_attached,
+			printf(",\"combine\":\"%s\",\"default\":%u,\"attached\":%u,\"suspended\":%u,\"calls\":%llu,\"missed\":%llu}",
+			       combine, a.default_result, a.nr_attached, a.nr_suspended,
 			       (unsigned long long)a.calls, (unsigned long long)a.missed);
 		} else {
 			printf("%-26s attached %-2u calls %-8llu missed %-6llu %s, default %u\n"
@@ -564,6 +564,9 @@ static int hook_list(void)
 			       a.nr_attached, (unsigned long long)a.calls,
 			       (unsigned long long)a.missed, combine,
 			       a.default_result, a.context_desc, a.args_desc);
+			if (a.nr_suspended)
+				printf("    suspended: %u (overran in atomic context; detach and attach again)\n",
+				       a.nr_suspended);
 		}
 	}
 	if (json)

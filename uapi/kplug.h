@@ -72,7 +72,8 @@
  *       (include/kplug_hook.h); op is one of:
  *       KPLUG_HOOK_INFO  the index-th registered hook (0, 1, ...): fills
  *           name, context, combine, default_result, nr_attached, calls,
- *           missed, context_desc, args_desc.  -ENOENT past the last.
+ *           context_desc, args_desc, missed, nr_suspended.  -ENOENT past
+ *           the last.
  *       KPLUG_HOOK_ATTACH  attach entry `entry` of plugin `id` to hook
  *           `name`; attached plugins run in attach order, at most
  *           KPLUG_HOOK_MAX_ATTACH per hook (-ENOSPC).  -ENOENT no such
@@ -81,11 +82,13 @@
  *           hook is called with interrupts off.  "kprobe:SYMBOL" names a
  *           hook made on demand on the entry of kernel function SYMBOL
  *           (-ENOENT no such symbol, -EINVAL one kprobes refuse); it goes
- *           away with its last attachment.
+ *           away with its last attachment; other errors of kprobes'
+ *           registration (-EBUSY, -EILSEQ) pass through.
  *       KPLUG_HOOK_DETACH  undo an ATTACH of the same triple (-ENOENT if
  *           not attached); returns after calls in flight are done.
- *       flags and reserved must be 0; the out fields are ignored on input,
- *       index is used by INFO only, name/id/entry by ATTACH/DETACH.
+ *       flags, reserved and reserved2 must be 0; the out fields are
+ *       ignored on input, index is used by INFO only, name/id/entry by
+ *       ATTACH/DETACH.
  */
 #ifndef _UAPI_KPLUG_H
 #define _UAPI_KPLUG_H
@@ -311,7 +314,8 @@ struct kplug_remove_args {
  * Where a hook is called from (docs/hooks.md, "Contexts"):
  *   PROCESS   task, preemptible: the plugin may be rescheduled; budget_ms
  *   ATOMIC    softirq, or preemption/BH off, interrupts on: never
- *             rescheduled; budget atomic_budget_us, checked at each interrupt
+ *             rescheduled; budget atomic_budget_us, checked at each
+ *             interrupt; an attachment that overruns it is suspended
  *   IRQS_OFF  interrupts disabled: nothing could bound a plugin's CPU
  *             time, so such a hook takes no attachments (-EOPNOTSUPP)
  * A call that finds interrupts off (or hardirq, NMI) runs nothing, returns
@@ -344,10 +348,13 @@ struct kplug_hook_args {
 	__u32	nr_attached;	/* out */
 	__u32	reserved;	/* must be 0 */
 	__aligned_u64	calls;	/* out: calls of the hook with plugins attached */
-	__aligned_u64	missed;	/* out: of those, calls in a context where
-				 * plugins cannot run (interrupts off) */
 	char	context_desc[KPLUG_HOOK_DESC_MAX];	/* out */
 	char	args_desc[KPLUG_HOOK_DESC_MAX];		/* out */
+	__aligned_u64	missed;	/* out: calls that ran no plugin: interrupts
+				 * were off, or no stack slot was free */
+	__u32	nr_suspended;	/* out: attachments stopped for overrunning
+				 * in atomic context (until attached again) */
+	__u32	reserved2;	/* must be 0 */
 };
 
 #define KPLUG_IOC_MAGIC		'K'

@@ -35,10 +35,12 @@ irqs_off_missed() {	# interrupts off: nothing runs, the call is missed
 	call "irqsoff 3" 4 0 &&
 		out_has '"name":"sample".*"missed":1}' kplugctl -j hook list
 }
-atomic_overrun() {	# a runaway in atomic context: the atomic budget stops it
+atomic_overrun() {	# a runaway in atomic context: stopped, then suspended
 	hk detach add && hk detach mul && hk attach spin &&
-		call "atomic 1" 1 0 && hk detach spin && hk attach add &&
-		hk attach mul && out_has '"timeouts":1,' kplugctl -j info hk
+		call "atomic 1" 1 0 && call "atomic 1" 1 0 &&
+		out_has '"timeouts":1,' kplugctl -j info hk &&
+		out_has '"name":"sample".*"suspended":1,' kplugctl -j hook list &&
+		hk detach spin && hk attach add && hk attach mul
 }
 hk() {		# hk attach|detach ENTRY: one kplugctl hook change
 	kplugctl hook "$1" sample "hk:$2"
