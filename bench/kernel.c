@@ -161,7 +161,8 @@ int bench_kernel(void)
 	}
 	if (bench_kclock())
 		return fprintf(stderr, "bench: %s: set-up failed\n", PROC), 1;
-	if ((err = cmd("empty " CALLS)))
+	err = cmd("empty " CALLS);
+	if (err)
 		return fprintf(stderr, "bench: %s: %s\n", PROC, strerror(-err)), 1;
 	row("kernel", "timer read pair (subtracted below)", NULL);
 	cmd("direct " CALLS);
@@ -177,7 +178,8 @@ int bench_kernel(void)
 	if (!p || kplug_attach(p, "bench", "null"))
 		return perror("bench: null plugin on hook \"bench\""), 1;
 	for (n = 0; n <= KPLUG_MAX_ARGS; n++) {
-		if ((err = cmd("hook %u " CALLS, n)))
+		err = cmd("hook %u " CALLS, n);
+		if (err)
 			return fprintf(stderr, "bench: hook: %s\n", strerror(-err)), 1;
 		snprintf(name, sizeof(name),
 			 "kernel->null plugin->kernel (hook), %u args", n);

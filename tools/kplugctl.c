@@ -325,7 +325,8 @@ static int verb_invoke(int argc, char **argv)
 	for (i = 2; i < n; i++)
 		if (parse_u32(pos[i], &args[i - 2]))
 			return error(EXIT_USAGE, NULL, "ARG '%s' is not a 32-bit number", pos[i]);
-	if (o.in && !(in = read_file(o.in, &in_len)))
+	in = o.in ? read_file(o.in, &in_len) : NULL;
+	if (o.in && !in)
 		return error(EXIT_FAILED, NULL, "cannot read %s: %s", o.in, strerror(errno));
 	if (o.out) {
 		out_len = o.out_size;
