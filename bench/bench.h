@@ -31,6 +31,7 @@ void bench_init_env(int records);
 /* "instructions (emulated, -icount)", "ns (VM wall clock, emulated)", "ns" */
 const char *bench_time_unit(void);
 uint64_t bench_now(void);
+int bench_cmp_u64(const void *a, const void *b);	/* for qsort */
 
 /* Sort n samples, take sub off each, fill *st. */
 void bench_stats(uint64_t *s, unsigned int n, uint64_t sub,

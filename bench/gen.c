@@ -43,13 +43,6 @@ static char *gen_source(unsigned int lines)
 	return s;
 }
 
-static int cmp_u64(const void *a, const void *b)
-{
-	uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
-
-	return x < y ? -1 : x > y;
-}
-
 int main(int argc, char **argv)
 {
 	static const unsigned int sizes[] = { 10, 200, 2000 };
@@ -80,7 +73,7 @@ int main(int argc, char **argv)
 		}
 		if (!src)
 			return perror("kplug_gen"), 1;
-		qsort(t, RUNS, sizeof(t[0]), cmp_u64);
+		qsort(t, RUNS, sizeof(t[0]), bench_cmp_u64);
 		st = (struct bench_stats){ .n = RUNS, .min = t[0],
 			.median = t[RUNS / 2], .p99 = t[RUNS - 1] };
 		snprintf(name, sizeof(name), "compile+link %u-line plugin (tcc)",

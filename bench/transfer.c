@@ -29,21 +29,6 @@
 #define ROUNDS	20
 #define CALLS	200
 
-static uint64_t now_ns(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ts.tv_sec * 1000000000ull + ts.tv_nsec;
-}
-
-static int cmp_u64(const void *a, const void *b)
-{
-	uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
-
-	return x < y ? -1 : x > y;
-}
-
 /* Per-call cost of fn: the median and minimum of ROUNDS batches. */
 static void measure(const char *what, void (*fn)(void *), void *arg,
 		    const char *unit, uint64_t *median_out)
@@ -54,13 +39,13 @@ static void measure(const char *what, void (*fn)(void *), void *arg,
 	for (i = 0; i < CALLS; i++)	/* warm up */
 		fn(arg);
 	for (r = 0; r < ROUNDS; r++) {
-		uint64_t t0 = now_ns();
+		uint64_t t0 = bench_now();
 
 		for (i = 0; i < CALLS; i++)
 			fn(arg);
-		t[r] = (now_ns() - t0) / CALLS;
+		t[r] = (bench_now() - t0) / CALLS;
 	}
-	qsort(t, ROUNDS, sizeof(t[0]), cmp_u64);
+	qsort(t, ROUNDS, sizeof(t[0]), bench_cmp_u64);
 	printf("bench: %-34s median %7llu  min %7llu  %s\n", what,
 	       (unsigned long long)t[ROUNDS / 2], (unsigned long long)t[0], unit);
 	*median_out = t[ROUNDS / 2];
@@ -118,7 +103,7 @@ static int compilers(const char *unit)
 	src = strdup(src);
 	printf("bench: the same plugin (demo.c) from two compilers, per operation\n");
 	for (gcc = 0; gcc <= 1; gcc++) {
-		t0 = now_ns();
+		t0 = bench_now();
 		if (gcc) {
 			img = slurp(PLUGIN_DIR "demo-gcc.kpi", &len);
 			p = img ? kplug_create_image("bench_gcc", img, len, NULL) : NULL;
@@ -127,33 +112,33 @@ static int compilers(const char *unit)
 		}
 		if (!p)
 			return perror("bench: create"), 1;
-		t_create = now_ns() - t0;
-		t0 = now_ns();
+		t_create = bench_now() - t0;
+		t0 = bench_now();
 		if (kplug_invoke(p, "add", args, 1, NULL, 0, NULL, 0, &r))
 			return perror("bench: invoke"), 1;
-		t_first = now_ns() - t0;
-		t0 = now_ns();
+		t_first = bench_now() - t0;
+		t0 = bench_now();
 		if (kplug_invoke(p, "spin", args, 1, NULL, 0, NULL, 0, &r))
 			return perror("bench: invoke"), 1;
-		t_run = now_ns() - t0;
+		t_run = bench_now() - t0;
 		if (gcc) {	/* one service call = (1000 calls - 0 calls) / 1000 */
 			uint64_t t_svc;
 
 			args[0] = 0;
-			t0 = now_ns();
+			t0 = bench_now();
 			kplug_invoke(p, "cpu_calls", args, 1, NULL, 0, NULL, 0, &r);
-			t_svc = now_ns() - t0;
+			t_svc = bench_now() - t0;
 			args[0] = 1000;
-			t0 = now_ns();
+			t0 = bench_now();
 			kplug_invoke(p, "cpu_calls", args, 1, NULL, 0, NULL, 0, &r);
-			t_svc = (now_ns() - t0 - t_svc) / 1000;
+			t_svc = (bench_now() - t0 - t_svc) / 1000;
 			printf("bench: service call kplug_cpu() round trip: %llu %s\n",
 			       (unsigned long long)t_svc, unit);
 			args[0] = n;
 		}
-		t0 = now_ns();
+		t0 = bench_now();
 		kplug_remove(p);
-		t_remove = now_ns() - t0;
+		t_remove = bench_now() - t0;
 		printf("bench: %-11s create %9llu  first call %7llu  spin(%u) %10llu  remove %7llu  %s\n",
 		       gcc ? "gcc -O2" : "tcc (in VM)", (unsigned long long)t_create,
 		       (unsigned long long)t_first, n, (unsigned long long)t_run,

@@ -49,7 +49,7 @@ uint64_t bench_now(void)
 	return ts.tv_sec * 1000000000ull + ts.tv_nsec;
 }
 
-static int cmp_u64(const void *a, const void *b)
+int bench_cmp_u64(const void *a, const void *b)
 {
 	uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
 
@@ -66,7 +66,7 @@ void bench_stats(uint64_t *s, unsigned int n, uint64_t sub,
 		s[i] = s[i] > sub ? s[i] - sub : 0;
 		sum += s[i];
 	}
-	qsort(s, n, sizeof(*s), cmp_u64);
+	qsort(s, n, sizeof(*s), bench_cmp_u64);
 	st->n = n;
 	st->min = s[0];
 	st->median = s[n / 2];
@@ -88,7 +88,7 @@ void bench_sample(void (*fn)(void *), void *arg, unsigned int n,
 		t0 = bench_now();
 		s[i] = bench_now() - t0;
 	}
-	qsort(s, n, sizeof(*s), cmp_u64);
+	qsort(s, n, sizeof(*s), bench_cmp_u64);
 	timer = s[0];
 	for (i = 0; i < n / 10; i++)
 		fn(arg);
