@@ -42,6 +42,13 @@ atomic_overrun() {	# a runaway in atomic context: stopped, then suspended
 		out_has '"name":"sample".*"suspended":1,' kplugctl -j hook list &&
 		hk detach spin && hk attach add && hk attach mul
 }
+process_overrun() {	# the plugin's own budget (100 ms); never suspended
+	hk detach add && hk detach mul && hk attach spin &&
+		call 1 1 0 && call 1 1 0 &&
+		out_has '"timeouts":3,' kplugctl -j info hk &&
+		out_has '"name":"sample".*"suspended":0,' kplugctl -j hook list &&
+		hk detach spin && hk attach add && hk attach mul
+}
 hk() {		# hk attach|detach ENTRY: one kplugctl hook change
 	kplugctl hook "$1" sample "hk:$2"
 }
@@ -96,11 +103,11 @@ u32 spin(u32 a, u32 b)
 PLUGIN
 
 echo "TAP version 13"
-echo "1..26"
+echo "1..27"
 check insmod_sample       insmod /kplug/tests/kplug_sample.ko
 check list_json           out_has '"name":"sample","context":"a write to /proc/kplug_sample: process, or BH off (atomic)".*"attached":0' kplugctl hook list -j
 check nothing_attached    call 3 4 0
-check create_plugin       kplugctl create hk /tmp/hk.c
+check create_plugin       kplugctl create hk /tmp/hk.c --budget-ms 100
 check attach              kplugctl hook attach sample hk:add
 check one_plugin          call 3 4 7
 check attach_second       kplugctl hook attach sample hk:mul
@@ -109,6 +116,7 @@ check atomic_context      call "atomic 3" 4 7
 check irqs_off_missed     irqs_off_missed
 check irqs_off_hook_refused out_has '^Error: hook attach sample_irqs_off hk:add: the hook is called with interrupts off' expect_exit 1 kplugctl hook attach sample_irqs_off hk:add
 check atomic_overrun      atomic_overrun
+check process_overrun     process_overrun
 check list_attached       out_has '"name":"sample".*"attached":2' kplugctl -j hook list
 check order_after_detach  order_after_detach
 check fault_gives_default fault_gives_default

@@ -379,6 +379,38 @@ TEST_F(provider, kprobe_counts_calls)
 	EXPECT_EQ(2000, e->c->hits);
 }
 
+/*
+ * Layer: hook lifetime; an entry attached and detached while another
+ * process hammers the probed function.  A second entry stays attached
+ * so the probe itself stays registered (see the netfilter test).
+ */
+TEST_F(provider, kprobe_detach_under_load)
+{
+	struct env *e = &self->e;
+	__u32 before;
+	pid_t child;
+	int i;
+
+	ASSERT_EQ(0, kplug_attach(e->p, PROBE_GETPPID, "count"));
+	child = fork();
+	ASSERT_LE(0, child);
+	if (!child) {
+		for (;;)
+			syscall(SYS_getppid);
+	}
+	before = e->c->calls;
+	for (i = 0; i < 20; i++) {
+		ASSERT_EQ(0, kplug_attach(e->p, PROBE_GETPPID, "udp_filter"));
+		usleep(2000);
+		ASSERT_EQ(0, kplug_detach(e->p, PROBE_GETPPID, "udp_filter"));
+	}
+	kill(child, SIGKILL);
+	waitpid(child, NULL, 0);
+	EXPECT_LT(before + 10, e->c->calls);	/* it fired throughout */
+	EXPECT_EQ(1, hook_named(PROBE_GETPPID).nr_attached);
+	ASSERT_EQ(0, kplug_detach(e->p, PROBE_GETPPID, "count"));
+}
+
 /* Layer: kprobe provider; the argument registers reach the plugin. */
 TEST_F(provider, kprobe_sees_arguments)
 {
