@@ -73,43 +73,27 @@ static void do_syscall(void *arg)
 	syscall(SYS_getppid);
 }
 
-static void *slurp(const char *path, size_t *len)
-{
-	static char buf[1 << 20];
-	FILE *f = fopen(path, "rb");
-
-	if (!f)
-		return NULL;
-	*len = fread(buf, 1, sizeof(buf) - 1, f);
-	fclose(f);
-	buf[*len] = 0;
-	return buf;
-}
-
 /* Create, first call, a compute-bound call and removal, per compiler. */
 static int compilers(const char *unit)
 {
 	static const __u32 n = 200000;
 	uint64_t t0, t_create, t_first, t_run, t_remove;
-	size_t len;
-	char *src = slurp(PLUGIN_DIR "demo.c", &len);
-	void *img;
+	size_t len, img_len;
+	char *src = bench_slurp(PLUGIN_DIR "demo.c", &len);
+	void *img = bench_slurp(PLUGIN_DIR "demo-gcc.kpi", &img_len);
 	struct kplug *p;
 	__u32 r, args[1] = { n };
 	int gcc;
 
-	if (!src)
-		return perror("bench: demo.c"), 1;
-	src = strdup(src);
+	if (!src || !img)
+		return perror("bench: demo.c, demo-gcc.kpi"), 1;
 	printf("bench: the same plugin (demo.c) from two compilers, per operation\n");
 	for (gcc = 0; gcc <= 1; gcc++) {
 		t0 = bench_now();
-		if (gcc) {
-			img = slurp(PLUGIN_DIR "demo-gcc.kpi", &len);
-			p = img ? kplug_create_image("bench_gcc", img, len, NULL) : NULL;
-		} else {
+		if (gcc)
+			p = kplug_create_image("bench_gcc", img, img_len, NULL);
+		else
 			p = kplug_create("bench_tcc", src, NULL);
-		}
 		if (!p)
 			return perror("bench: create"), 1;
 		t_create = bench_now() - t0;
@@ -145,6 +129,7 @@ static int compilers(const char *unit)
 		       (unsigned long long)t_remove, unit);
 	}
 	free(src);
+	free(img);
 	return 0;
 }
 

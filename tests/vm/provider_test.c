@@ -323,12 +323,48 @@ TEST_F(provider, netfilter_fault_and_overrun_accept)
 	EXPECT_EQ(0, hook_named(NF_HOOK_NAME).nr_suspended);
 }
 
+/*
+ * Attach and detach entry on hook 20 times while a child runs load in a
+ * loop; the number of rounds that went through.
+ */
+static int toggle_under_load(struct env *e, const char *hook,
+			     const char *entry, void (*load)(struct env *))
+{
+	pid_t child = fork();
+	int i;
+
+	if (child < 0)
+		return 0;
+	if (!child) {
+		for (;;)
+			load(e);
+	}
+	for (i = 0; i < 20; i++) {
+		if (kplug_attach(e->p, hook, entry))
+			break;
+		usleep(2000);
+		if (kplug_detach(e->p, hook, entry))
+			break;
+	}
+	kill(child, SIGKILL);
+	waitpid(child, NULL, 0);
+	return i;
+}
+
+static void send_dropped(struct env *e)
+{
+	send_to(e->tx, PORT_DROP);
+}
+
+static void call_getppid(struct env *e)
+{
+	syscall(SYS_getppid);
+}
+
 /* Layer: hook lifetime; detach and attach while packets flow. */
 TEST_F(provider, netfilter_detach_under_load)
 {
 	struct env *e = &self->e;
-	pid_t child;
-	int i;
 
 	/*
 	 * The first attach registers the netfilter hook, which patches the
@@ -339,19 +375,7 @@ TEST_F(provider, netfilter_detach_under_load)
 	 */
 	ASSERT_EQ(0, kplug_attach(e->p, NF_HOOK_NAME, "udp_filter"));
 	ASSERT_EQ(0, kplug_detach(e->p, NF_HOOK_NAME, "udp_filter"));
-	child = fork();
-	ASSERT_LE(0, child);
-	if (!child) {
-		for (;;)
-			send_to(e->tx, PORT_DROP);
-	}
-	for (i = 0; i < 20; i++) {
-		ASSERT_EQ(0, kplug_attach(e->p, NF_HOOK_NAME, "udp_filter"));
-		usleep(2000);
-		ASSERT_EQ(0, kplug_detach(e->p, NF_HOOK_NAME, "udp_filter"));
-	}
-	kill(child, SIGKILL);
-	waitpid(child, NULL, 0);
+	ASSERT_EQ(20, toggle_under_load(e, NF_HOOK_NAME, "udp_filter", send_dropped));
 	EXPECT_LT(0, e->c->dropped);
 	EXPECT_EQ(0, hook_named(NF_HOOK_NAME).nr_attached);
 }
@@ -388,24 +412,10 @@ TEST_F(provider, kprobe_detach_under_load)
 {
 	struct env *e = &self->e;
 	__u32 before;
-	pid_t child;
-	int i;
 
 	ASSERT_EQ(0, kplug_attach(e->p, PROBE_GETPPID, "count"));
-	child = fork();
-	ASSERT_LE(0, child);
-	if (!child) {
-		for (;;)
-			syscall(SYS_getppid);
-	}
 	before = e->c->calls;
-	for (i = 0; i < 20; i++) {
-		ASSERT_EQ(0, kplug_attach(e->p, PROBE_GETPPID, "udp_filter"));
-		usleep(2000);
-		ASSERT_EQ(0, kplug_detach(e->p, PROBE_GETPPID, "udp_filter"));
-	}
-	kill(child, SIGKILL);
-	waitpid(child, NULL, 0);
+	ASSERT_EQ(20, toggle_under_load(e, PROBE_GETPPID, "udp_filter", call_getppid));
 	EXPECT_LT(before + 10, e->c->calls);	/* it fired throughout */
 	EXPECT_EQ(1, hook_named(PROBE_GETPPID).nr_attached);
 	ASSERT_EQ(0, kplug_detach(e->p, PROBE_GETPPID, "count"));
