@@ -140,7 +140,6 @@ static long ioc_invoke(unsigned int cmd, void __user *uarg)
 	if (a.in_len && copy_from_user(in, u64_to_user_ptr(a.in), a.in_len))
 		goto out;
 
-	call.task = true;
 	call.entry = a.entry;
 	memcpy(call.args, a.args, a.nargs * sizeof(u32));
 	call.budget_ms = a.budget_ms;

@@ -208,7 +208,7 @@ void kplug_hooks_exit(void)
  * preemption off: it is suspended until attached again.
  */
 static int att_run(struct kplug_hook *h, struct kplug_hook_att *a,
-		   struct kplug_call *call, bool atomic, u32 *result)
+		   struct kplug_call *call, u32 *result)
 {
 	struct kplug_fault fault = {};
 	int err;
@@ -225,7 +225,7 @@ static int att_run(struct kplug_hook *h, struct kplug_hook_att *a,
 		atomic64_inc(&h->missed);
 	else if (err)
 		atomic64_inc(&a->faults);
-	if (err == -ETIME && atomic)
+	if (err == -ETIME && call->atomic)
 		WRITE_ONCE(a->suspended, true);
 	return err;
 }
@@ -237,11 +237,10 @@ static noinline u32 hook_run(struct kplug_hook *h, const u32 *args,
 	struct kplug_call call = {};
 	struct kplug_hook_att *a;
 	u32 ret, result;
-	bool atomic;
 	int idx;
 
 	atomic64_inc(&h->calls);
-	if (kplug_run_context(&atomic)) {
+	if (kplug_run_context(&call.atomic)) {
 		atomic64_inc(&h->missed);
 		return h->default_result;
 	}
@@ -256,7 +255,7 @@ static noinline u32 hook_run(struct kplug_hook *h, const u32 *args,
 	idx = srcu_read_lock(&hook_srcu);
 	list_for_each_entry_srcu(a, &h->atts, node,
 				 srcu_read_lock_held(&hook_srcu)) {
-		ret = att_run(h, a, &call, atomic, &result) ?
+		ret = att_run(h, a, &call, &result) ?
 		      h->default_result : result;
 		if (h->combine == KPLUG_HOOK_FIRST_NONZERO && ret)
 			break;

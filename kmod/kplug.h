@@ -101,7 +101,8 @@ void kplug_plugin_remove_all(void);
 /* run.c: invoke a plugin */
 /* One invocation's arguments and buffers (kernel copies). */
 struct kplug_call {
-	bool task;		/* the caller is a preemptible task (the ioctl) */
+	bool atomic;		/* may not reschedule: kplug_run_context(); the
+				 * ioctl is always a preemptible task */
 	u32 entry;
 	u32 args[KPLUG_MAX_ARGS];
 	u32 budget_ms;
@@ -111,6 +112,8 @@ struct kplug_call {
 	u32 out_len;
 };
 
+/* May plugins run in the caller's context (0), and atomically?  A hook
+ * call asks once, then runs every attachment with call->atomic set. */
 int kplug_run_context(bool *atomic);
 int kplug_run(struct kplug_plugin *p, struct kplug_call *call, u32 *result,
 	      struct kplug_fault *fault);

@@ -310,13 +310,8 @@ int kplug_run(struct kplug_plugin *p, struct kplug_call *call, u32 *result,
 	u32 esp, out_addr;
 	unsigned long reason;
 	int cpu, slot, ret;
-	bool atomic;
+	bool atomic = call->atomic;	/* the caller's kplug_run_context() */
 
-	ret = kplug_run_context(&atomic);
-	if (ret)
-		return ret;
-	if (call->task)		/* the ioctl: a preemptible task in any config */
-		atomic = false;
 	budget = budget_ns(p, call->budget_ms, atomic);
 
 	/* An atomic caller cannot migrate anyway; current is not its own. */
