@@ -117,6 +117,8 @@ struct kplug_call {
 int kplug_run_context(bool *atomic);
 int kplug_run(struct kplug_plugin *p, struct kplug_call *call, u32 *result,
 	      struct kplug_fault *fault);
+int kplug_run_init(void);
+void kplug_run_exit(void);
 
 /* dev.c: /dev/kplug */
 void kplug_account(struct kplug_plugin *p, int err,

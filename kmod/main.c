@@ -27,9 +27,12 @@ static int __init kplug_init(void)
 		return -EOPNOTSUPP;
 	}
 
-	err = kplug_gdt_init();
+	err = kplug_run_init();
 	if (err)
 		return err;
+	err = kplug_gdt_init();
+	if (err)
+		goto err_run;
 	err = kplug_providers_init();
 	if (err)
 		goto err_hooks;
@@ -45,6 +48,8 @@ static int __init kplug_init(void)
 err_hooks:
 	kplug_hooks_exit();
 	kplug_gdt_exit();
+err_run:
+	kplug_run_exit();
 	return err;
 }
 
@@ -54,6 +59,7 @@ static void __exit kplug_exit(void)
 	kplug_hooks_exit();		/* the providers' (owners hold kplug) */
 	kplug_plugin_remove_all();
 	kplug_gdt_exit();
+	kplug_run_exit();
 }
 
 module_init(kplug_init);

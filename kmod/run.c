@@ -40,6 +40,8 @@
 #include <asm/special_insns.h>
 #include <asm/tlbflush.h>
 #include <asm/traps.h>
+#include <asm/mce.h>
+#include <linux/slab.h>
 
 #include "kplug.h"
 #include "fault.h"
@@ -123,21 +125,45 @@ static_assert(offsetof(struct kplug_ctx, host_idtr) == KPLUG_CTX_HOST_IDTR);
 static_assert(offsetof(struct kplug_ctx, kplug_idtr) == KPLUG_CTX_KPLUG_IDTR);
 static_assert(offsetof(struct kplug_ctx, host_ldt) == KPLUG_CTX_HOST_LDT);
 static_assert(offsetof(struct kplug_ctx, clear_cpu_buffers) == KPLUG_CTX_CLEAR_BUFS);
+static_assert(offsetof(struct kplug_ctx, host_rflags) == KPLUG_CTX_HOST_RFLAGS);
+static_assert(offsetof(struct kplug_ctx, ring0) == KPLUG_CTX_RING0);
+static_assert(offsetof(struct kplug_ring0_fault, vector) == KPLUG_R0_VECTOR);
+static_assert(offsetof(struct kplug_ring0_fault, error_code) == KPLUG_R0_ERROR);
+static_assert(offsetof(struct kplug_ring0_fault, rip) == KPLUG_R0_RIP);
+static_assert(offsetof(struct kplug_ring0_fault, cs) == KPLUG_R0_CS);
+static_assert(offsetof(struct kplug_ring0_fault, rflags) == KPLUG_R0_RFLAGS);
+static_assert(offsetof(struct kplug_ring0_fault, rsp) == KPLUG_R0_RSP);
+static_assert(offsetof(struct kplug_ring0_fault, cr2) == KPLUG_R0_CR2);
 static_assert(offsetof(struct kplug_dtr, limit) == KPLUG_DTR_LIMIT);
 static_assert(sizeof(struct kplug_ctx) == KPLUG_CTX_SIZE);
 /* TSS.RSP0 = &ctx->regs + 1 must be 16-byte aligned, as the CPU aligns
  * interrupt frames: then gate and interrupt frames line up. */
 static_assert((KPLUG_CTX_REGS + KPLUG_REGS_SIZE) % 16 == 0);
 
-/* Host state the fences change, restored after each stretch. */
+struct kplug_ctx **kplug_running;
+
+#define KPLUG_DR7_FIXED_1	0x400	/* reads as 1: not an enable bit */
+
+/*
+ * Host state that is not the world switch's own but that the plugin must
+ * not see or use, changed around each stretch by switch_to_plugin().
+ */
 struct fences {
 	u64 efer, sysenter_cs;
+	unsigned long dr7;
 	u32 pkru;
 	u16 io_bitmap_base;
 };
 
 static void fences_on(struct fences *f, struct tss_struct *tss)
 {
+	/* The calling task's (ptrace) and the kernel's (perf) breakpoints:
+	 * armed, they would fire on the plugin's code and data (a hook that
+	 * faults fails open) or in kplug's ring-0 windows, whose state no
+	 * host #DB handler may see.  KVM disarms them around VM entry too. */
+	get_debugreg(f->dr7, 7);
+	if (f->dr7 & ~KPLUG_DR7_FIXED_1)
+		set_debugreg(KPLUG_DR7_FIXED_1, 7);
 	/* SYSCALL (EFER.SCE) and SYSENTER (SYSENTER_CS=0) raise #UD/#GP
 	 * instead of reaching Linux's entry code with our GS base. */
 	rdmsrl(MSR_EFER, f->efer);
@@ -161,6 +187,8 @@ static void fences_off(struct fences *f, struct tss_struct *tss)
 	if (f->sysenter_cs)
 		wrmsrl(MSR_IA32_SYSENTER_CS, f->sysenter_cs);
 	wrmsrl(MSR_EFER, f->efer);
+	if (f->dr7 & ~KPLUG_DR7_FIXED_1)
+		set_debugreg(f->dr7, 7);
 }
 
 /* Fill in the fault record of an exception taken in ring 1. */
@@ -190,7 +218,7 @@ static void fault_record(struct kplug_sandbox *sb, struct kplug_ctx *ctx,
 					   insn, n, &stacks);
 }
 
-/* Host state that is the same for every stretch of one invocation. */
+/* What kplug_world_switch() needs besides the host state it saves. */
 static void ctx_init(struct kplug_ctx *ctx, struct kplug_plugin *p,
 		     struct tss_struct *tss)
 {
@@ -204,31 +232,65 @@ static void ctx_init(struct kplug_ctx *ctx, struct kplug_plugin *p,
 	kplug_idt_dtr(&ctx->kplug_idtr);
 }
 
-/* Host state, read again before every stretch: cheap, and nothing can
- * then go stale while the task was scheduled out between stretches. */
-static void ctx_save_host(struct kplug_ctx *ctx, struct tss_struct *tss)
+/*
+ * One stretch of plugin execution on this CPU, interrupts off: the fences,
+ * the plugin's GDT, the world switch and back.  Every piece of host state
+ * changed here or in kplug_world_switch() is put back before this returns,
+ * whatever the exit.
+ */
+static unsigned long switch_to_plugin(struct kplug_ctx *ctx,
+				      struct kplug_sandbox *sb, int cpu)
 {
-	struct desc_ptr dt;
+	struct tss_struct *tss = this_cpu_ptr(&cpu_tss_rw);
+	struct fences f;
+	unsigned long reason;
 
-	ctx->host_cr3 = __read_cr3();
-	ctx->host_sp0 = tss->x86_tss.sp0;
-	savesegment(ds, ctx->host_ds);
-	savesegment(es, ctx->host_es);
-	savesegment(fs, ctx->host_fs);
-	savesegment(gs, ctx->host_gs);
-	/* No process LDT while the plugin runs; the exit path reloads it
-	 * before the host's (possibly LDT) selectors. */
-	asm volatile("sldt %0" : "=r"(ctx->host_ldt));
-	if (ctx->host_ldt)
-		asm volatile("lldt %w0" : : "r"(0));
-	rdmsrl(MSR_FS_BASE, ctx->host_fs_base);
-	rdmsrl(MSR_GS_BASE, ctx->host_gs_base);
-	native_store_gdt(&dt);
-	ctx->host_gdtr.limit = dt.size;
-	ctx->host_gdtr.base = dt.address;
-	store_idt(&dt);
-	ctx->host_idtr.limit = dt.size;
-	ctx->host_idtr.base = dt.address;
+	kplug_gdt_load_plugin(cpu, sb->code_end, sb->end, &ctx->plugin_gdtr);
+	WRITE_ONCE(kplug_running[cpu], ctx);
+	fences_on(&f, tss);
+	reason = kplug_world_switch(ctx);
+	fences_off(&f, tss);
+	return reason;
+}
+
+/*
+ * An exception in kplug's own ring-0 code: the world switch restored the
+ * host and left (see world_switch.asm).  A machine check goes to Linux's
+ * handler as KVM hands over one from a guest; anything else is a kplug
+ * bug, reported with the CPU's frame.
+ */
+static void ring0_fault_report(struct kplug_ctx *ctx)
+{
+	struct kplug_ring0_fault *r = &ctx->ring0;
+
+	if (r->vector == X86_TRAP_MC) {
+		struct pt_regs regs = {
+			.ip = r->rip, .cs = r->cs, .flags = r->rflags,
+			.sp = r->rsp, .ss = __KERNEL_DS,
+		};
+
+		do_machine_check(&regs);
+		return;
+	}
+	WARN(1, "kplug: exception %llu (error code %#llx, cr2 %#llx) in the world switch at %pS (rsp %#llx, rflags %#llx); invocation aborted\n",
+	     r->vector, r->error_code, r->cr2, (void *)r->rip, r->rsp,
+	     r->rflags);
+}
+
+/*
+ * A machine check taken in ring 1 (KVM's kvm_machine_check() pattern:
+ * Linux's handler called directly, on this stack).  The plugin's memory is
+ * kernel memory, so the frame says kernel mode: an uncorrected error there
+ * is handled as one in the kernel.
+ */
+static void plugin_machine_check(struct kplug_regs *pr)
+{
+	struct pt_regs regs = {
+		.ip = pr->rip, .cs = __KERNEL_CS, .flags = pr->rflags,
+		.sp = pr->rsp, .ss = __KERNEL_DS,
+	};
+
+	do_machine_check(&regs);
 }
 
 /*
@@ -251,7 +313,8 @@ static void regs_scrub(struct kplug_regs *r)
 	r->r12 = r->r13 = r->r14 = r->r15 = 0;
 }
 
-/* Hand interrupts and NMIs that arrived in kplug's windows to Linux. */
+/* Hand interrupts and NMIs that arrived in kplug's windows to Linux.
+ * Interrupts off. */
 static void deliver_pending(int cpu)
 {
 	u8 vector = READ_ONCE(kplug_irq_pending[cpu]);
@@ -304,8 +367,6 @@ int kplug_run(struct kplug_plugin *p, struct kplug_call *call, u32 *result,
 {
 	struct kplug_sandbox *sb = &p->sb;
 	struct kplug_ctx ctx = {};
-	struct tss_struct *tss;
-	struct fences f;
 	u64 budget, used = 0, t0;
 	u32 esp, out_addr;
 	unsigned long reason;
@@ -314,14 +375,22 @@ int kplug_run(struct kplug_plugin *p, struct kplug_call *call, u32 *result,
 
 	budget = budget_ns(p, call->budget_ms, atomic);
 
-	/* An atomic caller cannot migrate anyway; current is not its own. */
-	if (!atomic)
+	/*
+	 * The stack slot, kplug's GDT, TSS.RSP0 and kplug_running are this
+	 * CPU's: pin the invocation here from the slot choice to the end.  A
+	 * process caller stays preemptible; an atomic one is not preempted
+	 * at all (it may be a preemptible task inside rcu_read_lock(), which
+	 * could otherwise be preempted and migrated during a service call).
+	 */
+	if (atomic)
+		preempt_disable();
+	else
 		migrate_disable();
 	cpu = raw_smp_processor_id();
 	slot = kplug_sandbox_slot_get(sb, cpu, atomic);
 	if (slot < 0) {
 		ret = slot;
-		goto out_migrate;
+		goto out_unpin;
 	}
 
 	ret = frame_build(sb, kplug_sandbox_stack_top(sb, cpu, slot), call,
@@ -332,9 +401,14 @@ int kplug_run(struct kplug_plugin *p, struct kplug_call *call, u32 *result,
 	ctx.regs.rip = KPLUG_TEXT_BASE + p->entry_offset[call->entry];
 	ctx.regs.rsp = esp;
 	ctx.regs.rflags = KPLUG_RFLAGS_PLUGIN;
+	ctx_init(&ctx, p, this_cpu_ptr(&cpu_tss_rw));
 
 	for (;;) {
 		local_irq_disable();
+		if (WARN_ON_ONCE(raw_smp_processor_id() != cpu)) {
+			ret = -EFAULT;
+			break;
+		}
 		if (used >= budget) {
 			ret = -ETIME;
 			break;
@@ -344,12 +418,6 @@ int kplug_run(struct kplug_plugin *p, struct kplug_call *call, u32 *result,
 			ret = -EINTR;
 			break;
 		}
-
-		tss = this_cpu_ptr(&cpu_tss_rw);
-		if (!ctx.plugin_cr3)
-			ctx_init(&ctx, p, tss);
-		ctx_save_host(&ctx, tss);
-		kplug_gdt_load_plugin(cpu, sb->code_end, sb->end, &ctx.plugin_gdtr);
 		regs_scrub(&ctx.regs);
 		/* IRETQ to an EIP past the CS limit would fault in ring 0 (a
 		 * gate's return address can be code_end): stop here. */
@@ -365,52 +433,59 @@ int kplug_run(struct kplug_plugin *p, struct kplug_call *call, u32 *result,
 		ctx.regs.rflags = (ctx.regs.rflags & RFLAGS_PLUGIN_MASK) |
 				  KPLUG_RFLAGS_PLUGIN;
 
-		fences_on(&f, tss);
 		t0 = local_clock();
-		reason = kplug_world_switch(&ctx);
+		reason = switch_to_plugin(&ctx, sb, cpu);
 		used += local_clock() - t0;
-		fences_off(&f, tss);
 
-		if (reason == KPLUG_EXIT_GATE) {
+		/* The host is whole again; interrupts are still off. */
+		switch (reason) {
+		case KPLUG_EXIT_GATE:
 			*result = ctx.regs.rax;
 			ret = 0;
-			deliver_pending(cpu);
 			break;
-		}
-		if (reason == KPLUG_EXIT_SERVICE) {
-			/* host state, interrupts on; then resume the plugin
-			 * after its far call, with the result in EDX:EAX.  The
-			 * service's time counts against the budget: a plugin
-			 * must not outrun it by living in service calls. */
-			deliver_pending(cpu);
-			local_irq_enable();
-			t0 = local_clock();
-			ret = kplug_service(p, &ctx.regs, fault);
-			used += local_clock() - t0;
-			if (ret)
-				break;
-			if (!atomic && need_resched())
-				schedule();
-			continue;
-		}
-		if (reason == X86_TRAP_NMI) {
+		case KPLUG_EXIT_SERVICE:
+			ret = 0;	/* served below, interrupts on */
+			break;
+		case KPLUG_EXIT_RING0:
+			ring0_fault_report(&ctx);
+			ret = -EFAULT;
+			break;
+		case X86_TRAP_NMI:
 			kplug_call_host_handler((unsigned long)asm_exc_nmi_noist);
-		} else if (reason >= FIRST_EXTERNAL_VECTOR) {
-			kplug_call_host_handler(kplug_host_handler[reason]);
-		} else {
-			if (reason == X86_TRAP_MC)	/* Linux decides */
+			ret = 0;
+			break;
+		case X86_TRAP_MC:
+			plugin_machine_check(&ctx.regs);
+			fault_record(sb, &ctx, reason, fault);
+			ret = -EIO;
+			break;
+		default:
+			if (reason >= FIRST_EXTERNAL_VECTOR) {
 				kplug_call_host_handler(kplug_host_handler[reason]);
+				ret = 0;
+				break;
+			}
 			if (reason == X86_TRAP_DB)	/* DR6 is sticky */
 				set_debugreg(DR6_RESERVED, 6);
 			fault_record(sb, &ctx, reason, fault);
 			ret = -EIO;
-			deliver_pending(cpu);
 			break;
 		}
 		deliver_pending(cpu);
 		local_irq_enable();
+		if (reason == KPLUG_EXIT_SERVICE) {
+			/* Resume the plugin after its far call, with the result
+			 * in EDX:EAX.  The service's time counts against the
+			 * budget: a plugin must not outrun it by living in
+			 * service calls. */
+			t0 = local_clock();
+			ret = kplug_service(p, &ctx.regs, fault);
+			used += local_clock() - t0;
+		}
+		if (ret || reason == KPLUG_EXIT_GATE)
+			break;
 		/* Not cond_resched(): with preempt=full it does nothing, and
-		 * the interrupt we handed over could not preempt us either
+		 * an interrupt we handed over could not preempt us either
 		 * (its frame had IF=0).  Reschedule here, like KVM's run loop. */
 		if (!atomic && need_resched())
 			schedule();
@@ -420,8 +495,22 @@ int kplug_run(struct kplug_plugin *p, struct kplug_call *call, u32 *result,
 		ret = kplug_sandbox_read(sb, out_addr, call->out, call->out_len);
 out:
 	kplug_sandbox_slot_put(sb, cpu, slot);
-out_migrate:
-	if (!atomic)
+out_unpin:
+	if (atomic)
+		preempt_enable();
+	else
 		migrate_enable();
 	return ret;
+}
+
+int kplug_run_init(void)
+{
+	kplug_running = kcalloc(nr_cpu_ids, sizeof(*kplug_running), GFP_KERNEL);
+	return kplug_running ? 0 : -ENOMEM;
+}
+
+void kplug_run_exit(void)
+{
+	kfree(kplug_running);
+	kplug_running = NULL;
 }

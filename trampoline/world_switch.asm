@@ -13,6 +13,16 @@
 ; any exit from ring 1 pushes its frame into ctx->regs: the stubs then find
 ; the context at a fixed offset from their stack pointer.
 ;
+; The host state the switch changes is saved by kplug_world_switch itself
+; and put back by kplug_restore_host, the one routine every way out of a
+; plugin goes through; it only writes saved host values, so it may run
+; from any point of either ring-0 window.  It restores CR3 first: the
+; host's selectors may be LDT ones, and with PTI the LDT lives in a per-mm
+; slot that the plugin's page table does not map.  It loads a saved
+; selector only after LAR/VERR say the CPU would accept it, so it takes no
+; exception (Linux's loadsegment() takes the #GP and loads 0 instead; the
+; result is the same).
+;
 ; Events that hit kplug's stubs in ring 0 (the short windows between the
 ; IDT switch and the IRETQ, and between the exit and the IDT switch back):
 ;   NMI        marked pending for this CPU; run.c hands it to Linux after the
@@ -20,9 +30,17 @@
 ;   interrupt  only possible in the first instruction of a gate (call
 ;              gates leave IF alone): marked pending, IF cleared in the
 ;              interrupted frame, run.c hands it to Linux
-;   #DB        a single step into a gate (plugin set TF): TF cleared
-;   other      a kplug bug: restore the host GS base and IDT, jump to Linux's
-;              handler for an oops with the real frame
+;   #DB        a single step into a gate (plugin set TF): TF cleared.  Data
+;              and code breakpoints cannot fire here: run.c disarms DR7
+;              around the switch.
+;   #DF        Linux's handler, on its IST stack: fatal anyway
+;   other      never returned into: kplug_ring0_exception records the frame,
+;              restores the host and leaves kplug_world_switch with
+;              KPLUG_EXIT_RING0; run.c reports it (WARN, or Linux's
+;              machine-check handler for #MC) and aborts the invocation
+; A frame whose CS is not the kernel's is the plugin's, whatever else it
+; holds (QEMU lets a ring-1 IRETD enter virtual-8086 mode, whose frames
+; show CS 0).
 ; The CPU number is found with LSL on the CPUNODE descriptor, which works in
 ; both GDTs without GS, like Linux's paranoid entry.
 
@@ -38,12 +56,16 @@ bits 64
 %define X86_EFLAGS_IF	0x200
 %define KERNEL_DS	0x18
 %define DR6_RESET	0xffff0ff0
+; Vectors for which the CPU pushes an error code.
+%define ERROR_CODE_VECTORS ((1 << 8) | (1 << 10) | (1 << 11) | (1 << 12) | (1 << 13) | (1 << 14) | (1 << 17) | (1 << 21) | (1 << 29) | (1 << 30))
+%define HAS_ERROR_CODE(v) ((ERROR_CODE_VECTORS >> (v)) & 1)
 
 extern __per_cpu_offset
 extern kplug_host_handler	; u64[256]: Linux's IDT targets (gdt.c)
 extern kplug_host_idtr		; struct kplug_dtr: Linux's IDT, the same on all CPUs
 extern kplug_nmi_pending	; u8 *: per CPU, NMI taken in a ring-0 window
 extern kplug_irq_pending	; u8 *: per CPU, vector taken in the gate window
+extern kplug_running		; struct kplug_ctx **: per CPU (run.c)
 extern x86_verw_sel		; Linux's selector for VERW buffer clearing
 %ifdef CONFIG_RETHUNK
 extern __x86_return_thunk
@@ -100,6 +122,30 @@ global kplug_runtime_end
 	add	rsp, 32 * 8
 %endmacro
 
+; Load segment register %1 with the host selector saved at ctx offset %2
+; (rdi = ctx), or with 0 if the CPU would refuse it (an LDT entry the task
+; made not-present or shrank away): null loads always succeed; LAR checks
+; the index and gives the present bit, VERR the type and privilege, the
+; same checks as the load itself, so the load cannot fault.  The tables
+; cannot change in between: interrupts are off, the GDT is this CPU's and
+; an LDT is never modified while loaded (modify_ldt installs a new one).
+; Clobbers eax, ecx.
+%macro LOAD_HOST_SELECTOR 2
+	movzx	eax, word [rdi + %2]
+	test	eax, ~3
+	jz	%%load
+	lar	ecx, ax
+	jnz	%%null
+	bt	ecx, 15		; P
+	jnc	%%null
+	verr	ax
+	jz	%%load
+%%null:
+	xor	eax, eax
+%%load:
+	mov	%1, eax
+%endmacro
+
 ; %1 = 32-bit register: this CPU's number (Linux's CPUNODE limit, low 12 bits).
 %macro CPU_NUMBER 1
 	mov	%1, KPLUG_SEL_CPUNODE
@@ -114,10 +160,10 @@ section .kprobes.text progbits alloc exec nowrite align=16
 ;
 ; unsigned long kplug_world_switch(struct kplug_ctx *ctx)
 ;
-; rdi = ctx, interrupts off.  Saves the callee-saved registers and RSP,
-; switches to the plugin's world and IRETs into ring 1 with the register
-; state in ctx->regs.  "Returns" from kplug_switch_to_host with the exit
-; reason in rax.
+; rdi = ctx, interrupts off.  Saves the callee-saved registers, RSP and the
+; host state it will change, switches to the plugin's world and IRETs into
+; ring 1 with the register state in ctx->regs.  "Returns" from
+; kplug_restore_host with the exit reason in rax.
 ;
 kplug_world_switch:
 	ENDBR
@@ -129,10 +175,37 @@ kplug_world_switch:
 	push	r15
 	mov	[rdi + KPLUG_CTX_HOST_RSP], rsp
 
-	; IDT first: from here every NMI lands in kplug's stubs, which need
-	; nothing of the host's but the stack.
+	; Save every piece of host state this file changes; kplug_restore_host
+	; puts back exactly these.
+	pushfq
+	pop	qword [rdi + KPLUG_CTX_HOST_RFLAGS]
+	mov	rax, cr3
+	mov	[rdi + KPLUG_CTX_HOST_CR3], rax
+	mov	rax, [rdi + KPLUG_CTX_TSS_SP0]
+	mov	rax, [rax]
+	mov	[rdi + KPLUG_CTX_HOST_SP0], rax
+	mov	word [rdi + KPLUG_CTX_HOST_DS], ds
+	mov	word [rdi + KPLUG_CTX_HOST_ES], es
+	mov	word [rdi + KPLUG_CTX_HOST_FS], fs
+	mov	word [rdi + KPLUG_CTX_HOST_GS], gs
+	sgdt	[rdi + KPLUG_CTX_HOST_GDTR + KPLUG_DTR_LIMIT]
+	sidt	[rdi + KPLUG_CTX_HOST_IDTR + KPLUG_DTR_LIMIT]
+	sldt	word [rdi + KPLUG_CTX_HOST_LDT]
+	mov	ecx, MSR_FS_BASE
+	rdmsr
+	mov	[rdi + KPLUG_CTX_HOST_FS_BASE], eax
+	mov	[rdi + KPLUG_CTX_HOST_FS_BASE + 4], edx
+	mov	ecx, MSR_GS_BASE
+	rdmsr
+	mov	[rdi + KPLUG_CTX_HOST_GS_BASE], eax
+	mov	[rdi + KPLUG_CTX_HOST_GS_BASE + 4], edx
+
+	; IDT first: from here every NMI and exception lands in kplug's stubs,
+	; which need nothing of the host's but the stack and kplug_running.
 	lidt	[rdi + KPLUG_CTX_KPLUG_IDTR + KPLUG_DTR_LIMIT]
 	lgdt	[rdi + KPLUG_CTX_PLUGIN_GDTR + KPLUG_DTR_LIMIT]
+	xor	eax, eax
+	lldt	ax		; no process LDT while the plugin runs
 
 	; Exits from ring 1 push their frame just past ctx->regs.
 	mov	rax, [rdi + KPLUG_CTX_TSS_SP0]
@@ -148,7 +221,7 @@ kplug_world_switch:
 	mov	cr3, rax		; the low half is now the sandbox
 
 	; Data segments: the plugin's.  This kills the kernel GS base until
-	; kplug_switch_to_host restores it.
+	; kplug_restore_host restores it.
 	mov	eax, KPLUG_SEL_DATA
 	mov	ds, eax
 	mov	es, eax
@@ -241,30 +314,29 @@ kplug_exit_plugin:
 	push	2		; IF, AC, DF, TF, NT all clear from here
 	popfq
 	cmp	qword [rdi + KPLUG_CTX_REGS + KPLUG_REGS_VECTOR], 14
-	jne	kplug_switch_to_host
+	jne	kplug_restore_host
 	mov	rax, cr2	; read before any host code can page fault
 	mov	[rdi + KPLUG_CTX_CR2], rax
 	; fall through
 
 ;
-; rdi = ctx.  Restore the host's world, the IDT last, and return from
-; kplug_world_switch with the exit reason.  Until the lidt, an NMI lands in
+; rdi = ctx.  Put back the host state kplug_world_switch saved and return
+; from it with the exit reason (ctx->regs.vector).  The only way back to
+; the host; see the top of the file.  Until the lidt, an NMI lands in
 ; kplug_ring0_nmi (the host GS base is wrong for part of this).
 ;
-kplug_switch_to_host:
+kplug_restore_host:
+	mov	rax, [rdi + KPLUG_CTX_HOST_CR3]
+	mov	cr3, rax	; first: the host's LDT may live in its page table
 	lgdt	[rdi + KPLUG_CTX_HOST_GDTR + KPLUG_DTR_LIMIT]	; before any host selector load
 	lldt	[rdi + KPLUG_CTX_HOST_LDT]	; the host's selectors may be LDT ones
 	mov	eax, KERNEL_DS
 	mov	ss, eax		; the gate/interrupt left SS null: AMD's SYSRET
 				; would return it to user space broken
-	mov	ax, [rdi + KPLUG_CTX_HOST_DS]
-	mov	ds, eax
-	mov	ax, [rdi + KPLUG_CTX_HOST_ES]
-	mov	es, eax
-	mov	ax, [rdi + KPLUG_CTX_HOST_FS]
-	mov	fs, eax
-	mov	ax, [rdi + KPLUG_CTX_HOST_GS]
-	mov	gs, eax		; the selector load may change the base: fix it next
+	LOAD_HOST_SELECTOR ds, KPLUG_CTX_HOST_DS
+	LOAD_HOST_SELECTOR es, KPLUG_CTX_HOST_ES
+	LOAD_HOST_SELECTOR fs, KPLUG_CTX_HOST_FS
+	LOAD_HOST_SELECTOR gs, KPLUG_CTX_HOST_GS	; may change the base: fix it next
 	mov	ecx, MSR_FS_BASE
 	mov	eax, [rdi + KPLUG_CTX_HOST_FS_BASE]
 	mov	edx, [rdi + KPLUG_CTX_HOST_FS_BASE + 4]
@@ -273,8 +345,6 @@ kplug_switch_to_host:
 	mov	eax, [rdi + KPLUG_CTX_HOST_GS_BASE]
 	mov	edx, [rdi + KPLUG_CTX_HOST_GS_BASE + 4]
 	wrmsr			; kernel GS base is back
-	mov	rax, [rdi + KPLUG_CTX_HOST_CR3]
-	mov	cr3, rax
 	mov	rax, [rdi + KPLUG_CTX_TSS_SP0]
 	mov	rcx, [rdi + KPLUG_CTX_HOST_SP0]
 	mov	[rax], rcx
@@ -283,6 +353,8 @@ kplug_switch_to_host:
 	mov	rax, [rdi + KPLUG_CTX_REGS + KPLUG_REGS_VECTOR]
 	mov	rsp, [rdi + KPLUG_CTX_HOST_RSP]
 	FILL_RETURN_STACK
+	push	qword [rdi + KPLUG_CTX_HOST_RFLAGS]
+	popfq
 	pop	r15
 	pop	r14
 	pop	r13
@@ -290,6 +362,7 @@ kplug_switch_to_host:
 	pop	rbx
 	pop	rbp
 	RET
+kplug_restore_host_end:
 
 ;
 ; void kplug_call_host_handler(unsigned long entry)
@@ -365,9 +438,64 @@ kplug_ring0_debug:
 	iretq
 .forward:
 	pop	rax
-	add	rsp, 8
+	push	1		; vector
+	jmp	kplug_ring0_exception
+
+;
+; Any other exception in a ring-0 window.  Stack: vector, error code (the
+; CPU's or a dummy), frame.  Never return into the window: record the
+; frame in this CPU's running context and finish the switch back with
+; kplug_restore_host, which leaves kplug_world_switch with KPLUG_EXIT_RING0.
+; If the exception came from kplug_restore_host itself (it checks what it
+; loads, so this would be a kplug bug), restoring again could fault again:
+; hand it to Linux's handler with the CPU's frame, for an oops.
+;
+kplug_ring0_exception:
+	push	rax
+	push	rcx
+	mov	rax, [rsp + 32]	; interrupted RIP
+	lea	rcx, [kplug_restore_host]
+	cmp	rax, rcx
+	jb	.finish
+	lea	rcx, [kplug_restore_host_end]
+	cmp	rax, rcx
+	jb	.oops
+.finish:
+	CPU_NUMBER eax
+	mov	rcx, [kplug_running]
+	mov	rdi, [rcx + rax * 8]
+	mov	rax, [rsp + 16]
+	mov	[rdi + KPLUG_CTX_RING0 + KPLUG_R0_VECTOR], rax
+	mov	rax, [rsp + 24]
+	mov	[rdi + KPLUG_CTX_RING0 + KPLUG_R0_ERROR], rax
+	mov	rax, [rsp + 32]
+	mov	[rdi + KPLUG_CTX_RING0 + KPLUG_R0_RIP], rax
+	mov	rax, [rsp + 40]
+	mov	[rdi + KPLUG_CTX_RING0 + KPLUG_R0_CS], rax
+	mov	rax, [rsp + 48]
+	mov	[rdi + KPLUG_CTX_RING0 + KPLUG_R0_RFLAGS], rax
+	mov	rax, [rsp + 56]
+	mov	[rdi + KPLUG_CTX_RING0 + KPLUG_R0_RSP], rax
+	mov	rax, cr2
+	mov	[rdi + KPLUG_CTX_RING0 + KPLUG_R0_CR2], rax
+	mov	qword [rdi + KPLUG_CTX_REGS + KPLUG_REGS_VECTOR], KPLUG_EXIT_RING0
+	push	2		; IF, AC, DF, TF, NT clear, as on a plugin exit
+	popfq
+	jmp	kplug_restore_host
+.oops:
 	call	kplug_ring0_prepare
-	jmp	[kplug_host_handler + 1 * 8]
+	mov	rax, [rsp + 16]	; vector
+	lea	rcx, [kplug_host_handler]
+	mov	rcx, [rcx + rax * 8]
+	mov	[rsp + 16], rcx	; Linux's handler where the vector was
+	mov	ecx, ERROR_CODE_VECTORS
+	bt	ecx, eax
+	pop	rcx
+	pop	rax
+	jc	.jump
+	pop	qword [rsp]	; no error code: drop the dummy
+.jump:
+	ret			; to the handler, with the CPU's frame
 
 ; Before handing a ring-0 exception to Linux: kernel GS base and Linux's IDT.
 kplug_ring0_prepare:
@@ -389,10 +517,8 @@ kplug_ring0_prepare:
 
 ;
 ; The 256 IDT stubs.  Each pushes a dummy error code where the CPU does not,
-; then looks at the interrupted CS: ring 1 (or 3) means the plugin.
+; then looks at the interrupted CS: anything but the kernel's is the plugin.
 ;
-%define HAS_ERROR_CODE(v) ((v) == 8 || (v) == 10 || (v) == 11 || (v) == 12 || (v) == 13 || (v) == 14 || (v) == 17 || (v) == 21 || (v) == 29 || (v) == 30)
-
 %macro IDT_STUB 1
 align 16
 kplug_idt_stub_%1:
@@ -406,8 +532,8 @@ kplug_idt_stub_%1:
 	call	kplug_ring0_prepare
 	jmp	[kplug_host_handler + 8 * 8]
 %else
-	test	byte [rsp + 16], 3	; RPL of the interrupted CS
-	jnz	%%plugin
+	cmp	qword [rsp + 16], KPLUG_SEL_KERNEL_CS
+	jne	%%plugin
 %if %1 == 1
 	jmp	kplug_ring0_debug
 %elif %1 == 2
@@ -416,11 +542,8 @@ kplug_idt_stub_%1:
 	push	%1
 	jmp	kplug_ring0_irq
 %else
-%if HAS_ERROR_CODE(%1) == 0
-	add	rsp, 8
-%endif
-	call	kplug_ring0_prepare
-	jmp	[kplug_host_handler + %1 * 8]
+	push	%1
+	jmp	kplug_ring0_exception
 %endif
 %%plugin:
 	push	%1

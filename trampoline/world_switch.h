@@ -2,8 +2,8 @@
 /*
  * The per-invocation context shared by the C run loop and the NASM world
  * switch.  Every "#define KPLUG_..." below is also read by NASM (the build
- * turns them into layout.inc); world_switch_layout.c checks each offset
- * against the structures with static_assert, so the two cannot drift.
+ * turns them into layout.inc); run.c checks each offset
+ * against the structures with static_assert (run.c), so the two cannot drift.
  */
 #ifndef KPLUG_WORLD_SWITCH_H
 #define KPLUG_WORLD_SWITCH_H
@@ -20,6 +20,8 @@
 /* Exit reasons besides exception/interrupt vectors 0..255. */
 #define KPLUG_EXIT_GATE		256	/* the entry returned */
 #define KPLUG_EXIT_SERVICE	257	/* a service call: EAX = number */
+#define KPLUG_EXIT_RING0	258	/* an exception in kplug's ring-0 code:
+					 * the host was restored, ctx->ring0 */
 
 /* The runtime page: the exit stub at offset 0, service thunk n at
  * KPLUG_RUNTIME_THUNK * n ("mov eax, n; call service gate; ret"). */
@@ -74,7 +76,16 @@
 #define KPLUG_CTX_KPLUG_IDTR	808
 #define KPLUG_CTX_HOST_LDT	824
 #define KPLUG_CTX_CLEAR_BUFS	826	/* u8: VERW before entering (MDS & co) */
-#define KPLUG_CTX_SIZE		832
+#define KPLUG_CTX_HOST_RFLAGS	832
+#define KPLUG_CTX_RING0		840	/* struct kplug_ring0_fault */
+#define KPLUG_R0_VECTOR		0
+#define KPLUG_R0_ERROR		8
+#define KPLUG_R0_RIP		16
+#define KPLUG_R0_CS		24
+#define KPLUG_R0_RFLAGS		32
+#define KPLUG_R0_RSP		40
+#define KPLUG_R0_CR2		48
+#define KPLUG_CTX_SIZE		896
 
 #define KPLUG_DTR_LIMIT		6	/* lgdt/lidt operand = &dtr + 6 */
 
@@ -93,6 +104,11 @@ struct kplug_dtr {
 	u16 pad[3];
 	u16 limit;
 	u64 base;
+};
+
+/* An exception taken in kplug's own ring-0 code (KPLUG_EXIT_RING0). */
+struct kplug_ring0_fault {
+	u64 vector, error_code, rip, cs, rflags, rsp, cr2;
 };
 
 /*
@@ -121,16 +137,25 @@ struct kplug_ctx {
 	u16 host_ldt;
 	u8 clear_cpu_buffers;
 	u8 pad[5];
+	u64 host_rflags;
+	struct kplug_ring0_fault ring0;
 } __aligned(16);
 
 /*
  * Enter the plugin described by ctx->regs and return when it leaves ring 1:
- * the exit reason is the vector (0..255), KPLUG_EXIT_GATE or
- * KPLUG_EXIT_SERVICE; ctx->regs holds
- * the plugin's registers at that point.  Called with interrupts off; all
- * host state in ctx must be filled in.  Clobbers what the C ABI allows.
+ * the exit reason is the vector (0..255), KPLUG_EXIT_GATE,
+ * KPLUG_EXIT_SERVICE or KPLUG_EXIT_RING0; ctx->regs holds the plugin's
+ * registers at that point.  Called with interrupts off, with
+ * kplug_running[cpu] = ctx and ctx's plugin_cr3, plugin_gdtr, kplug_idtr,
+ * tss_sp0 and clear_cpu_buffers filled in; saves and restores every piece
+ * of host state it changes (the host_* fields).  Clobbers what the C ABI
+ * allows.
  */
 unsigned long kplug_world_switch(struct kplug_ctx *ctx);
+
+/* Per CPU: the context of the invocation in kplug_world_switch(), for the
+ * ring-0 exception stub (run.c). */
+extern struct kplug_ctx **kplug_running;
 
 /*
  * Call a host IDT entry point as the CPU would for an interrupt taken in
