@@ -130,6 +130,60 @@ static void state_rows(void)
 	}
 }
 
+#define SPEC_PARAM "/sys/module/kplug/parameters/exit_mitigations"
+
+static int spec_write(const char *val)
+{
+	int fd = open(SPEC_PARAM, O_WRONLY), err = 0;
+
+	if (fd < 0)
+		return -errno;
+	if (write(fd, val, strlen(val)) < 0)
+		err = -errno;
+	close(fd);
+	return err;
+}
+
+/* The null round trip under each speculation barrier kplug can put on
+ * its exits (kplug's exit_mitigations parameter), alone; then the
+ * parameter goes back to what it was. */
+static void spec_rows(void)
+{
+	static const char *const opts[] = {
+		"none", "untrain_ret", "srso_alias", "bhb", "ibpb",
+	};
+	char saved[128] = "auto", name[128];
+	unsigned int i;
+	int fd, n, err;
+
+	fd = open(SPEC_PARAM, O_RDONLY);
+	if (fd < 0)
+		return bench_note("kernel", "exit_mitigations: no " SPEC_PARAM);
+	n = read(fd, saved, sizeof(saved) - 1);
+	close(fd);
+	saved[n > 0 ? n : 0] = 0;
+	saved[strcspn(saved, "\n")] = 0;
+	snprintf(name, sizeof(name), "exit_mitigations in effect above: %s", saved);
+	bench_note("kernel", name);
+	for (i = 0; i < sizeof(opts) / sizeof(opts[0]); i++) {
+		snprintf(name, sizeof(name),
+			 "null round trip, exit_mitigations=%s",
+			 opts[i]);
+		err = spec_write(opts[i]);
+		if (!err)
+			err = cmd("hook 0 " CALLS);
+		if (err) {
+			snprintf(name + strlen(name), sizeof(name) - strlen(name),
+				 ": %s", strerror(-err));
+			bench_note("kernel", name);
+			continue;
+		}
+		row("kernel", name, NULL);
+	}
+	/* "auto:x,y" reads back as auto; a list as itself. */
+	spec_write(strncmp(saved, "auto", 4) ? saved : "auto");
+}
+
 /* Pick the module's clock and measure its own cost; 1 if absent. */
 int bench_kclock(void)
 {
@@ -185,6 +239,7 @@ int bench_kernel(void)
 			 "kernel->null plugin->kernel (hook), %u args", n);
 		row("kernel", name, NULL);
 	}
+	spec_rows();
 	kplug_detach(p, "bench", "null");
 	kplug_remove(p);
 	state_rows();

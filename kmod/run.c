@@ -26,7 +26,9 @@
  * Interrupts off, hardirq and NMI callers are refused: with no interrupt
  * to end a stretch nothing could bound the plugin's CPU time.
  */
+#include <linux/cpu.h>
 #include <linux/moduleparam.h>
+#include <linux/string.h>
 #include <linux/preempt.h>
 #include <linux/sched.h>
 #include <linux/sched/clock.h>
@@ -56,6 +58,102 @@ MODULE_PARM_DESC(max_budget_ms, "ceiling on any invocation's CPU time, in ms (de
 static unsigned int atomic_budget_us = 1000;
 module_param(atomic_budget_us, uint, 0644);
 MODULE_PARM_DESC(atomic_budget_us, "ceiling on an invocation's CPU time in atomic context (softirq, preemption off), in us (default 1000)");
+
+/*
+ * Speculation barriers on every exit from a plugin.  Ring 1 is supervisor
+ * mode to the branch predictors (eIBRS and AutoIBRS separate user from
+ * supervisor, not CPL 1 from CPL 0), so Linux's own user->kernel barriers
+ * are not enough: "auto" takes those Linux applies on this CPU (AMD's
+ * return untraining, the branch-history clearing loop) and adds IBPB
+ * wherever the CPU has it and mitigations are on.  The return stack is
+ * refilled on every exit regardless.  docs/security.md; make bench shows
+ * what each costs.
+ */
+static const struct {
+	const char *name;
+	u8 bit;
+} spec_names[] = {
+	{ "ibpb", KPLUG_SPEC_IBPB },
+	{ "untrain_ret", KPLUG_SPEC_UNTRAIN },
+	{ "srso_alias", KPLUG_SPEC_UNTRAIN_ALIAS },
+	{ "bhb", KPLUG_SPEC_BHB },
+};
+static u8 exit_spec;
+static bool exit_spec_auto = true;
+
+static u8 exit_spec_auto_bits(void)
+{
+	u8 bits = 0;
+
+	if (cpu_mitigations_off())
+		return 0;
+	if (boot_cpu_has(X86_FEATURE_IBPB))
+		bits |= KPLUG_SPEC_IBPB;
+	if (boot_cpu_has(X86_FEATURE_SRSO_ALIAS))
+		bits |= KPLUG_SPEC_UNTRAIN_ALIAS;
+	else if (boot_cpu_has(X86_FEATURE_UNRET))
+		bits |= KPLUG_SPEC_UNTRAIN;
+	if (boot_cpu_has(X86_FEATURE_CLEAR_BHB_LOOP))
+		bits |= KPLUG_SPEC_BHB;
+	return bits;
+}
+
+/* "auto", "none" or a comma-separated list of spec_names. */
+static int exit_spec_set(const char *val, const struct kernel_param *kp)
+{
+	char buf[64], *s = buf, *tok;
+	u8 bits = 0;
+	int i;
+
+	if (strscpy(buf, val, sizeof(buf)) < 0)
+		return -EINVAL;
+	s = strim(buf);
+	if (!strcmp(s, "auto")) {
+		WRITE_ONCE(exit_spec, exit_spec_auto_bits());
+		exit_spec_auto = true;
+		return 0;
+	}
+	if (strcmp(s, "none")) {
+		while ((tok = strsep(&s, ","))) {
+			for (i = 0; i < ARRAY_SIZE(spec_names); i++)
+				if (!strcmp(tok, spec_names[i].name))
+					break;
+			if (i == ARRAY_SIZE(spec_names))
+				return -EINVAL;
+			bits |= spec_names[i].bit;
+		}
+	}
+	/* IBPB is an MSR write: #GP on a CPU without it. */
+	if ((bits & KPLUG_SPEC_IBPB) && !boot_cpu_has(X86_FEATURE_IBPB)) {
+		pr_warn("exit_mitigations: this CPU has no IBPB\n");
+		return -EOPNOTSUPP;
+	}
+	WRITE_ONCE(exit_spec, bits);
+	exit_spec_auto = false;
+	return 0;
+}
+
+static int exit_spec_get(char *buf, const struct kernel_param *kp)
+{
+	u8 bits = READ_ONCE(exit_spec);
+	int i, n;
+
+	n = sysfs_emit(buf, "%s", exit_spec_auto ? "auto:" : "");
+	for (i = 0; i < ARRAY_SIZE(spec_names); i++)
+		if (bits & spec_names[i].bit)
+			n += sysfs_emit_at(buf, n, "%s,", spec_names[i].name);
+	if (!bits)
+		n += sysfs_emit_at(buf, n, "none,");
+	buf[n - 1] = '\n';
+	return n;
+}
+
+static const struct kernel_param_ops exit_spec_ops = {
+	.set = exit_spec_set,
+	.get = exit_spec_get,
+};
+module_param_cb(exit_mitigations, &exit_spec_ops, NULL, 0644);
+MODULE_PARM_DESC(exit_mitigations, "speculation barriers on every exit from a plugin: auto (default), none, or a list of ibpb,untrain_ret,srso_alias,bhb");
 
 /* The budget of one call: its own, else the plugin's, else the module's;
  * capped by max_budget_ms, and by atomic_budget_us for atomic callers. */
@@ -125,6 +223,7 @@ static_assert(offsetof(struct kplug_ctx, host_idtr) == KPLUG_CTX_HOST_IDTR);
 static_assert(offsetof(struct kplug_ctx, kplug_idtr) == KPLUG_CTX_KPLUG_IDTR);
 static_assert(offsetof(struct kplug_ctx, host_ldt) == KPLUG_CTX_HOST_LDT);
 static_assert(offsetof(struct kplug_ctx, clear_cpu_buffers) == KPLUG_CTX_CLEAR_BUFS);
+static_assert(offsetof(struct kplug_ctx, exit_spec) == KPLUG_CTX_EXIT_SPEC);
 static_assert(offsetof(struct kplug_ctx, host_rflags) == KPLUG_CTX_HOST_RFLAGS);
 static_assert(offsetof(struct kplug_ctx, ring0) == KPLUG_CTX_RING0);
 static_assert(offsetof(struct kplug_ring0_fault, vector) == KPLUG_R0_VECTOR);
@@ -229,6 +328,7 @@ static void ctx_init(struct kplug_ctx *ctx, struct kplug_plugin *p,
 	ctx->plugin_cr3 = cr3;
 	ctx->tss_sp0 = (unsigned long)&tss->x86_tss.sp0;
 	ctx->clear_cpu_buffers = cpu_feature_enabled(X86_FEATURE_CLEAR_CPU_BUF);
+	ctx->exit_spec = READ_ONCE(exit_spec);
 	kplug_idt_dtr(&ctx->kplug_idtr);
 }
 
@@ -505,6 +605,8 @@ out_unpin:
 
 int kplug_run_init(void)
 {
+	if (exit_spec_auto)
+		exit_spec = exit_spec_auto_bits();
 	kplug_running = kcalloc(nr_cpu_ids, sizeof(*kplug_running), GFP_KERNEL);
 	return kplug_running ? 0 : -ENOMEM;
 }

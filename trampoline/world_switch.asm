@@ -67,6 +67,10 @@ extern kplug_nmi_pending	; u8 *: per CPU, NMI taken in a ring-0 window
 extern kplug_irq_pending	; u8 *: per CPU, vector taken in the gate window
 extern kplug_running		; struct kplug_ctx **: per CPU (run.c)
 extern x86_verw_sel		; Linux's selector for VERW buffer clearing
+extern entry_ibpb		; Linux's speculation barriers (KPLUG_SPEC_*)
+extern entry_untrain_ret
+extern srso_alias_untrain_ret
+extern clear_bhb_loop
 %ifdef CONFIG_RETHUNK
 extern __x86_return_thunk
 %endif
@@ -350,11 +354,32 @@ kplug_restore_host:
 	mov	[rax], rcx
 	clts			; Linux runs with CR0.TS clear
 	lidt	[rdi + KPLUG_CTX_HOST_IDTR + KPLUG_DTR_LIMIT]	; host whole again
-	mov	rax, [rdi + KPLUG_CTX_REGS + KPLUG_REGS_VECTOR]
 	mov	rsp, [rdi + KPLUG_CTX_HOST_RSP]
+
+	; Ring 1 is supervisor mode to the branch predictors: what the plugin
+	; trained, kernel code would use.  Before the first RET or indirect
+	; branch, the barriers Linux puts on its user->kernel boundary, as
+	; run.c chose them (they keep rdi, clobber rax, rcx, rdx).
+	test	byte [rdi + KPLUG_CTX_EXIT_SPEC], KPLUG_SPEC_UNTRAIN_ALIAS
+	jz	.no_alias
+	call	srso_alias_untrain_ret	; must be called directly, not via a wrapper
+.no_alias:
+	test	byte [rdi + KPLUG_CTX_EXIT_SPEC], KPLUG_SPEC_UNTRAIN
+	jz	.no_untrain
+	call	entry_untrain_ret
+.no_untrain:
+	test	byte [rdi + KPLUG_CTX_EXIT_SPEC], KPLUG_SPEC_IBPB
+	jz	.no_ibpb
+	call	entry_ibpb
+.no_ibpb:
+	test	byte [rdi + KPLUG_CTX_EXIT_SPEC], KPLUG_SPEC_BHB
+	jz	.no_bhb
+	call	clear_bhb_loop
+.no_bhb:
 	FILL_RETURN_STACK
 	push	qword [rdi + KPLUG_CTX_HOST_RFLAGS]
 	popfq
+	mov	rax, [rdi + KPLUG_CTX_REGS + KPLUG_REGS_VECTOR]
 	pop	r15
 	pop	r14
 	pop	r13

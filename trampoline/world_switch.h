@@ -30,6 +30,13 @@
 
 #define KPLUG_RFLAGS_PLUGIN	0x202	/* IF=1, IOPL=0, nothing else */
 
+/* Speculation barriers on every exit from ring 1 (run.c, exit_mitigations).
+ * The return stack buffer is refilled on every exit regardless. */
+#define KPLUG_SPEC_IBPB		0x1	/* entry_ibpb: flush indirect predictions */
+#define KPLUG_SPEC_UNTRAIN	0x2	/* entry_untrain_ret: AMD retbleed/SRSO */
+#define KPLUG_SPEC_UNTRAIN_ALIAS 0x4	/* srso_alias_untrain_ret: SRSO, Zen 1/2 */
+#define KPLUG_SPEC_BHB		0x8	/* clear_bhb_loop: branch history */
+
 /* struct kplug_regs: saved plugin registers, in push order. */
 #define KPLUG_REGS_R15		0
 #define KPLUG_REGS_R14		8
@@ -76,6 +83,7 @@
 #define KPLUG_CTX_KPLUG_IDTR	808
 #define KPLUG_CTX_HOST_LDT	824
 #define KPLUG_CTX_CLEAR_BUFS	826	/* u8: VERW before entering (MDS & co) */
+#define KPLUG_CTX_EXIT_SPEC	827	/* u8: KPLUG_SPEC_* on every exit */
 #define KPLUG_CTX_HOST_RFLAGS	832
 #define KPLUG_CTX_RING0		840	/* struct kplug_ring0_fault */
 #define KPLUG_R0_VECTOR		0
@@ -136,7 +144,8 @@ struct kplug_ctx {
 	struct kplug_dtr kplug_idtr;
 	u16 host_ldt;
 	u8 clear_cpu_buffers;
-	u8 pad[5];
+	u8 exit_spec;		/* KPLUG_SPEC_* */
+	u8 pad[4];
 	u64 host_rflags;
 	struct kplug_ring0_fault ring0;
 } __aligned(16);
