@@ -543,11 +543,18 @@ TEST_F(attack, runaway_with_memory_traffic)
 	EXPECT_EQ(ETIME, errno);
 }
 
-/* A runaway that spends its time in service calls: still stopped by its
- * budget, in about the budget's time. */
+/*
+ * A runaway that spends its time in service calls: still stopped by its
+ * budget, in about the budget's time.  The bound is wall-clock, so it is
+ * generous: with service time uncounted the plugin ran 6.8 times its budget
+ * (3.4 s here); counted, it stops after 0.5 s plus whatever the host steals
+ * from the vCPU, and the 1.25 s of slack covers the longest TCG stalls seen
+ * on a loaded machine (hundreds of ms).  A stall only makes the call
+ * longer, never shorter, so the test cannot pass by luck.
+ */
 TEST_F(attack, runaway_in_service_calls)
 {
-	struct kplug_invoke_args a = { .id = self->id[SVC_RUNAWAY], .budget_ms = 100 };
+	struct kplug_invoke_args a = { .id = self->id[SVC_RUNAWAY], .budget_ms = 500 };
 	struct timespec t0, t1;
 	double elapsed;
 
@@ -557,7 +564,7 @@ TEST_F(attack, runaway_in_service_calls)
 	clock_gettime(CLOCK_MONOTONIC, &t1);
 	elapsed = (t1.tv_sec - t0.tv_sec) + (t1.tv_nsec - t0.tv_nsec) / 1e9;
 	TH_LOG("stopped after %.3f s", elapsed);
-	EXPECT_GT(0.3, elapsed);	/* 3x the budget; 0.68 s when service time went uncounted */
+	EXPECT_GT(1.75, elapsed);
 }
 
 TEST_HARNESS_MAIN
