@@ -29,7 +29,7 @@ PLUGINS   := $(patsubst tests/plugins/%.asm,build/plugins/%.bin,$(wildcard tests
 	     build/plugins/demo-gcc.kpi
 VM_TESTS  := build/tests/kplug_test build/tests/attack_test build/tests/limit_test \
 	     build/tests/lib_test build/tests/cli_test.sh build/tests/tap.sh build/tests/hook_test.sh \
-	     build/tests/provider_test
+	     build/tests/provider_test build/tests/dtables_test
 HOST_TESTS := build/host/desc_test build/host/image_test build/host/fault_test \
 	      build/host/codegen_test
 
