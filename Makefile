@@ -11,6 +11,8 @@
 #   make check-matrix  the same on the full platform matrix
 #   make check-bochs   host tests, then only the Bochs tier (segment limits
 #                enforced, PTI and PCID on; ~1.5 minutes); same summary line
+#   make check-kaslr-tables  two KASLR boots of a CPU without UMIP: the
+#                descriptor-table addresses a plugin reads do not change
 #   make bench   the benchmark suite in the VM (bench/run.sh); one table,
 #                build/bench/results.json (docs/performance.md)
 #   make clean
@@ -187,6 +189,12 @@ check: deps all host-tests
 
 check-matrix: deps all host-tests
 	@bash scripts/check.sh $(HOST_TESTS) -- $(VM_MATRIX_FULL)
+
+# Two boots of a no-UMIP model with KASLR: what SIDT/SGDT show a plugin
+# must not change (tests/vm/kaslr_tables.sh; docs/security.md).
+.PHONY: check-kaslr-tables
+check-kaslr-tables: deps all
+	@bash tests/vm/kaslr_tables.sh
 
 # The Bochs tier (tests/bochs/run.sh): broadwell_ult, 1 CPU.
 .PHONY: check-bochs
