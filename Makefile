@@ -11,6 +11,8 @@
 #   make check-matrix  the same on the full platform matrix
 #   make check-bochs   host tests, then only the Bochs tier (segment limits
 #                enforced, PTI and PCID on; ~1.5 minutes); same summary line
+#   make check-kaslr-tables  two KASLR boots of a CPU without UMIP: the
+#                descriptor-table addresses a plugin reads do not change
 #   make bench   the benchmark suite in the VM (bench/run.sh); one table,
 #                build/bench/results.json (docs/performance.md)
 #   make clean
@@ -29,7 +31,7 @@ PLUGINS   := $(patsubst tests/plugins/%.asm,build/plugins/%.bin,$(wildcard tests
 	     build/plugins/demo-gcc.kpi
 VM_TESTS  := build/tests/kplug_test build/tests/attack_test build/tests/limit_test \
 	     build/tests/lib_test build/tests/cli_test.sh build/tests/tap.sh build/tests/hook_test.sh \
-	     build/tests/provider_test build/tests/host_state_test
+	     build/tests/provider_test build/tests/host_state_test build/tests/dtables_test
 HOST_TESTS := build/host/desc_test build/host/image_test build/host/fault_test \
 	      build/host/codegen_test
 
@@ -187,6 +189,12 @@ check: deps all host-tests
 
 check-matrix: deps all host-tests
 	@bash scripts/check.sh $(HOST_TESTS) -- $(VM_MATRIX_FULL)
+
+# Two boots of a no-UMIP model with KASLR: what SIDT/SGDT show a plugin
+# must not change (tests/vm/kaslr_tables.sh; docs/security.md).
+.PHONY: check-kaslr-tables
+check-kaslr-tables: deps all
+	@bash tests/vm/kaslr_tables.sh
 
 # The Bochs tier (tests/bochs/run.sh): broadwell_ult, 1 CPU.
 .PHONY: check-bochs

@@ -77,4 +77,20 @@ static inline __u64 kplug_gate_target(const __u64 gate[2])
 	       gate[1] << 32;
 }
 
+/*
+ * Where kplug maps its descriptor tables read-only (gdt.c): the last pages
+ * of the 512 GiB slot of Linux's CPU entry area (0xfffffe0000000000, the
+ * same on every boot and in every kernel since 4.15), so that the
+ * addresses SIDT and SGDT reveal (CPUs without UMIP let ring 1 run them)
+ * say nothing about where KASLR put the kernel.  The IDT is the last page,
+ * CPU n's GDT the (n + 2)th page from the end.  In compatibility mode a
+ * plugin's SIDT/SGDT store only the low 32 bits of the base.
+ */
+#define KPLUG_RO_TABLES_END	0xfffffe8000000000ull
+#define KPLUG_RO_IDT		(KPLUG_RO_TABLES_END - 4096)
+#define KPLUG_RO_GDT(cpu)	(KPLUG_RO_IDT - 4096 * ((__u64)(cpu) + 1))
+
+/* The accessed bit of a code/data descriptor's type. */
+#define KPLUG_DESC_ACCESSED	(1ull << 40)
+
 #endif /* KPLUG_GDT_DESC_H */
