@@ -241,8 +241,6 @@ static_assert((KPLUG_CTX_REGS + KPLUG_REGS_SIZE) % 16 == 0);
 
 struct kplug_ctx **kplug_running;
 
-#define KPLUG_DR7_FIXED_1	0x400	/* reads as 1: not an enable bit */
-
 /*
  * Host state that is not the world switch's own but that the plugin must
  * not see or use, changed around each stretch by switch_to_plugin().
@@ -260,9 +258,7 @@ static void fences_on(struct fences *f, struct tss_struct *tss)
 	 * armed, they would fire on the plugin's code and data (a hook that
 	 * faults fails open) or in kplug's ring-0 windows, whose state no
 	 * host #DB handler may see.  KVM disarms them around VM entry too. */
-	get_debugreg(f->dr7, 7);
-	if (f->dr7 & ~KPLUG_DR7_FIXED_1)
-		set_debugreg(KPLUG_DR7_FIXED_1, 7);
+	f->dr7 = local_db_save();	/* Linux's own, as its NMI entry uses */
 	/* SYSCALL (EFER.SCE) and SYSENTER (SYSENTER_CS=0) raise #UD/#GP
 	 * instead of reaching Linux's entry code with our GS base. */
 	rdmsrl(MSR_EFER, f->efer);
@@ -286,8 +282,7 @@ static void fences_off(struct fences *f, struct tss_struct *tss)
 	if (f->sysenter_cs)
 		wrmsrl(MSR_IA32_SYSENTER_CS, f->sysenter_cs);
 	wrmsrl(MSR_EFER, f->efer);
-	if (f->dr7 & ~KPLUG_DR7_FIXED_1)
-		set_debugreg(f->dr7, 7);
+	local_db_restore(f->dr7);
 }
 
 /* Fill in the fault record of an exception taken in ring 1. */
