@@ -301,6 +301,7 @@ static int hook_info(struct kplug_hook_args *args)
 		args->nr_attached = h->nr_attached;
 		args->calls = atomic64_read(&h->calls);
 		args->missed = atomic64_read(&h->missed);
+		args->nr_suspended = 0;	/* an out field: ignore its input */
 		list_for_each_entry(a, &h->atts, node)
 			args->nr_suspended += READ_ONCE(a->suspended);
 		memcpy(args->context_desc, h->context_desc,

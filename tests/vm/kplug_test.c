@@ -940,6 +940,30 @@ TEST_F(abi, sizes_and_flags)
 	EXPECT_EQ(0, remove_plugin(self->fd, id));
 }
 
+/*
+ * KPLUG_IOC_HOOK INFO's out fields ignore what the caller put there
+ * (nr_suspended used to be added to).  Hook 0 exists: kplug.ko registers
+ * its netfilter hooks at load.
+ */
+TEST_F(abi, hook_info_out_fields_are_set)
+{
+	struct kplug_hook_args clean = { .op = KPLUG_HOOK_INFO };
+	struct kplug_hook_args dirty = { .op = KPLUG_HOOK_INFO };
+
+	ASSERT_EQ(0, ioctl(self->fd, KPLUG_IOC_HOOK, &clean));
+	dirty.nr_suspended = 7;
+	dirty.nr_attached = 7;
+	dirty.calls = 7;
+	dirty.missed = 7;
+	ASSERT_EQ(0, ioctl(self->fd, KPLUG_IOC_HOOK, &dirty));
+	EXPECT_EQ(clean.nr_suspended, dirty.nr_suspended);
+	EXPECT_EQ(clean.nr_attached, dirty.nr_attached);
+	/* nothing is attached here, so nothing counts calls meanwhile */
+	EXPECT_EQ(clean.calls, dirty.calls);
+	EXPECT_EQ(clean.missed, dirty.missed);
+	EXPECT_STREQ(clean.name, dirty.name);
+}
+
 TEST_F(abi, remove_flags)
 {
 	struct kplug_remove_args r = { .id = 1, .flags = 2 };
