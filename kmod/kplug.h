@@ -113,6 +113,7 @@ struct kplug_call {
 	u32 in_len;
 	void *out;
 	u32 out_len;
+	u64 used_ns;		/* out: CPU time the plugin used (kplug_run) */
 };
 
 /* May plugins run in the caller's context (0), and atomically?  A hook

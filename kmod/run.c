@@ -423,5 +423,6 @@ out:
 out_migrate:
 	if (!atomic)
 		migrate_enable();
+	call->used_ns = used;
 	return ret;
 }

@@ -323,7 +323,9 @@ struct kplug_remove_args {
  *   PROCESS   task, preemptible: the plugin may be rescheduled; budget_ms
  *   ATOMIC    softirq, or preemption/BH off, interrupts on: never
  *             rescheduled; budget atomic_budget_us, checked at each
- *             interrupt; an attachment that overruns it is suspended
+ *             interrupt; an attachment that overruns it is suspended, as
+ *             is one whose calls take more than atomic_share_pct percent
+ *             of a CPU's time over a second (module parameters)
  *   IRQS_OFF  interrupts disabled: nothing could bound a plugin's CPU
  *             time, so such a hook takes no attachments (-EOPNOTSUPP)
  * A call that finds interrupts off (or hardirq, NMI) runs nothing, returns
@@ -361,7 +363,8 @@ struct kplug_hook_args {
 	__aligned_u64	missed;	/* out: calls that ran no plugin: interrupts
 				 * were off, or no stack slot was free */
 	__u32	nr_suspended;	/* out: attachments stopped for overrunning
-				 * in atomic context (until attached again) */
+				 * in atomic context, or for their share of
+				 * a CPU there (until attached again) */
 	__u32	reserved2;	/* must be 0 */
 };
 
