@@ -15,7 +15,7 @@
 #define KPLUG_IMAGE_LEN_MAX	(sizeof(struct kplug_image_hdr) + \
 				 KPLUG_MAX_ENTRIES * sizeof(struct kplug_image_entry) + \
 				 KPLUG_TEXT_MAX + KPLUG_DATA_MAX)
-#define KPLUG_LOG_SIZE_MAX	(1u << 20)
+#define KPLUG_LOG_SIZE_MAX	(1u << 20)	/* of a CREATE's loader log */
 
 /*
  * Copy an extensible argument struct: the ioctl number carries the
@@ -39,26 +39,73 @@ static int copy_args_out(void __user *dst, const void *src, size_t ksize,
 	       -EFAULT : 0;
 }
 
+/*
+ * Write the loader log back, NUL-terminated and truncated to the caller's
+ * buffer; with no kernel copy (it could not be allocated) an empty log.
+ */
+static int log_copy_out(const struct kplug_log *log, u64 ubuf)
+{
+	size_t n = min(log->len + 1, log->size);
+
+	if (!log->buf)
+		return put_user('\0', (char __user *)u64_to_user_ptr(ubuf));
+	log->buf[n - 1] = '\0';
+	return copy_to_user(u64_to_user_ptr(ubuf), log->buf, n) ? -EFAULT : 0;
+}
+
+/*
+ * All or nothing (uapi/kplug.h): the plugin is built reserved, the id and
+ * the log go back to the caller, and only if both arrived is it published.
+ * Once the argument struct is read every rejection is explained in the log.
+ */
 static long ioc_create(unsigned int cmd, void __user *uarg)
 {
 	struct kplug_create_args a;
 	struct kplug_log log = {};
+	struct kplug_plugin *p = NULL;
 	void *image = NULL;
 	int err;
 
 	err = copy_args(&a, sizeof(a), sizeof(a), cmd, uarg);
 	if (err)
 		return err;
-	if (a.flags || a.reserved || !a.image_len || (a.log_size && !a.log_buf) ||
-	    (!a.log_size && a.log_buf))
+	/* Half a buffer description leaves nowhere to explain anything. */
+	if (!a.log_size != !a.log_buf)
 		return -EINVAL;
-	if (a.image_len > KPLUG_IMAGE_LEN_MAX || a.log_size > KPLUG_LOG_SIZE_MAX)
-		return -E2BIG;
 	if (a.log_size) {
-		log.buf = kvzalloc(a.log_size, GFP_KERNEL_ACCOUNT);
-		if (!log.buf)
-			return -ENOMEM;
-		log.size = a.log_size;
+		/* A log over the limit is refused, but still explained. */
+		log.buf = kvzalloc(min(a.log_size, KPLUG_LOG_SIZE_MAX),
+				   GFP_KERNEL_ACCOUNT);
+		if (!log.buf) {
+			err = -ENOMEM;
+			goto out;
+		}
+		log.size = min(a.log_size, KPLUG_LOG_SIZE_MAX);
+	}
+
+	err = -EINVAL;
+	if (a.log_size > KPLUG_LOG_SIZE_MAX) {
+		kplug_log(&log, "log_size: %u bytes, at most %u\n", a.log_size,
+			  KPLUG_LOG_SIZE_MAX);
+		goto out;
+	}
+	if (a.flags) {
+		kplug_log(&log, "flags: 0x%x, none are defined\n", a.flags);
+		goto out;
+	}
+	if (a.reserved) {
+		kplug_log(&log, "reserved: must be 0\n");
+		goto out;
+	}
+	if (!a.image_len) {
+		kplug_log(&log, "image_len: 0, no image\n");
+		goto out;
+	}
+	if (a.image_len > KPLUG_IMAGE_LEN_MAX) {
+		kplug_log(&log, "image_len: %u bytes, at most %zu\n",
+			  a.image_len, KPLUG_IMAGE_LEN_MAX);
+		err = -E2BIG;
+		goto out;
 	}
 	image = kvmalloc(a.image_len, GFP_KERNEL_ACCOUNT);
 	if (!image) {
@@ -66,23 +113,26 @@ static long ioc_create(unsigned int cmd, void __user *uarg)
 		goto out;
 	}
 	if (copy_from_user(image, u64_to_user_ptr(a.image), a.image_len)) {
+		kplug_log(&log, "image: %u bytes at 0x%llx are not readable\n",
+			  a.image_len, a.image);
 		err = -EFAULT;
 		goto out;
 	}
 	err = kplug_plugin_create(a.name, image, a.image_len, a.budget_ms, &log,
-				  &a.id);
-	if (!err)
+				  &p);
+	if (!err) {
+		a.id = p->id;
 		err = copy_args_out(uarg, &a, sizeof(a), cmd);
-	/* A plugin that was created but whose id could not be returned is
-	 * still there, under its name; the caller can find it by name. */
+	}
 out:
-	if (log.size) {
-		size_t n = min(log.len + 1, log.size);
-
-		log.buf[n - 1] = '\0';
-		/* A log the caller cannot read is the error it must see. */
-		if (copy_to_user(u64_to_user_ptr(a.log_buf), log.buf, n))
-			err = -EFAULT;
+	/* A log the caller cannot read is the error it must see. */
+	if (a.log_size && log_copy_out(&log, a.log_buf))
+		err = -EFAULT;
+	if (p) {
+		if (err)
+			kplug_plugin_discard(p);
+		else
+			kplug_plugin_publish(p);
 	}
 	kvfree(image);
 	kvfree(log.buf);

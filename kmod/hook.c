@@ -17,9 +17,12 @@
  */
 #include <linux/ctype.h>
 #include <linux/err.h>
+#include <linux/jiffies.h>
 #include <linux/list.h>
 #include <linux/module.h>
+#include <linux/moduleparam.h>
 #include <linux/mutex.h>
+#include <linux/percpu.h>
 #include <linux/preempt.h>
 #include <linux/rculist.h>
 #include <linux/slab.h>
@@ -29,13 +32,25 @@
 #include "kplug.h"
 #include "../include/kplug_hook.h"
 
+/*
+ * An attachment's CPU time in atomic context on one CPU, over the current
+ * window of SHARE_WINDOW jiffies (see share_exceeded()).
+ */
+struct att_window {
+	unsigned long start;		/* jiffies when the window began */
+	u64 used_ns;
+};
+
 struct kplug_hook_att {
 	struct list_head node;		/* in hook->atts (RCU) */
 	struct list_head dead;		/* on a list to free, after SRCU */
 	struct kplug_plugin *p;		/* a reference */
 	u32 entry;
 	atomic64_t faults;		/* calls that faulted or overran */
-	bool suspended;			/* overran in atomic context: runs no more */
+	bool suspended;			/* overran in atomic context, or took
+					 * too large a share of a CPU there:
+					 * runs no more */
+	struct att_window __percpu *win;
 };
 
 struct kplug_hook {
@@ -55,6 +70,28 @@ struct kplug_hook {
 static LIST_HEAD(hooks);
 static DEFINE_MUTEX(hooks_lock);
 DEFINE_STATIC_SRCU(hook_srcu);
+
+/*
+ * atomic_budget_us bounds one call; this bounds the sum.  A filter that
+ * stays just under the budget on every packet would otherwise keep a CPU
+ * in softirq for as long as packets come.  1..100; 100 is no limit.
+ */
+static unsigned int atomic_share_pct = 50;
+
+static int share_pct_set(const char *val, const struct kernel_param *kp)
+{
+	return param_set_uint_minmax(val, kp, 1, 100);
+}
+
+static const struct kernel_param_ops share_pct_ops = {
+	.set = share_pct_set,
+	.get = param_get_uint,
+};
+
+module_param_cb(atomic_share_pct, &share_pct_ops, &atomic_share_pct, 0644);
+MODULE_PARM_DESC(atomic_share_pct, "most of a CPU's time one hook attachment may use in atomic context, over each second, in percent; more suspends it (1..100, 100 = no limit, default 50)");
+
+#define SHARE_WINDOW	HZ	/* jiffies: one second */
 
 static bool hook_name_valid(const char *name)
 {
@@ -160,6 +197,7 @@ static void atts_free(struct list_head *dead)
 	synchronize_srcu(&hook_srcu);
 	list_for_each_entry_safe(a, n, dead, dead) {
 		kplug_plugin_put(a->p);
+		free_percpu(a->win);
 		kfree(a);
 	}
 }
@@ -202,10 +240,43 @@ void kplug_hooks_exit(void)
 }
 
 /*
+ * Charge an atomic call's CPU time to the attachment's window on this
+ * CPU; true if that takes the attachment past atomic_share_pct of the
+ * window.  Per CPU because that is what a plugin in softirq takes time
+ * from: the tasks of that CPU (packets of one flow arrive on one CPU).
+ * Interrupts off: a kprobe handler runs with preemption off only, and a
+ * softirq on its way out of an interrupt may call the same attachment
+ * between these lines.  A window starts with the first call after the
+ * previous one ended, so a quiet attachment starts afresh.
+ */
+static bool share_exceeded(struct kplug_hook_att *a, u64 used_ns)
+{
+	unsigned int pct = READ_ONCE(atomic_share_pct);
+	struct att_window *w;
+	unsigned long flags;
+	bool over;
+
+	if (pct >= 100)
+		return false;
+	local_irq_save(flags);
+	w = this_cpu_ptr(a->win);
+	if (!w->start || time_after_eq(jiffies, w->start + SHARE_WINDOW)) {
+		w->start = jiffies ?: 1;	/* 0: never used */
+		w->used_ns = 0;
+	}
+	w->used_ns += used_ns;
+	over = w->used_ns > (u64)jiffies_to_nsecs(SHARE_WINDOW) / 100 * pct;
+	local_irq_restore(flags);
+	return over;
+}
+
+/*
  * One attachment's part of a call: its result, or an error for which
  * the hook's default stands in.  A runaway in atomic context would cost
  * every later packet or probe hit a timer tick with bottom halves or
- * preemption off: it is suspended until attached again.
+ * preemption off, and one that stays under the budget but runs on every
+ * packet would cost the CPU's tasks their time: either is suspended until
+ * attached again.
  */
 static int att_run(struct kplug_hook *h, struct kplug_hook_att *a,
 		   struct kplug_call *call, u32 *result)
@@ -216,6 +287,7 @@ static int att_run(struct kplug_hook *h, struct kplug_hook_att *a,
 	if (READ_ONCE(a->suspended))
 		return -ETIME;
 	call->entry = a->entry;
+	call->used_ns = 0;	/* not left over from the previous attachment */
 	if (call->in_len > a->p->sb.stack_size / 2)
 		err = -E2BIG;
 	else
@@ -225,7 +297,8 @@ static int att_run(struct kplug_hook *h, struct kplug_hook_att *a,
 		atomic64_inc(&h->missed);
 	else if (err)
 		atomic64_inc(&a->faults);
-	if (err == -ETIME && call->atomic)
+	if (call->atomic &&
+	    (err == -ETIME || share_exceeded(a, call->used_ns)))
 		WRITE_ONCE(a->suspended, true);
 	return err;
 }
@@ -301,6 +374,7 @@ static int hook_info(struct kplug_hook_args *args)
 		args->nr_attached = h->nr_attached;
 		args->calls = atomic64_read(&h->calls);
 		args->missed = atomic64_read(&h->missed);
+		args->nr_suspended = 0;	/* an out field: ignore its input */
 		list_for_each_entry(a, &h->atts, node)
 			args->nr_suspended += READ_ONCE(a->suspended);
 		memcpy(args->context_desc, h->context_desc,
@@ -329,7 +403,10 @@ static int hook_attach(struct kplug_hook_args *args)
 		return -EINVAL;
 	}
 	a = kzalloc(sizeof(*a), GFP_KERNEL);
-	if (!a) {
+	if (a)
+		a->win = alloc_percpu(struct att_window);
+	if (!a || !a->win) {
+		kfree(a);
 		kplug_plugin_put(p);
 		return -ENOMEM;
 	}
@@ -366,6 +443,7 @@ static int hook_attach(struct kplug_hook_args *args)
 	mutex_unlock(&hooks_lock);
 	if (err) {
 		kplug_plugin_put(p);
+		free_percpu(a->win);
 		kfree(a);
 	}
 	return err;

@@ -90,7 +90,10 @@ struct kplug_plugin {
 };
 
 int kplug_plugin_create(const char *name, const void *image, u32 len,
-			u32 budget_ms, struct kplug_log *log, u32 *id);
+			u32 budget_ms, struct kplug_log *log,
+			struct kplug_plugin **out);
+void kplug_plugin_publish(struct kplug_plugin *p);
+void kplug_plugin_discard(struct kplug_plugin *p);
 struct kplug_plugin *kplug_plugin_get(u32 id);
 void kplug_plugin_put(struct kplug_plugin *p);
 int kplug_plugin_remove(u32 id);
@@ -110,6 +113,7 @@ struct kplug_call {
 	u32 in_len;
 	void *out;
 	u32 out_len;
+	u64 used_ns;		/* out: CPU time the plugin used (kplug_run) */
 };
 
 /* May plugins run in the caller's context (0), and atomically?  A hook

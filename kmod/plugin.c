@@ -4,6 +4,13 @@
  * Lookups on the invoke path are lock-free (xarray + RCU + refcount);
  * creation and removal serialise on a mutex for name uniqueness.  A removed
  * plugin is freed when its last in-flight invocation drops its reference.
+ *
+ * Creation is all or nothing for the caller: kplug_plugin_create() leaves
+ * the new plugin reserved, holding its id and name but with a reference
+ * count of 0, so that every lookup (kref_get_unless_zero) passes it by
+ * and remove refuses it; the ioctl then writes the id and log back to user
+ * space and only then publishes it (kplug_plugin_publish) or, if that
+ * failed, discards it (kplug_plugin_discard) as if it never existed.
  */
 #include <linux/mutex.h>
 #include <linux/slab.h>
@@ -79,8 +86,13 @@ static bool name_taken(const char *name)
 	return false;
 }
 
+/*
+ * Check the image and build the plugin, reserved under name and an id
+ * (*out), not yet visible: the caller publishes or discards it.
+ */
 int kplug_plugin_create(const char *name, const void *image, u32 len,
-			u32 budget_ms, struct kplug_log *log, u32 *id)
+			u32 budget_ms, struct kplug_log *log,
+			struct kplug_plugin **out)
 {
 	struct kplug_image img;
 	struct kplug_plugin *p;
@@ -129,6 +141,8 @@ int kplug_plugin_create(const char *name, const void *image, u32 len,
 		return err;
 	}
 
+	/* Reserved, not yet published: see the top of this file. */
+	refcount_set(&p->ref.refcount, 0);
 	mutex_lock(&plugins_lock);
 	if (name_taken(name)) {
 		err = -EEXIST;
@@ -141,11 +155,29 @@ int kplug_plugin_create(const char *name, const void *image, u32 len,
 	}
 	mutex_unlock(&plugins_lock);
 	if (err) {
-		kplug_plugin_put(p);
+		plugin_free(&p->ref);
 		return err;
 	}
-	*id = p->id;
+	*out = p;
 	return 0;
+}
+
+/* A reserved plugin becomes visible: lookups find it from now on. */
+void kplug_plugin_publish(struct kplug_plugin *p)
+{
+	kref_init(&p->ref);	/* the registry's reference */
+}
+
+/*
+ * A reserved plugin goes away unseen.  Lookups under RCU may still be
+ * reading its name and count: plugin_free() frees p after a grace period.
+ */
+void kplug_plugin_discard(struct kplug_plugin *p)
+{
+	mutex_lock(&plugins_lock);
+	xa_erase(&plugins, p->id);
+	mutex_unlock(&plugins_lock);
+	plugin_free(&p->ref);
 }
 
 int kplug_plugin_remove(u32 id)
@@ -153,7 +185,12 @@ int kplug_plugin_remove(u32 id)
 	struct kplug_plugin *p;
 
 	mutex_lock(&plugins_lock);
-	p = xa_erase(&plugins, id);
+	p = xa_load(&plugins, id);
+	/* A reserved plugin is not there yet for anyone but its creator. */
+	if (p && kref_read(&p->ref))
+		xa_erase(&plugins, id);
+	else
+		p = NULL;
 	mutex_unlock(&plugins_lock);
 	if (!p)
 		return -ENOENT;
@@ -166,6 +203,8 @@ void kplug_plugin_remove_all(void)
 	struct kplug_plugin *p;
 	unsigned long id;
 
+	/* No CREATE is in flight (an open fd holds the module): nothing is
+	 * reserved, every plugin holds the registry's reference. */
 	mutex_lock(&plugins_lock);
 	xa_for_each(&plugins, id, p) {
 		xa_erase(&plugins, id);

@@ -7,6 +7,7 @@
  */
 #include <linux/err.h>
 #include <linux/kprobes.h>
+#include <linux/netdevice.h>
 #include <linux/netfilter.h>
 #include <linux/netfilter_ipv4.h>
 #include <linux/skbuff.h>
@@ -62,12 +63,22 @@ static int nf_arm(struct kplug_hook *h)
 	return err;
 }
 
+/*
+ * nf_unregister_net_hook() does not wait for packets already inside
+ * nf_filter() on other CPUs: it swaps in a new hook blob and frees the old
+ * one by RCU.  Those calls still read nf and the hook (freed by our caller
+ * right after this), and run kplug.ko's code: wait for them.  They run
+ * under rcu_read_lock() (nf_hook() with BH off), so one grace period
+ * covers them.
+ */
 static void nf_release(struct kplug_hook *h)
 {
 	struct nf_provider *nf = kplug_hook_priv(h);
 
-	if (nf->registered)	/* waits for the calls in flight */
+	if (nf->registered) {
 		nf_unregister_net_hook(&init_net, &nf->ops);
+		synchronize_net();
+	}
 	kfree(nf);
 }
 
@@ -147,11 +158,17 @@ static int kprobe_arm(struct kplug_hook *h)
 	return register_kprobe(&k->kp);
 }
 
+/*
+ * unregister_kprobe() waits for handlers in flight: it disarms the probe,
+ * then synchronize_rcu() before it returns, and kprobe handlers run with
+ * preemption off (int3, ftrace and optimised probes alike).  So the hook
+ * and k may be freed once it returns.
+ */
 static void kprobe_disarm(struct kplug_hook *h)
 {
 	struct kprobe_provider *k = kplug_hook_priv(h);
 
-	unregister_kprobe(&k->kp);	/* waits for handlers in flight */
+	unregister_kprobe(&k->kp);
 }
 
 static void kprobe_release(struct kplug_hook *h)

@@ -595,6 +595,7 @@ out_unpin:
 		preempt_enable();
 	else
 		migrate_enable();
+	call->used_ns = used;
 	return ret;
 }
 

@@ -178,7 +178,8 @@ EXPORT struct kplug *kplug_create_image(const char *name, const void *image,
 	a.budget_ms = o.budget_ms;
 	if (o.log_buf && o.log_size) {
 		a.log_buf = (unsigned long)o.log_buf;
-		a.log_size = o.log_size > 0xffffffffu ? 0xffffffffu : o.log_size;
+		/* the kernel refuses a larger log (EINVAL): use 1 MiB of it */
+		a.log_size = o.log_size > (1u << 20) ? 1u << 20 : o.log_size;
 		o.log_buf[0] = '\0';
 	}
 	strcpy(a.name, name);

@@ -39,11 +39,18 @@
  * flag bits and non-zero reserved fields are -EINVAL.
  *
  *   KPLUG_IOC_CREATE  load an image as a new plugin called name.
- *       -EINVAL bad name/flags/image (see log), -EEXIST name in use,
- *       -E2BIG image or sandbox too large, -ENOMEM, -EFAULT bad pointer
- *       (an unwritable log buffer gives -EFAULT whatever else failed).
- *       The log is always NUL-terminated, truncated if log_size is too
- *       small.  On success id holds the plugin's id.
+ *       -EINVAL bad name, flags, reserved, image, or log_size over 1 MiB
+ *       (1048576; the log says which), or log_buf and log_size not both
+ *       set or both 0; -EEXIST name in use; -E2BIG image_len or the
+ *       sandbox too large; -ENOMEM; -EFAULT bad pointer (an unwritable
+ *       log buffer or argument struct gives -EFAULT whatever else failed).
+ *       Every failure after the argument struct was read is explained in
+ *       the log, which is always NUL-terminated, truncated if log_size is
+ *       too small.  All or nothing: the log and id are written back
+ *       before the plugin becomes visible, so a failed CREATE leaves no
+ *       plugin and the same CREATE can simply be retried.  (Until it
+ *       returns, a concurrent CREATE of the same name gets -EEXIST and
+ *       lookups do not find it.)  On success id holds the plugin's id.
  *   KPLUG_IOC_INVOKE  call entry number `entry` of plugin `id` with nargs
  *       32-bit arguments.  The call may use budget_ms of CPU time inside
  *       the plugin (0: the plugin's default from CREATE, or else the
@@ -176,7 +183,8 @@ struct kplug_create_args {
 	__aligned_u64	image;		/* in: user pointer to the image */
 	__aligned_u64	log_buf;	/* in: user buffer for the loader log */
 	__u32		image_len;	/* in: bytes at image */
-	__u32		log_size;	/* in: bytes at log_buf, 0 = no log */
+	__u32		log_size;	/* in: bytes at log_buf, 0 = no log,
+					 * at most 1 MiB */
 	__u32		flags;		/* in: none defined yet, must be 0 */
 	__u32		id;		/* out: the new plugin's id */
 	char		name[KPLUG_NAME_MAX];	/* in: [A-Za-z0-9_.-], NUL-terminated */
@@ -315,7 +323,9 @@ struct kplug_remove_args {
  *   PROCESS   task, preemptible: the plugin may be rescheduled; budget_ms
  *   ATOMIC    softirq, or preemption/BH off, interrupts on: never
  *             rescheduled; budget atomic_budget_us, checked at each
- *             interrupt; an attachment that overruns it is suspended
+ *             interrupt; an attachment that overruns it is suspended, as
+ *             is one whose calls take more than atomic_share_pct percent
+ *             of a CPU's time over a second (module parameters)
  *   IRQS_OFF  interrupts disabled: nothing could bound a plugin's CPU
  *             time, so such a hook takes no attachments (-EOPNOTSUPP)
  * A call that finds interrupts off (or hardirq, NMI) runs nothing, returns
@@ -353,7 +363,8 @@ struct kplug_hook_args {
 	__aligned_u64	missed;	/* out: calls that ran no plugin: interrupts
 				 * were off, or no stack slot was free */
 	__u32	nr_suspended;	/* out: attachments stopped for overrunning
-				 * in atomic context (until attached again) */
+				 * in atomic context, or for their share of
+				 * a CPU there (until attached again) */
 	__u32	reserved2;	/* must be 0 */
 };
 

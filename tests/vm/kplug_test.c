@@ -742,6 +742,137 @@ TEST_F(abi, bad_pointers)
 	EXPECT_EQ(EFAULT, errno);
 }
 
+/* Is plugin name registered?  1 yes, 0 no, -errno on other errors. */
+static int plugin_exists(int fd, const char *name)
+{
+	struct kplug_info_args a = { .flags = KPLUG_INFO_BY_NAME };
+
+	snprintf(a.name, sizeof(a.name), "%s", name);
+	if (!ioctl(fd, KPLUG_IOC_INFO, &a))
+		return 1;
+	return errno == ENOENT ? 0 : -errno;
+}
+
+/*
+ * CREATE is all or nothing: when the log or the id cannot be written
+ * back, the plugin was never created, and the same CREATE with good
+ * buffers then succeeds (it used to leave the plugin behind, id lost, and
+ * the retry got EEXIST).
+ */
+TEST_F(abi, create_all_or_nothing)
+{
+	const char *name = uniq("abi_aon");
+	struct kplug_create_args *ro;
+	char log[256];
+	char *page;
+	__u32 id = 0;
+
+	page = mmap(NULL, 4096, PROT_READ | PROT_WRITE,
+		    MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	ASSERT_NE(MAP_FAILED, page);
+	ASSERT_EQ(0, mprotect(page, 4096, PROT_READ));
+
+	/* a read-only log buffer */
+	EXPECT_EQ(-EFAULT, kplug_create_raw(self->fd, name, self->img, self->len,
+					    page, 4096, &id));
+	EXPECT_EQ(0, plugin_exists(self->fd, name));
+	ASSERT_EQ(0, kplug_create_raw(self->fd, name, self->img, self->len,
+				      log, sizeof(log), &id));
+	EXPECT_EQ(1, plugin_exists(self->fd, name));
+	EXPECT_EQ(0, remove_plugin(self->fd, id));
+
+	/* a read-only argument struct: the id cannot be returned */
+	ASSERT_EQ(0, mprotect(page, 4096, PROT_READ | PROT_WRITE));
+	ro = (struct kplug_create_args *)page;
+	memset(ro, 0, sizeof(*ro));
+	ro->image = (unsigned long)self->img;
+	ro->image_len = self->len;
+	snprintf(ro->name, sizeof(ro->name), "%s", name);
+	ASSERT_EQ(0, mprotect(page, 4096, PROT_READ));
+	EXPECT_EQ(-1, ioctl(self->fd, KPLUG_IOC_CREATE, ro));
+	EXPECT_EQ(EFAULT, errno);
+	EXPECT_EQ(0, plugin_exists(self->fd, name));
+	ASSERT_EQ(0, kplug_create_raw(self->fd, name, self->img, self->len,
+				      NULL, 0, &id));
+	EXPECT_EQ(0, remove_plugin(self->fd, id));
+	munmap(page, 4096);
+}
+
+/* One CREATE with a log buffer of 'z's: the errno, and the log's text. */
+static int create_logged(int fd, struct kplug_create_args *a, char *log,
+			 __u32 size, int want, const char *text)
+{
+	memset(log, 'z', size);
+	a->log_buf = (unsigned long)log;
+	a->log_size = size;
+	if (ioctl(fd, KPLUG_IOC_CREATE, a) != -1 || errno != want)
+		return -1;
+	if (!memchr(log, '\0', size))		/* terminated */
+		return -2;
+	return strstr(log, text) ? 0 : -3;
+}
+
+/*
+ * Rejections before the image is looked at explain themselves in a
+ * terminated log too (they used to leave the buffer untouched).
+ */
+TEST_F(abi, early_rejections_are_logged)
+{
+	struct kplug_create_args a = {
+		.image = (unsigned long)self->img, .image_len = self->len,
+	};
+	char log[256];
+
+	strcpy(a.name, "abi_early");
+	a.flags = 1;
+	EXPECT_EQ(0, create_logged(self->fd, &a, log, sizeof(log), EINVAL, "flags"))
+		TH_LOG("log: %.*s", (int)sizeof(log), log);
+	a.flags = 0;
+	a.reserved = 1;
+	EXPECT_EQ(0, create_logged(self->fd, &a, log, sizeof(log), EINVAL, "reserved"))
+		TH_LOG("log: %.*s", (int)sizeof(log), log);
+	a.reserved = 0;
+	a.image_len = 0;
+	EXPECT_EQ(0, create_logged(self->fd, &a, log, sizeof(log), EINVAL, "image_len"))
+		TH_LOG("log: %.*s", (int)sizeof(log), log);
+	a.image_len = 0x7fffffff;
+	EXPECT_EQ(0, create_logged(self->fd, &a, log, sizeof(log), E2BIG, "image_len"))
+		TH_LOG("log: %.*s", (int)sizeof(log), log);
+	a.image_len = self->len;
+	a.image = 16;
+	EXPECT_EQ(0, create_logged(self->fd, &a, log, sizeof(log), EFAULT, "image"))
+		TH_LOG("log: %.*s", (int)sizeof(log), log);
+	/* a two-byte buffer: one character and the NUL */
+	EXPECT_EQ(0, create_logged(self->fd, &a, log, 2, EFAULT, "i"));
+	EXPECT_EQ(1, strlen(log));
+	EXPECT_EQ(0, plugin_exists(self->fd, "abi_early"));
+}
+
+/*
+ * A log buffer over the 1 MiB limit is a bad argument (EINVAL, explained
+ * in it), not a too-large image (E2BIG, as it used to be).  1 MiB works.
+ */
+TEST_F(abi, log_size_limit)
+{
+	struct kplug_create_args a = {
+		.image = (unsigned long)self->img, .image_len = self->len,
+	};
+	__u32 big = (1u << 20) + 1;
+	char *log = malloc(big);
+
+	ASSERT_NE(NULL, log);
+	strcpy(a.name, uniq("abi_logsz"));
+	EXPECT_EQ(0, create_logged(self->fd, &a, log, big, EINVAL, "log_size"))
+		TH_LOG("errno %d, log: %.80s", errno, log);
+	EXPECT_EQ(0, plugin_exists(self->fd, a.name));
+	memset(log, 'z', big);
+	a.log_size = 1u << 20;
+	ASSERT_EQ(0, ioctl(self->fd, KPLUG_IOC_CREATE, &a));
+	EXPECT_EQ('\0', log[0]);	/* nothing to say: an empty log */
+	EXPECT_EQ(0, remove_plugin(self->fd, a.id));
+	free(log);
+}
+
 TEST_F(abi, sizes_and_flags)
 {
 	struct kplug_create_args c = {
@@ -807,6 +938,30 @@ TEST_F(abi, sizes_and_flags)
 	EXPECT_EQ(ENOTTY, errno);
 
 	EXPECT_EQ(0, remove_plugin(self->fd, id));
+}
+
+/*
+ * KPLUG_IOC_HOOK INFO's out fields ignore what the caller put there
+ * (nr_suspended used to be added to).  Hook 0 exists: kplug.ko registers
+ * its netfilter hooks at load.
+ */
+TEST_F(abi, hook_info_out_fields_are_set)
+{
+	struct kplug_hook_args clean = { .op = KPLUG_HOOK_INFO };
+	struct kplug_hook_args dirty = { .op = KPLUG_HOOK_INFO };
+
+	ASSERT_EQ(0, ioctl(self->fd, KPLUG_IOC_HOOK, &clean));
+	dirty.nr_suspended = 7;
+	dirty.nr_attached = 7;
+	dirty.calls = 7;
+	dirty.missed = 7;
+	ASSERT_EQ(0, ioctl(self->fd, KPLUG_IOC_HOOK, &dirty));
+	EXPECT_EQ(clean.nr_suspended, dirty.nr_suspended);
+	EXPECT_EQ(clean.nr_attached, dirty.nr_attached);
+	/* nothing is attached here, so nothing counts calls meanwhile */
+	EXPECT_EQ(clean.calls, dirty.calls);
+	EXPECT_EQ(clean.missed, dirty.missed);
+	EXPECT_STREQ(clean.name, dirty.name);
 }
 
 TEST_F(abi, remove_flags)
