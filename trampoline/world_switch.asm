@@ -194,7 +194,8 @@ kplug_world_switch:
 	mov	word [rdi + KPLUG_CTX_HOST_GS], gs
 	sgdt	[rdi + KPLUG_CTX_HOST_GDTR + KPLUG_DTR_LIMIT]
 	sidt	[rdi + KPLUG_CTX_HOST_IDTR + KPLUG_DTR_LIMIT]
-	sldt	word [rdi + KPLUG_CTX_HOST_LDT]
+	sldt	ax
+	mov	[rdi + KPLUG_CTX_HOST_LDT], ax
 	mov	ecx, MSR_FS_BASE
 	rdmsr
 	mov	[rdi + KPLUG_CTX_HOST_FS_BASE], eax
@@ -208,8 +209,11 @@ kplug_world_switch:
 	; which need nothing of the host's but the stack and kplug_running.
 	lidt	[rdi + KPLUG_CTX_KPLUG_IDTR + KPLUG_DTR_LIMIT]
 	lgdt	[rdi + KPLUG_CTX_PLUGIN_GDTR + KPLUG_DTR_LIMIT]
+	cmp	word [rdi + KPLUG_CTX_HOST_LDT], 0
+	je	.no_ldt		; LLDT serialises: only for tasks with an LDT
 	xor	eax, eax
 	lldt	ax		; no process LDT while the plugin runs
+.no_ldt:
 
 	; Exits from ring 1 push their frame just past ctx->regs.
 	mov	rax, [rdi + KPLUG_CTX_TSS_SP0]
@@ -333,7 +337,10 @@ kplug_restore_host:
 	mov	rax, [rdi + KPLUG_CTX_HOST_CR3]
 	mov	cr3, rax	; first: the host's LDT may live in its page table
 	lgdt	[rdi + KPLUG_CTX_HOST_GDTR + KPLUG_DTR_LIMIT]	; before any host selector load
+	cmp	word [rdi + KPLUG_CTX_HOST_LDT], 0
+	je	.ldt_done	; LDTR is null all along (ring 1 cannot load it)
 	lldt	[rdi + KPLUG_CTX_HOST_LDT]	; the host's selectors may be LDT ones
+.ldt_done:
 	mov	eax, KERNEL_DS
 	mov	ss, eax		; the gate/interrupt left SS null: AMD's SYSRET
 				; would return it to user space broken
