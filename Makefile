@@ -31,7 +31,8 @@ PLUGINS   := $(patsubst tests/plugins/%.asm,build/plugins/%.bin,$(wildcard tests
 	     build/plugins/demo-gcc.kpi
 VM_TESTS  := build/tests/kplug_test build/tests/attack_test build/tests/limit_test \
 	     build/tests/lib_test build/tests/cli_test.sh build/tests/tap.sh build/tests/hook_test.sh \
-	     build/tests/provider_test build/tests/host_state_test build/tests/dtables_test
+	     build/tests/provider_test build/tests/host_state_test build/tests/dtables_test \
+	     build/tests/vectors_test.sh
 HOST_TESTS := build/host/desc_test build/host/image_test build/host/fault_test \
 	      build/host/codegen_test
 
@@ -115,8 +116,9 @@ module:
 	$(MAKE) -C $(KDIR) M=$(TOP)/kmod modules
 	$(MAKE) -C $(KDIR) M=$(TOP)/kmod/samples \
 		KBUILD_EXTRA_SYMBOLS=$(TOP)/kmod/Module.symvers modules
+	$(MAKE) -C $(KDIR) M=$(TOP)/tests/kmod modules
 	@mkdir -p build/tests
-	cp kmod/samples/kplug_sample.ko build/tests/
+	cp kmod/samples/kplug_sample.ko tests/kmod/kplug_ipi.ko build/tests/
 
 build/plugins/%.bin: tests/plugins/%.asm
 	@mkdir -p $(@D)
@@ -204,6 +206,7 @@ check-bochs: deps all host-tests
 clean:
 	-$(MAKE) -C $(KDIR) M=$(TOP)/kmod clean
 	-$(MAKE) -C $(KDIR) M=$(TOP)/kmod/samples clean
+	-$(MAKE) -C $(KDIR) M=$(TOP)/tests/kmod clean
 	rm -rf build/plugins build/tests build/host build/vm build/bochs build/codegen \
 		build/libkplug build/tools build/include trampoline/layout.inc \
 		build/bench

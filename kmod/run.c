@@ -224,6 +224,8 @@ static_assert(offsetof(struct kplug_ctx, kplug_idtr) == KPLUG_CTX_KPLUG_IDTR);
 static_assert(offsetof(struct kplug_ctx, host_ldt) == KPLUG_CTX_HOST_LDT);
 static_assert(offsetof(struct kplug_ctx, clear_cpu_buffers) == KPLUG_CTX_CLEAR_BUFS);
 static_assert(offsetof(struct kplug_ctx, exit_spec) == KPLUG_CTX_EXIT_SPEC);
+static_assert(offsetof(struct kplug_ctx, restoring) == KPLUG_CTX_RESTORING);
+static_assert(offsetof(struct kplug_ctx, ring0_pending) == KPLUG_CTX_RING0_PENDING);
 static_assert(offsetof(struct kplug_ctx, host_rflags) == KPLUG_CTX_HOST_RFLAGS);
 static_assert(offsetof(struct kplug_ctx, ring0) == KPLUG_CTX_RING0);
 static_assert(offsetof(struct kplug_ring0_fault, vector) == KPLUG_R0_VECTOR);
@@ -350,7 +352,8 @@ static unsigned long switch_to_plugin(struct kplug_ctx *ctx,
 
 /*
  * An exception in kplug's own ring-0 code: the world switch restored the
- * host and left (see world_switch.asm).  A machine check goes to Linux's
+ * host and left, the plugin's own exit (if any) still to be handled (see
+ * world_switch.asm).  A machine check goes to Linux's
  * handler as KVM hands over one from a guest; anything else is a kplug
  * bug, reported with the CPU's frame.
  */
@@ -541,8 +544,7 @@ int kplug_run(struct kplug_plugin *p, struct kplug_call *call, u32 *result,
 		case KPLUG_EXIT_SERVICE:
 			ret = 0;	/* served below, interrupts on */
 			break;
-		case KPLUG_EXIT_RING0:
-			ring0_fault_report(&ctx);
+		case KPLUG_EXIT_RING0:	/* the plugin did not run */
 			ret = -EFAULT;
 			break;
 		case X86_TRAP_NMI:
@@ -566,9 +568,13 @@ int kplug_run(struct kplug_plugin *p, struct kplug_call *call, u32 *result,
 			ret = -EIO;
 			break;
 		}
+		if (unlikely(ctx.ring0_pending)) {
+			ring0_fault_report(&ctx);
+			ret = -EFAULT;
+		}
 		deliver_pending(cpu);
 		local_irq_enable();
-		if (reason == KPLUG_EXIT_SERVICE) {
+		if (reason == KPLUG_EXIT_SERVICE && !ret) {
 			/* Resume the plugin after its far call, with the result
 			 * in EDX:EAX.  The service's time counts against the
 			 * budget: a plugin must not outrun it by living in

@@ -34,10 +34,12 @@
 ;              and code breakpoints cannot fire here: run.c disarms DR7
 ;              around the switch.
 ;   #DF        Linux's handler, on its IST stack: fatal anyway
-;   other      never returned into: kplug_ring0_exception records the frame,
-;              restores the host and leaves kplug_world_switch with
-;              KPLUG_EXIT_RING0; run.c reports it (WARN, or Linux's
-;              machine-check handler for #MC) and aborts the invocation
+;   #MC, other never returned into: kplug_ring0_exception records the frame,
+;              restores the host (the exit reason stays the plugin's if it
+;              had left ring 1) and run.c reports it (WARN, or Linux's
+;              machine-check handler for #MC) and aborts the invocation; in
+;              kplug_restore_host itself a #MC is recorded and the restore
+;              carries on, anything else there goes to Linux for an oops
 ; A frame whose CS is not the kernel's is the plugin's, whatever else it
 ; holds (QEMU lets a ring-1 IRETD enter virtual-8086 mode, whose frames
 ; show CS 0).
@@ -58,7 +60,7 @@ bits 64
 %define DR6_RESET	0xffff0ff0
 ; Vectors for which the CPU pushes an error code.
 %define ERROR_CODE_VECTORS ((1 << 8) | (1 << 10) | (1 << 11) | (1 << 12) | (1 << 13) | (1 << 14) | (1 << 17) | (1 << 21) | (1 << 29) | (1 << 30))
-%define HAS_ERROR_CODE(v) ((ERROR_CODE_VECTORS >> (v)) & 1)
+%define HAS_ERROR_CODE(v) ((v) < 32 && ((ERROR_CODE_VECTORS >> (v)) & 1))
 
 extern __per_cpu_offset
 extern kplug_host_handler	; u64[256]: Linux's IDT targets (gdt.c)
@@ -205,6 +207,12 @@ kplug_world_switch:
 	mov	[rdi + KPLUG_CTX_HOST_GS_BASE], eax
 	mov	[rdi + KPLUG_CTX_HOST_GS_BASE + 4], edx
 
+	; Until a plugin exit writes its vector there, the exit reason says
+	; the plugin never ran; no exception in kplug's ring-0 code yet.
+	mov	qword [rdi + KPLUG_CTX_REGS + KPLUG_REGS_VECTOR], KPLUG_EXIT_RING0
+	mov	byte [rdi + KPLUG_CTX_RESTORING], 0
+	mov	byte [rdi + KPLUG_CTX_RING0_PENDING], 0
+
 	; IDT first: from here every NMI and exception lands in kplug's stubs,
 	; which need nothing of the host's but the stack and kplug_running.
 	lidt	[rdi + KPLUG_CTX_KPLUG_IDTR + KPLUG_DTR_LIMIT]
@@ -334,6 +342,7 @@ kplug_exit_plugin:
 ; kplug_ring0_nmi (the host GS base is wrong for part of this).
 ;
 kplug_restore_host:
+	mov	byte [rdi + KPLUG_CTX_RESTORING], 1	; never restart this routine
 	mov	rax, [rdi + KPLUG_CTX_HOST_CR3]
 	mov	cr3, rax	; first: the host's LDT may live in its page table
 	lgdt	[rdi + KPLUG_CTX_HOST_GDTR + KPLUG_DTR_LIMIT]	; before any host selector load
@@ -360,13 +369,13 @@ kplug_restore_host:
 	mov	rcx, [rdi + KPLUG_CTX_HOST_SP0]
 	mov	[rax], rcx
 	clts			; Linux runs with CR0.TS clear
-	lidt	[rdi + KPLUG_CTX_HOST_IDTR + KPLUG_DTR_LIMIT]	; host whole again
 	mov	rsp, [rdi + KPLUG_CTX_HOST_RSP]
 
 	; Ring 1 is supervisor mode to the branch predictors: what the plugin
 	; trained, kernel code would use.  Before the first RET or indirect
-	; branch, the barriers Linux puts on its user->kernel boundary, as
-	; run.c chose them (they keep rdi, clobber rax, rcx, rdx).
+	; branch, and before the host IDT is back (so that not even an NMI
+	; handler runs first), the barriers Linux puts on its user->kernel
+	; boundary, as run.c chose them (they keep rdi, clobber rax, rcx, rdx).
 	test	byte [rdi + KPLUG_CTX_EXIT_SPEC], KPLUG_SPEC_UNTRAIN_ALIAS
 	jz	.no_alias
 	call	srso_alias_untrain_ret	; must be called directly, not via a wrapper
@@ -384,6 +393,7 @@ kplug_restore_host:
 	call	clear_bhb_loop
 .no_bhb:
 	FILL_RETURN_STACK
+	lidt	[rdi + KPLUG_CTX_HOST_IDTR + KPLUG_DTR_LIMIT]	; host whole again
 	push	qword [rdi + KPLUG_CTX_HOST_RFLAGS]
 	popfq
 	mov	rax, [rdi + KPLUG_CTX_REGS + KPLUG_REGS_VECTOR]
@@ -394,7 +404,6 @@ kplug_restore_host:
 	pop	rbx
 	pop	rbp
 	RET
-kplug_restore_host_end:
 
 ;
 ; void kplug_call_host_handler(unsigned long entry)
@@ -476,44 +485,54 @@ kplug_ring0_debug:
 ;
 ; Any other exception in a ring-0 window.  Stack: vector, error code (the
 ; CPU's or a dummy), frame.  Never return into the window: record the
-; frame in this CPU's running context and finish the switch back with
-; kplug_restore_host, which leaves kplug_world_switch with KPLUG_EXIT_RING0.
-; If the exception came from kplug_restore_host itself (it checks what it
-; loads, so this would be a kplug bug), restoring again could fault again:
-; hand it to Linux's handler with the CPU's frame, for an oops.
+; frame in this CPU's running context (ctx->ring0, ring0_pending) and
+; finish the switch back with kplug_restore_host; the exit reason stays
+; the plugin's if it had left ring 1 (an interrupt must still reach
+; Linux), else it is KPLUG_EXIT_RING0.  Once kplug_restore_host has begun
+; it is never restarted: a machine check there is recorded and the
+; restore carries on (like an NMI, it is handed to Linux after), anything
+; else (a kplug bug: the restore checks what it loads) goes to Linux's
+; handler with the CPU's frame, for an oops.
 ;
+%macro RECORD_RING0 1		; %1 = ctx; stack: rcx, rax, vector, error, frame
+	mov	rax, [rsp + 16]
+	mov	[%1 + KPLUG_CTX_RING0 + KPLUG_R0_VECTOR], rax
+	mov	rax, [rsp + 24]
+	mov	[%1 + KPLUG_CTX_RING0 + KPLUG_R0_ERROR], rax
+	mov	rax, [rsp + 32]
+	mov	[%1 + KPLUG_CTX_RING0 + KPLUG_R0_RIP], rax
+	mov	rax, [rsp + 40]
+	mov	[%1 + KPLUG_CTX_RING0 + KPLUG_R0_CS], rax
+	mov	rax, [rsp + 48]
+	mov	[%1 + KPLUG_CTX_RING0 + KPLUG_R0_RFLAGS], rax
+	mov	rax, [rsp + 56]
+	mov	[%1 + KPLUG_CTX_RING0 + KPLUG_R0_RSP], rax
+	mov	rax, cr2
+	mov	[%1 + KPLUG_CTX_RING0 + KPLUG_R0_CR2], rax
+	mov	byte [%1 + KPLUG_CTX_RING0_PENDING], 1
+%endmacro
+
 kplug_ring0_exception:
 	push	rax
 	push	rcx
-	mov	rax, [rsp + 32]	; interrupted RIP
-	lea	rcx, [kplug_restore_host]
-	cmp	rax, rcx
-	jb	.finish
-	lea	rcx, [kplug_restore_host_end]
-	cmp	rax, rcx
-	jb	.oops
-.finish:
 	CPU_NUMBER eax
 	mov	rcx, [kplug_running]
-	mov	rdi, [rcx + rax * 8]
-	mov	rax, [rsp + 16]
-	mov	[rdi + KPLUG_CTX_RING0 + KPLUG_R0_VECTOR], rax
-	mov	rax, [rsp + 24]
-	mov	[rdi + KPLUG_CTX_RING0 + KPLUG_R0_ERROR], rax
-	mov	rax, [rsp + 32]
-	mov	[rdi + KPLUG_CTX_RING0 + KPLUG_R0_RIP], rax
-	mov	rax, [rsp + 40]
-	mov	[rdi + KPLUG_CTX_RING0 + KPLUG_R0_CS], rax
-	mov	rax, [rsp + 48]
-	mov	[rdi + KPLUG_CTX_RING0 + KPLUG_R0_RFLAGS], rax
-	mov	rax, [rsp + 56]
-	mov	[rdi + KPLUG_CTX_RING0 + KPLUG_R0_RSP], rax
-	mov	rax, cr2
-	mov	[rdi + KPLUG_CTX_RING0 + KPLUG_R0_CR2], rax
-	mov	qword [rdi + KPLUG_CTX_REGS + KPLUG_REGS_VECTOR], KPLUG_EXIT_RING0
+	mov	rcx, [rcx + rax * 8]	; this CPU's running context
+	cmp	byte [rcx + KPLUG_CTX_RESTORING], 0
+	jne	.in_restore
+	mov	rdi, rcx
+	RECORD_RING0 rdi
 	push	2		; IF, AC, DF, TF, NT clear, as on a plugin exit
 	popfq
 	jmp	kplug_restore_host
+.in_restore:
+	cmp	qword [rsp + 16], 18	; #MC
+	jne	.oops
+	RECORD_RING0 rcx
+	pop	rcx
+	pop	rax
+	add	rsp, 16		; vector, error code
+	iretq
 .oops:
 	call	kplug_ring0_prepare
 	mov	rax, [rsp + 16]	; vector
@@ -582,6 +601,19 @@ kplug_idt_stub_%1:
 	jmp	kplug_exit_plugin
 %endif
 %endmacro
+
+; Exactly the ten vectors below 32 that push an error code skip the dummy.
+%assign n 0
+%assign v 0
+%rep 256
+%if HAS_ERROR_CODE(v)
+%assign n n + 1
+%endif
+%assign v v + 1
+%endrep
+%if n != 10
+%error "HAS_ERROR_CODE must hold for exactly 10 vectors"
+%endif
 
 %assign v 0
 %rep 256

@@ -20,8 +20,8 @@
 /* Exit reasons besides exception/interrupt vectors 0..255. */
 #define KPLUG_EXIT_GATE		256	/* the entry returned */
 #define KPLUG_EXIT_SERVICE	257	/* a service call: EAX = number */
-#define KPLUG_EXIT_RING0	258	/* an exception in kplug's ring-0 code:
-					 * the host was restored, ctx->ring0 */
+#define KPLUG_EXIT_RING0	258	/* an exception in the entry window: the
+					 * plugin did not run (ctx->ring0) */
 
 /* The runtime page: the exit stub at offset 0, service thunk n at
  * KPLUG_RUNTIME_THUNK * n ("mov eax, n; call service gate; ret"). */
@@ -34,7 +34,7 @@
  * The return stack buffer is refilled on every exit regardless. */
 #define KPLUG_SPEC_IBPB		0x1	/* entry_ibpb: flush indirect predictions */
 #define KPLUG_SPEC_UNTRAIN	0x2	/* entry_untrain_ret: AMD retbleed/SRSO */
-#define KPLUG_SPEC_UNTRAIN_ALIAS 0x4	/* srso_alias_untrain_ret: SRSO, Zen 1/2 */
+#define KPLUG_SPEC_UNTRAIN_ALIAS 0x4	/* srso_alias_untrain_ret: SRSO, Zen 3/4 */
 #define KPLUG_SPEC_BHB		0x8	/* clear_bhb_loop: branch history */
 
 /* struct kplug_regs: saved plugin registers, in push order. */
@@ -84,6 +84,8 @@
 #define KPLUG_CTX_HOST_LDT	824
 #define KPLUG_CTX_CLEAR_BUFS	826	/* u8: VERW before entering (MDS & co) */
 #define KPLUG_CTX_EXIT_SPEC	827	/* u8: KPLUG_SPEC_* on every exit */
+#define KPLUG_CTX_RESTORING	828	/* u8: kplug_restore_host has begun */
+#define KPLUG_CTX_RING0_PENDING	829	/* u8: ctx->ring0 holds an exception */
 #define KPLUG_CTX_HOST_RFLAGS	832
 #define KPLUG_CTX_RING0		840	/* struct kplug_ring0_fault */
 #define KPLUG_R0_VECTOR		0
@@ -145,7 +147,9 @@ struct kplug_ctx {
 	u16 host_ldt;
 	u8 clear_cpu_buffers;
 	u8 exit_spec;		/* KPLUG_SPEC_* */
-	u8 pad[4];
+	u8 restoring;		/* set by kplug_restore_host, cleared on entry */
+	u8 ring0_pending;	/* an exception in kplug's ring-0 code: ring0 */
+	u8 pad[2];
 	u64 host_rflags;
 	struct kplug_ring0_fault ring0;
 } __aligned(16);
@@ -154,7 +158,8 @@ struct kplug_ctx {
  * Enter the plugin described by ctx->regs and return when it leaves ring 1:
  * the exit reason is the vector (0..255), KPLUG_EXIT_GATE,
  * KPLUG_EXIT_SERVICE or KPLUG_EXIT_RING0; ctx->regs holds the plugin's
- * registers at that point.  Called with interrupts off, with
+ * registers at that point.  ctx->ring0_pending says an exception hit
+ * kplug's own ring-0 code on the way (ctx->ring0 has its frame).  Called with interrupts off, with
  * kplug_running[cpu] = ctx and ctx's plugin_cr3, plugin_gdtr, kplug_idtr,
  * tss_sp0 and clear_cpu_buffers filled in; saves and restores every piece
  * of host state it changes (the host_* fields).  Clobbers what the C ABI
