@@ -34,11 +34,13 @@
 
 /*
  * An attachment's CPU time in atomic context on one CPU, over the current
- * window of SHARE_WINDOW jiffies (see share_exceeded()).
+ * window of SHARE_WINDOW jiffies (see share_window()).
  */
 struct att_window {
 	unsigned long start;		/* jiffies when the window began */
 	u64 used_ns;
+	bool throttled;			/* over its share: skipped until the
+					 * window ends */
 };
 
 struct kplug_hook_att {
@@ -47,9 +49,8 @@ struct kplug_hook_att {
 	struct kplug_plugin *p;		/* a reference */
 	u32 entry;
 	atomic64_t faults;		/* calls that faulted or overran */
-	bool suspended;			/* overran in atomic context, or took
-					 * too large a share of a CPU there:
-					 * runs no more */
+	bool suspended;			/* overran in atomic context: runs no
+					 * more */
 	struct att_window __percpu *win;
 };
 
@@ -89,7 +90,7 @@ static const struct kernel_param_ops share_pct_ops = {
 };
 
 module_param_cb(atomic_share_pct, &share_pct_ops, &atomic_share_pct, 0644);
-MODULE_PARM_DESC(atomic_share_pct, "most of a CPU's time one hook attachment may use in atomic context, over each second, in percent; more suspends it (1..100, 100 = no limit, default 50)");
+MODULE_PARM_DESC(atomic_share_pct, "most of a CPU's time one hook attachment may use in atomic context, over each second, in percent; past it, it is skipped for the rest of the second (1..100, 100 = no limit, default 50)");
 
 #define SHARE_WINDOW	HZ	/* jiffies: one second */
 
@@ -240,43 +241,66 @@ void kplug_hooks_exit(void)
 }
 
 /*
- * Charge an atomic call's CPU time to the attachment's window on this
- * CPU; true if that takes the attachment past atomic_share_pct of the
- * window.  Per CPU because that is what a plugin in softirq takes time
- * from: the tasks of that CPU (packets of one flow arrive on one CPU).
- * Interrupts off: a kprobe handler runs with preemption off only, and a
- * softirq on its way out of an interrupt may call the same attachment
- * between these lines.  A window starts with the first call after the
- * previous one ended, so a quiet attachment starts afresh.
+ * This CPU's share window of an attachment, started afresh if the last
+ * one ended (a quiet attachment starts with a clean slate), or NULL if
+ * there is no limit.  Per CPU because that is what a plugin in softirq
+ * takes time from: the tasks of that CPU (packets of one flow arrive on
+ * one CPU).  Interrupts off, as the caller keeps them: a kprobe handler
+ * runs with preemption off only, and a softirq on its way out of an
+ * interrupt may run the same attachment in between.
  */
-static bool share_exceeded(struct kplug_hook_att *a, u64 used_ns)
+static struct att_window *share_window(struct kplug_hook_att *a)
+{
+	struct att_window *w = this_cpu_ptr(a->win);
+
+	if (!w->start || time_after_eq(jiffies, w->start + SHARE_WINDOW)) {
+		w->start = jiffies ?: 1;	/* 0: never used */
+		w->used_ns = 0;
+		w->throttled = false;
+	}
+	return w;
+}
+
+/* Over its share of this CPU in the current window: skip it until the
+ * window ends.  Not suspended for good: a flood of packets (anyone's to
+ * send) must not switch a filter off until root attaches it again. */
+static bool share_throttled(struct kplug_hook_att *a)
+{
+	unsigned long flags;
+	bool throttled;
+
+	if (READ_ONCE(atomic_share_pct) >= 100)
+		return false;
+	local_irq_save(flags);
+	throttled = share_window(a)->throttled;
+	local_irq_restore(flags);
+	return throttled;
+}
+
+static void share_charge(struct kplug_hook_att *a, u64 used_ns)
 {
 	unsigned int pct = READ_ONCE(atomic_share_pct);
 	struct att_window *w;
 	unsigned long flags;
-	bool over;
 
 	if (pct >= 100)
-		return false;
+		return;
 	local_irq_save(flags);
-	w = this_cpu_ptr(a->win);
-	if (!w->start || time_after_eq(jiffies, w->start + SHARE_WINDOW)) {
-		w->start = jiffies ?: 1;	/* 0: never used */
-		w->used_ns = 0;
-	}
+	w = share_window(a);
 	w->used_ns += used_ns;
-	over = w->used_ns > (u64)jiffies_to_nsecs(SHARE_WINDOW) / 100 * pct;
+	if (w->used_ns > (u64)jiffies_to_nsecs(SHARE_WINDOW) / 100 * pct)
+		w->throttled = true;
 	local_irq_restore(flags);
-	return over;
 }
 
 /*
  * One attachment's part of a call: its result, or an error for which
  * the hook's default stands in.  A runaway in atomic context would cost
  * every later packet or probe hit a timer tick with bottom halves or
- * preemption off, and one that stays under the budget but runs on every
- * packet would cost the CPU's tasks their time: either is suspended until
- * attached again.
+ * preemption off: it is suspended until attached again.  One that stays
+ * under the budget but runs on every packet would cost the CPU's tasks
+ * their time: past its share it is skipped (counted as missed) for the
+ * rest of the second.
  */
 static int att_run(struct kplug_hook *h, struct kplug_hook_att *a,
 		   struct kplug_call *call, u32 *result)
@@ -286,6 +310,10 @@ static int att_run(struct kplug_hook *h, struct kplug_hook_att *a,
 
 	if (READ_ONCE(a->suspended))
 		return -ETIME;
+	if (call->atomic && share_throttled(a)) {
+		atomic64_inc(&h->missed);
+		return -EAGAIN;
+	}
 	call->entry = a->entry;
 	call->used_ns = 0;	/* not left over from the previous attachment */
 	if (call->in_len > a->p->sb.stack_size / 2)
@@ -297,9 +325,11 @@ static int att_run(struct kplug_hook *h, struct kplug_hook_att *a,
 		atomic64_inc(&h->missed);
 	else if (err)
 		atomic64_inc(&a->faults);
-	if (call->atomic &&
-	    (err == -ETIME || share_exceeded(a, call->used_ns)))
-		WRITE_ONCE(a->suspended, true);
+	if (call->atomic) {
+		share_charge(a, call->used_ns);
+		if (err == -ETIME)
+			WRITE_ONCE(a->suspended, true);
+	}
 	return err;
 }
 

@@ -323,9 +323,10 @@ struct kplug_remove_args {
  *   PROCESS   task, preemptible: the plugin may be rescheduled; budget_ms
  *   ATOMIC    softirq, or preemption/BH off, interrupts on: never
  *             rescheduled; budget atomic_budget_us, checked at each
- *             interrupt; an attachment that overruns it is suspended, as
- *             is one whose calls take more than atomic_share_pct percent
- *             of a CPU's time over a second (module parameters)
+ *             interrupt; an attachment that overruns it is suspended;
+ *             one whose calls take more than atomic_share_pct percent of
+ *             a CPU's time is skipped (missed) for the rest of that
+ *             second (module parameters)
  *   IRQS_OFF  interrupts disabled: nothing could bound a plugin's CPU
  *             time, so such a hook takes no attachments (-EOPNOTSUPP)
  * A call that finds interrupts off (or hardirq, NMI) runs nothing, returns
