@@ -19,6 +19,7 @@
 #include <linux/gfp.h>
 #include <linux/mm.h>
 #include <linux/slab.h>
+#include <linux/wait_bit.h>
 #include <linux/io.h>
 #include <asm/pgtable.h>
 #include <asm/tlbflush.h>
@@ -161,7 +162,7 @@ u32 kplug_sandbox_stack_top(struct kplug_sandbox *sb, int cpu, int slot)
 	return sb->stacks_base + (k + 1) * (PAGE_SIZE + sb->stack_size);
 }
 
-int kplug_sandbox_slot_get(struct kplug_sandbox *sb, int cpu, bool atomic)
+static int slot_try(struct kplug_sandbox *sb, int cpu, bool atomic)
 {
 	unsigned int slot = atomic ? KPLUG_SLOTS_TASK : 0;
 	unsigned int end = atomic ? sb->nr_slots : KPLUG_SLOTS_TASK;
@@ -172,9 +173,33 @@ int kplug_sandbox_slot_get(struct kplug_sandbox *sb, int cpu, bool atomic)
 	return -EBUSY;
 }
 
+/*
+ * A free stack slot of this CPU.  Atomic callers get -EBUSY when both of
+ * theirs are taken (nested softirq and kprobe calls).  A task waits: the
+ * tasks holding its CPU's two task slots are pinned there, preempted
+ * between stretches, and run again once it sleeps; failing instead would
+ * let two tasks that keep getting preempted mid-call make a process
+ * hook's plugin miss every other caller on that CPU.  -EINTR on a signal.
+ */
+int kplug_sandbox_slot_get(struct kplug_sandbox *sb, int cpu, bool atomic)
+{
+	int slot = slot_try(sb, cpu, atomic);
+
+	if (slot >= 0 || atomic)
+		return slot;
+	if (wait_var_event_interruptible(&sb->slot_busy[cpu],
+					 (slot = slot_try(sb, cpu, false)) >= 0))
+		return -EINTR;
+	return slot;
+}
+
 void kplug_sandbox_slot_put(struct kplug_sandbox *sb, int cpu, int slot)
 {
 	clear_bit(slot, &sb->slot_busy[cpu]);
+	if (slot < KPLUG_SLOTS_TASK) {
+		smp_mb__after_atomic();	/* the bit, then the waiters' check */
+		wake_up_var(&sb->slot_busy[cpu]);
+	}
 }
 
 int kplug_sandbox_create(struct kplug_sandbox *sb,

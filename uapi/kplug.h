@@ -61,7 +61,8 @@
  *       the plugin stays loaded and can be invoked again).  -ETIME: the
  *       plugin ran past its CPU budget.  -EINTR: a fatal signal arrived.
  *       -ENOENT no such plugin, -EINVAL bad entry/nargs/flags,
- *       -EBUSY every stack slot of this CPU is in use (nested invocations).
+ *       -EINTR a signal came while waiting for a stack slot of this CPU
+ *              (two invocations of the plugin are suspended on it).
  *       in_len + out_len may be at most half the plugin's stack size
  *       (-E2BIG otherwise).
  *   KPLUG_IOC_INFO  describe a plugin: by id; by name (KPLUG_INFO_BY_NAME,
