@@ -496,6 +496,7 @@ FIXTURE_SETUP(hostile)
 	char name[KPLUG_NAME_MAX], log[4096] = "";
 	KPLUG_OPTS(opts, .log_buf = log, .log_size = sizeof(log),
 		   .budget_ms = 20000);
+	int rcvbuf = 4 << 20;
 	size_t len, off;
 	__u8 *data;
 	__u32 i;
@@ -543,11 +544,8 @@ FIXTURE_SETUP(hostile)
 	X.tx = udp_socket(0);
 	ASSERT_LE(0, self->rx_pass);
 	ASSERT_LE(0, self->rx_drop);
-	{
-		/* room for every datagram a test sends (a few hundred) */
-		int sz = 4 << 20;
-
-		ASSERT_EQ(0, setsockopt(self->rx_pass, SOL_SOCKET, SO_RCVBUFFORCE, &sz, sizeof(sz)));
+	/* room for every datagram a test sends (a few hundred) */
+	ASSERT_EQ(0, setsockopt(self->rx_pass, SOL_SOCKET, SO_RCVBUFFORCE, &sz, sizeof(sz)));
 		ASSERT_EQ(0, setsockopt(self->rx_drop, SOL_SOCKET, SO_RCVBUFFORCE, &sz, sizeof(sz)));
 	}
 	ASSERT_LE(0, X.tx);
