@@ -545,9 +545,10 @@ FIXTURE_SETUP(hostile)
 	ASSERT_LE(0, self->rx_pass);
 	ASSERT_LE(0, self->rx_drop);
 	/* room for every datagram a test sends (a few hundred) */
-	ASSERT_EQ(0, setsockopt(self->rx_pass, SOL_SOCKET, SO_RCVBUFFORCE, &sz, sizeof(sz)));
-		ASSERT_EQ(0, setsockopt(self->rx_drop, SOL_SOCKET, SO_RCVBUFFORCE, &sz, sizeof(sz)));
-	}
+	ASSERT_EQ(0, setsockopt(self->rx_pass, SOL_SOCKET, SO_RCVBUFFORCE,
+				&rcvbuf, sizeof(rcvbuf)));
+	ASSERT_EQ(0, setsockopt(self->rx_drop, SOL_SOCKET, SO_RCVBUFFORCE,
+				&rcvbuf, sizeof(rcvbuf)));
 	ASSERT_LE(0, X.tx);
 	X.pass = (struct sockaddr_in){ .sin_family = AF_INET,
 		.sin_addr.s_addr = htonl(INADDR_LOOPBACK), .sin_port = htons(PORT_PASS) };
