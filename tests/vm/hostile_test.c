@@ -180,6 +180,7 @@ struct tally {
 	int traps;		/* SIGTRAPs from EFLAGS.TF */
 	int done;		/* the invoker finished */
 	int info[4];		/* test-specific numbers */
+	unsigned long stack_addr;	/* the traced child's stack slot (DR1) */
 };
 
 /* Everything the hostile process needs, set up while still root. */
@@ -1001,7 +1002,7 @@ static void traced(struct ctx *x)
 		struct kplug_invoke_args stack_inv;
 
 		x->inv = &stack_inv;
-		x->t->info[1] = (long)&stack_inv.result;
+		x->t->stack_addr = (unsigned long)&stack_inv.result;
 		if (ptrace(PTRACE_TRACEME, 0, 0, 0))
 			_exit(3);
 		raise(SIGSTOP);
@@ -1015,10 +1016,10 @@ static void traced(struct ctx *x)
 		return;
 	}
 	if (dr_addr[1] == DR_OWN_STACK)
-		dr_addr[1] = x->t->info[1];
+		dr_addr[1] = x->t->stack_addr;
 	for (i = 0; i < 4; i++)
 		if (dr_addr[i] && ptrace(PTRACE_POKEUSER, pid, DR_OFF(i), dr_addr[i]))
-			bad(x->t, "POKEUSER DR", i, -errno);
+			bad(x->t, "POKEUSER DR0..3", -errno, 0);
 	if (ptrace(PTRACE_POKEUSER, pid, DR_OFF(7), dr7_val))
 		bad(x->t, "POKEUSER DR7", -errno, 0);
 	ptrace(PTRACE_CONT, pid, 0, 0);
