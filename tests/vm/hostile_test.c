@@ -70,6 +70,8 @@
 #include <sys/user.h>
 #include <sys/wait.h>
 #include <ucontext.h>
+#include <linux/hw_breakpoint.h>
+#include <linux/perf_event.h>
 #include <unistd.h>
 
 #include "../../libkplug/kplug.h"
@@ -1129,6 +1131,97 @@ TEST_F(hostile, debugreg_on_own_stack_data_and_code)
 	EXPECT_EQ(K, t->dr_hits[2]);
 	TH_LOG("user-mode hits: data %d, stack %d, code %d", t->dr_hits[0],
 	       t->dr_hits[1], t->dr_hits[2]);
+}
+
+/* --- root: perf hardware breakpoints on the switch's code and data ------- */
+
+/* A kernel symbol's address from /proc/kallsyms (root sees them), or 0. */
+static unsigned long ksym(const char *name)
+{
+	char line[256], sym[128], type;
+	unsigned long addr, found = 0;
+	FILE *f = fopen("/proc/kallsyms", "r");
+
+	while (f && !found && fgets(line, sizeof(line), f))
+		if (sscanf(line, "%lx %c %127s", &addr, &type, sym) == 3 &&
+		    !strcmp(sym, name))
+			found = addr;
+	if (f)
+		fclose(f);
+	return found;
+}
+
+/* A breakpoint of this task on kernel address addr (root only). */
+static int perf_bp(unsigned long addr, int type, int len)
+{
+	struct perf_event_attr a = {
+		.type = PERF_TYPE_BREAKPOINT, .size = sizeof(a),
+		.bp_type = type, .bp_addr = addr, .bp_len = len,
+		.exclude_hv = 1,
+	};
+
+	return syscall(SYS_perf_event_open, &a, 0, -1, -1, 0);
+}
+
+static const struct {
+	const char *sym;
+	int type, len;
+} switch_bps[] = {
+	/* the exit path's code, in kplug's ring-0 window (kplug's IDT) */
+	{ "kplug_switch_to_host", HW_BREAKPOINT_X, sizeof(long) },
+	{ "kplug_world_switch", HW_BREAKPOINT_X, sizeof(long) },
+	/* data the switch and its IDT stubs read in that window */
+	{ "kplug_host_idtr", HW_BREAKPOINT_RW, HW_BREAKPOINT_LEN_8 },
+	{ "kplug_host_handler", HW_BREAKPOINT_RW, HW_BREAKPOINT_LEN_8 },
+};
+
+static void perf_breakpoints(struct ctx *x)
+{
+	__u64 hits[4] = {};
+	int fd[4], i;
+
+	for (i = 0; i < 4; i++) {
+		unsigned long a = ksym(switch_bps[i].sym);
+
+		fd[i] = a ? perf_bp(a, switch_bps[i].type, switch_bps[i].len) : -1;
+		if (fd[i] < 0)
+			bad(x->t, switch_bps[i].sym, a ? -errno : 0, 1);
+	}
+	routes(x, N, R_ALL, 0);
+	for (i = 0; i < 4; i++)
+		if (fd[i] >= 0 && read(fd[i], &hits[i], sizeof(hits[i])) == sizeof(hits[i]))
+			x->t->info[i] = hits[i];
+}
+
+/*
+ * Layer: the ring-0 windows of the switch (issue 10 #2, invariant 10):
+ * root arms hardware breakpoints (perf, this task only) on kplug's
+ * switch code and on data it reads there, then makes the plugins run.
+ * A #DB taken in a window where kplug's IDT, GDT or CR3 is loaded must
+ * never be handed to Linux half-switched nor "returned into": the fix
+ * disarms DR7 across the switch (as KVM does around VM entry), so the
+ * breakpoints may count fewer hits than calls; the routes must all work
+ * and the kernel log stay clean.  Root only: an unprivileged user cannot
+ * set kernel breakpoints.
+ */
+TEST_F(hostile, perf_breakpoints_on_switch_code_and_data)
+{
+	pid_t pid;
+	int status = -1, i;
+
+	if (!ksym("kplug_switch_to_host"))
+		SKIP(return, "no kplug symbols in /proc/kallsyms");
+	pid = fork();
+	if (pid == 0) {
+		X.c->pid = getpid();	/* stays root */
+		perf_breakpoints(&X);
+		_exit(X.t->bad ? 1 : 0);
+	}
+	ASSERT_LT(0, pid);
+	waitpid(pid, &status, 0);
+	EXPECT_ROUTES(status, 0);
+	for (i = 0; i < 4; i++)
+		TH_LOG("%s: %d hits", switch_bps[i].sym, self->t->info[i]);
 }
 
 /* --- (c) EFLAGS.TF and AC at the system call ------------------------------ */
