@@ -755,7 +755,12 @@ static enum sreg ldt_reg;
 /*
  * Entry 0: base = the TLS block (so libc keeps working with FS loaded;
  * a static binary's TLS is below 4 GiB); entry 1: base = &ldt_probe, so
- * a read through GS shows the descriptor (not a stale base) is in use.
+ * a read through GS shows the descriptor (not a stale base) is in use;
+ * entry 2: base 0, for DS and ES.  Base 0 there because of an emulator
+ * deviation, not kplug: with a non-zero DS base (ignored in 64-bit mode
+ * on hardware) a 1-CPU QEMU 7.2 TCG guest wedges after a few system
+ * calls, kplug not even loaded (a static program doing open() in a loop
+ * after "mov ds" of such a selector; base 0: fine).
  */
 static unsigned long tls_base(void)
 {
@@ -769,14 +774,15 @@ static void ldt_selector(struct ctx *x)
 {
 	enum sreg r = ldt_reg;
 	unsigned long tls = tls_base();
-	unsigned short sel = r == FS ? LDT_SEL(0) : LDT_SEL(1);
+	unsigned short sel = r == FS ? LDT_SEL(0) : r == GS ? LDT_SEL(1) : LDT_SEL(2);
 	__u32 via;
 
 	if (tls >> 32) {
 		bad(x->t, "TLS above 4 GiB", tls >> 32, 0);
 		return;
 	}
-	if (ldt_write(0, tls, 1) || ldt_write(1, (unsigned long)&ldt_probe, 1)) {
+	if (ldt_write(0, tls, 1) || ldt_write(1, (unsigned long)&ldt_probe, 1) ||
+	    ldt_write(2, 0, 1)) {
 		bad(x->t, "modify_ldt", -errno, 0);
 		return;
 	}
@@ -843,23 +849,18 @@ static void ldt_not_present(struct ctx *x)
 	enum sreg r = ldt_reg;
 	unsigned long tls = tls_base();
 	unsigned short sel = LDT_SEL(1), now;
+	/* our libc needs FS: the TLS base there; DS/ES: base 0 (above) */
+	unsigned long base = r == FS ? tls : r == GS ? (unsigned long)&ldt_probe : 0;
 
-	if (ldt_write(1, (unsigned long)&ldt_probe, 1)) {
+	if (ldt_write(1, base, 1)) {
 		bad(x->t, "modify_ldt", -errno, 0);
 		return;
-	}
-	if (r == FS) {
-		/* our libc needs FS: give entry 1 the TLS base instead */
-		if (ldt_write(1, tls, 1)) {
-			bad(x->t, "modify_ldt", -errno, 0);
-			return;
-		}
 	}
 	load_sreg(r, sel);
 	/* from here on: raw system calls only (FS may turn null) */
 	{
 		struct user_desc d = {
-			.entry_number = 1, .base_addr = r == FS ? tls : (unsigned long)&ldt_probe,
+			.entry_number = 1, .base_addr = base,
 			.limit = 0xfffff, .seg_32bit = 1, .limit_in_pages = 1,
 			.seg_not_present = 1, .useable = 1,
 		};
@@ -901,8 +902,8 @@ static volatile int ldt_stop;
 static volatile long ldt_rewrites;
 static sigjmp_buf ldt_jmp;
 
-/* Rewrite entry 1 over and over: present, not present, cleared (each
- * write installs a new LDT and IPIs the CPUs running this mm). */
+/* Rewrite entries 1 and 2 over and over: present, not present, cleared
+ * (each write installs a new LDT and IPIs the CPUs running this mm). */
 static void *ldt_rewriter(void *arg)
 {
 	struct user_desc empty = { .entry_number = 1, .read_exec_only = 1,
@@ -910,8 +911,11 @@ static void *ldt_rewriter(void *arg)
 
 	while (!ldt_stop) {
 		ldt_write(1, (unsigned long)&ldt_probe, ldt_rewrites & 1);
-		if (ldt_rewrites % 3 == 2)
+		ldt_write(2, 0, ldt_rewrites & 1);
+		if (ldt_rewrites % 3 == 2) {
 			syscall(SYS_modify_ldt, 0x11, &empty, sizeof(empty));
+			empty.entry_number = 3 - empty.entry_number;	/* 1, 2 */
+		}
 		ldt_rewrites++;
 	}
 	return NULL;
@@ -927,7 +931,7 @@ static void ldt_rewritten(struct ctx *x)
 	pthread_t th;
 	int rounds;
 
-	if (ldt_write(1, (unsigned long)&ldt_probe, 1)) {
+	if (ldt_write(1, (unsigned long)&ldt_probe, 1) || ldt_write(2, 0, 1)) {
 		bad(x->t, "modify_ldt", -errno, 0);
 		return;
 	}
@@ -947,8 +951,8 @@ static void ldt_rewritten(struct ctx *x)
 	for (rounds = 0; rounds < 400 && (rounds < 3 * N || ldt_rewrites < 300); rounds++) {
 		if (!sigsetjmp(ldt_jmp, 1)) {
 			load_sreg(GS, LDT_SEL(1));
-			load_sreg(ES, LDT_SEL(1));
-			load_sreg(DS, LDT_SEL(1));
+			load_sreg(ES, LDT_SEL(2));
+			load_sreg(DS, LDT_SEL(2));
 		}
 		routes(x, 1, R_ALL, 0);
 	}
