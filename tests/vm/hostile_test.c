@@ -1171,49 +1171,60 @@ static const struct {
 	const char *sym;
 	int type, len;
 } switch_bps[] = {
-	/* the exit path's code, in kplug's ring-0 window (kplug's IDT) */
+	/*
+	 * The switch's code: Linux refuses execute breakpoints on anything
+	 * kprobes may not probe, and the switch is in .kprobes.text, so
+	 * this one is expected to be refused (EINVAL).
+	 */
 	{ "kplug_switch_to_host", HW_BREAKPOINT_X, sizeof(long) },
-	{ "kplug_world_switch", HW_BREAKPOINT_X, sizeof(long) },
-	/* data the switch and its IDT stubs read in that window */
-	{ "kplug_host_idtr", HW_BREAKPOINT_RW, HW_BREAKPOINT_LEN_8 },
-	{ "kplug_host_handler", HW_BREAKPOINT_RW, HW_BREAKPOINT_LEN_8 },
+	/* read by VERW on kplug's way into ring 1 (MDS-affected models) */
+	{ "x86_verw_sel", HW_BREAKPOINT_RW, HW_BREAKPOINT_LEN_2 },
+	/* read by kplug's ring-0 IDT stubs (interrupt or NMI in a window) */
+	{ "kplug_irq_pending", HW_BREAKPOINT_RW, HW_BREAKPOINT_LEN_8 },
+	{ "kplug_nmi_pending", HW_BREAKPOINT_RW, HW_BREAKPOINT_LEN_8 },
 };
 
+static unsigned long switch_bp_addr[4];
+
+/* info[i]: hits of breakpoint i, or -1 if Linux refused it (EINVAL) */
 static void perf_breakpoints(struct ctx *x)
 {
-	__u64 hits[4] = {};
+	__u64 hits;
 	int fd[4], i;
 
 	for (i = 0; i < 4; i++) {
-		unsigned long a = ksym(switch_bps[i].sym);
-
-		fd[i] = a ? perf_bp(a, switch_bps[i].type, switch_bps[i].len) : -1;
-		if (fd[i] < 0)
-			bad(x->t, switch_bps[i].sym, a ? -errno : 0, 1);
+		fd[i] = perf_bp(switch_bp_addr[i], switch_bps[i].type, switch_bps[i].len);
+		x->t->info[i] = -1;
+		if (fd[i] < 0 && errno != EINVAL)
+			bad(x->t, switch_bps[i].sym, -errno, 0);
 	}
 	routes(x, N, R_ALL, 0);
 	for (i = 0; i < 4; i++)
-		if (fd[i] >= 0 && read(fd[i], &hits[i], sizeof(hits[i])) == sizeof(hits[i]))
-			x->t->info[i] = hits[i];
+		if (fd[i] >= 0 && read(fd[i], &hits, sizeof(hits)) == sizeof(hits))
+			x->t->info[i] = hits;
 }
 
 /*
  * Layer: the ring-0 windows of the switch (issue 10 #2, invariant 10):
- * root arms hardware breakpoints (perf, this task only) on kplug's
- * switch code and on data it reads there, then makes the plugins run.
- * A #DB taken in a window where kplug's IDT, GDT or CR3 is loaded must
- * never be handed to Linux half-switched nor "returned into": the fix
- * disarms DR7 across the switch (as KVM does around VM entry), so the
- * breakpoints may count fewer hits than calls; the routes must all work
- * and the kernel log stay clean.  Root only: an unprivileged user cannot
- * set kernel breakpoints.
+ * root arms hardware breakpoints (perf, on this task) on the switch's
+ * code and on kernel data it reads while kplug's IDT, GDT or CR3 is
+ * loaded, then makes the plugins run.  A #DB there must never be handed
+ * to Linux half-switched nor returned into: the fix disarms DR7 across
+ * the switch (as KVM does around VM entry), so the breakpoints may count
+ * fewer hits than calls.  The routes must all work and the kernel log
+ * stay clean.  Root only: an unprivileged user cannot set kernel
+ * breakpoints.  x86_verw_sel is only read where Linux clears CPU buffers
+ * (the Intel models with MDS; not -cpu max, an AMD model).
  */
 TEST_F(hostile, perf_breakpoints_on_switch_code_and_data)
 {
 	pid_t pid;
-	int status = -1, i;
+	int status = -1, i, armed = 0;
 
-	if (!ksym("kplug_switch_to_host"))
+	/* resolved here: reading /proc/kallsyms would count as opens */
+	for (i = 0; i < 4; i++)
+		switch_bp_addr[i] = ksym(switch_bps[i].sym);
+	if (!switch_bp_addr[0])
 		SKIP(return, "no kplug symbols in /proc/kallsyms");
 	pid = fork();
 	if (pid == 0) {
@@ -1224,8 +1235,17 @@ TEST_F(hostile, perf_breakpoints_on_switch_code_and_data)
 	ASSERT_LT(0, pid);
 	waitpid(pid, &status, 0);
 	EXPECT_ROUTES(status, 0);
-	for (i = 0; i < 4; i++)
-		TH_LOG("%s: %d hits", switch_bps[i].sym, self->t->info[i]);
+	for (i = 0; i < 4; i++) {
+		if (self->t->info[i] < 0)
+			TH_LOG("%s at %#lx: refused by Linux", switch_bps[i].sym,
+			       switch_bp_addr[i]);
+		else
+			TH_LOG("%s at %#lx: %d hits", switch_bps[i].sym,
+			       switch_bp_addr[i], self->t->info[i]);
+		armed += self->t->info[i] >= 0;
+	}
+	if (_metadata->passed && !armed)
+		SKIP(return, "Linux refused every breakpoint: nothing exercised");
 }
 
 /* --- (c) EFLAGS.TF and AC at the system call ------------------------------ */
