@@ -87,6 +87,7 @@
 #define SAMPLE_KO	"/kplug/tests/kplug_sample.ko"
 #define MISSING		"/kplug-hostile-nofile"
 #define ATOMIC_BUDGET	"/sys/module/kplug/parameters/atomic_budget_us"
+#define ATOMIC_SHARE	"/sys/module/kplug/parameters/atomic_share_pct"
 /*
  * A call with a first argument of LONG or more makes that many service
  * calls (kplug_cpu()) before it returns: a long invocation with many
@@ -471,7 +472,7 @@ FIXTURE(hostile) {
 	struct kplug *p;
 	struct tally *t;
 	int rx_pass, rx_drop;
-	char budget[16];
+	char budget[16], share[16];
 	struct kplug_info_args before;
 	struct hs hs_before;
 };
@@ -520,6 +521,10 @@ FIXTURE_SETUP(hostile)
 	 */
 	ASSERT_EQ(0, param(ATOMIC_BUDGET, "r", self->budget, sizeof(self->budget)));
 	ASSERT_EQ(0, param(ATOMIC_BUDGET, "w", "5000000", 0));
+	/* likewise the share of a CPU an attachment may take in atomic
+	 * context, where the module has that limit (100: none) */
+	if (!param(ATOMIC_SHARE, "r", self->share, sizeof(self->share)))
+		ASSERT_EQ(0, param(ATOMIC_SHARE, "w", "100", 0));
 	snprintf(name, sizeof(name), "hostile.%d", getpid());
 	self->p = kplug_create(name, plugin_src, &opts);
 	ASSERT_NE(NULL, self->p) TH_LOG("create: %s\n%s", strerror(errno), log);
@@ -580,6 +585,8 @@ FIXTURE_TEARDOWN(hostile)
 		kplug_remove(self->p);
 	}
 	param(ATOMIC_BUDGET, "w", self->budget, 0);
+	if (self->share[0])
+		param(ATOMIC_SHARE, "w", self->share, 0);
 }
 
 /* Become nobody: no groups, uid and gid 65534, and check it took. */
