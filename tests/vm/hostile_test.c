@@ -1183,7 +1183,7 @@ static const struct {
 	 * kprobes may not probe, and the switch is in .kprobes.text, so
 	 * this one is expected to be refused (EINVAL).
 	 */
-	{ "kplug_switch_to_host", HW_BREAKPOINT_X, sizeof(long) },
+	{ "kplug_world_switch", HW_BREAKPOINT_X, sizeof(long) },
 	/* read by VERW on kplug's way into ring 1 (MDS-affected models) */
 	{ "x86_verw_sel", HW_BREAKPOINT_RW, HW_BREAKPOINT_LEN_2 },
 	/* read by kplug's ring-0 IDT stubs (interrupt or NMI in a window) */
