@@ -1280,8 +1280,25 @@ static void flags_at_entry(struct ctx *x)
  * counted by the handler), then AC.  SYSCALL masks both for the kernel;
  * the plugin must see neither and the task keeps getting its traps.
  */
+/* The emulator is Bochs (the Bochs tier): its BIOS says so in DMI. */
+static int on_bochs(void)
+{
+	char v[64] = "";
+
+	return !param("/sys/class/dmi/id/bios_version", "r", v, sizeof(v)) &&
+	       !strncmp(v, "Bochs", 5);
+}
+
 TEST_F(hostile, tf_set_at_syscall)
 {
+	/*
+	 * Bochs 2.7 delivers the single-step #DB of a SYSCALL made with TF
+	 * set at Linux's first kernel instruction (entry_SYSCALL_64), where
+	 * hardware and QEMU deliver none (SYSCALL clears TF); Linux WARNs
+	 * about that in exc_debug before any kplug code runs.
+	 */
+	if (on_bochs())
+		SKIP(return, "Bochs: single-step #DB after SYSCALL (emulator deviation)");
 	entry_flags = 0x100;
 	EXPECT_ROUTES(hostile_run(flags_at_entry), 0);
 	entry_flags = 0;
