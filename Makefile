@@ -32,7 +32,7 @@ PLUGINS   := $(patsubst tests/plugins/%.asm,build/plugins/%.bin,$(wildcard tests
 VM_TESTS  := build/tests/kplug_test build/tests/attack_test build/tests/limit_test \
 	     build/tests/lib_test build/tests/cli_test.sh build/tests/tap.sh build/tests/hook_test.sh \
 	     build/tests/provider_test build/tests/host_state_test build/tests/dtables_test \
-	     build/tests/vectors_test.sh
+	     build/tests/vectors_test.sh build/tests/hostile_test build/tests/hostile32
 HOST_TESTS := build/host/desc_test build/host/image_test build/host/fault_test \
 	      build/host/codegen_test
 
@@ -139,6 +139,18 @@ build/tests/provider_test: tests/vm/provider_test.c $(LIBKPLUG_A) libkplug/kplug
 	@mkdir -p $(@D)
 	$(CC) $(CFLAGS) -static -Ibuild/include -I$(CACHE)/kselftest -o $@ $< \
 		$(LIBKPLUG_A) $(CODEGEN_LDLIBS)
+
+# The hostile-caller tier: its route code runs with FS possibly unusable
+# for libc, so no stack protector (it reads %fs:0x28); hostile32 is its
+# 32-bit (ia32) caller.
+build/tests/hostile_test: tests/vm/hostile_test.c $(LIBKPLUG_A) libkplug/kplug.h
+	@mkdir -p $(@D)
+	$(CC) $(CFLAGS) -fno-stack-protector -static -Ibuild/include -I$(CACHE)/kselftest \
+		-o $@ $< $(LIBKPLUG_A) $(CODEGEN_LDLIBS)
+
+build/tests/hostile32: tests/vm/hostile32.c uapi/kplug.h
+	@mkdir -p $(@D)
+	$(CC) $(CFLAGS) -m32 -static -o $@ $<
 
 build/tests/%.sh: tests/vm/%.sh
 	@mkdir -p $(@D)

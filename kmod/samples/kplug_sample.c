@@ -6,9 +6,11 @@
  * arguments, first non-zero result wins, default 0) and creates
  * /proc/kplug_sample: writing "A B" calls the hook with (A, B) and keeps
  * the result; reading prints the last result.  "atomic A B" makes the
- * same call with bottom halves off (atomic, like a softirq), "irqsoff A B"
- * with interrupts off (the plugins do not run: missed).  Attach plugins
- * with
+ * same call with bottom halves off (atomic, like a softirq), "preempt A B"
+ * with preemption off, "rcu A B" inside rcu_read_lock() (atomic too, but
+ * with PREEMPT_RCU the task stays preemptible and migratable there, which
+ * the hostile-caller tests need), "irqsoff A B" with interrupts off (the
+ * plugins do not run: missed).  Attach plugins with
  *   kplugctl hook attach sample PLUGIN:ENTRY
  * It also registers "sample_irqs_off", a hook declared to be called with
  * interrupts off, which kplug refuses to attach anything to.
@@ -28,7 +30,9 @@
 #include <linux/irqflags.h>
 #include <linux/kernel.h>
 #include <linux/module.h>
+#include <linux/preempt.h>
 #include <linux/proc_fs.h>
+#include <linux/rcupdate.h>
 #include <linux/uaccess.h>
 
 #include "../../include/kplug_hook.h"
@@ -76,6 +80,19 @@ static ssize_t sample_write(struct file *file, const char __user *ubuf,
 		local_bh_disable();	/* as in a softirq: never rescheduled */
 		r = kplug_hook_call(hook, args, 2, NULL, 0);
 		local_bh_enable();
+	} else if (!strcmp(how, "preempt")) {
+		preempt_disable();	/* a preemption-off caller: atomic */
+		r = kplug_hook_call(hook, args, 2, NULL, 0);
+		preempt_enable();
+	} else if (!strcmp(how, "rcu")) {
+		/*
+		 * An RCU reader: atomic for kplug, yet with PREEMPT_RCU
+		 * (preempt=full) the task can still be preempted and
+		 * migrated inside the section, unlike the modes above.
+		 */
+		rcu_read_lock();
+		r = kplug_hook_call(hook, args, 2, NULL, 0);
+		rcu_read_unlock();
 	} else if (!strcmp(how, "irqsoff")) {
 		local_irq_save(flags);	/* nothing runs: the default, missed */
 		r = kplug_hook_call(hook, args, 2, NULL, 0);
