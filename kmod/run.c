@@ -476,11 +476,14 @@ int kplug_run(struct kplug_plugin *p, struct kplug_call *call, u32 *result,
 	/*
 	 * The stack slot, kplug's GDT, TSS.RSP0 and kplug_running are this
 	 * CPU's: pin the invocation here from the slot choice to the end.  A
-	 * process caller stays preemptible; an atomic one is not preempted
-	 * at all (it may be a preemptible task inside rcu_read_lock(), which
-	 * could otherwise be preempted and migrated during a service call).
+	 * process caller stays preemptible.  An atomic one may still be a
+	 * preemptible task (inside rcu_read_lock() with PREEMPT_RCU): it is
+	 * not preempted at all, so that it never holds one of the CPU's two
+	 * atomic slots while scheduled out; except on PREEMPT_RT, where
+	 * softirqs and BH-off sections are preemptible and take sleeping
+	 * locks (the services' too), so it is only kept on its CPU.
 	 */
-	if (atomic)
+	if (atomic && !IS_ENABLED(CONFIG_PREEMPT_RT))
 		preempt_disable();
 	else
 		migrate_disable();
@@ -557,6 +560,12 @@ int kplug_run(struct kplug_plugin *p, struct kplug_call *call, u32 *result,
 			ret = -EIO;
 			break;
 		default:
+			if (WARN_ON_ONCE(reason > 255)) {
+				/* a #MC in a stub's first instructions can
+				 * overwrite the exit reason (world_switch.asm) */
+				ret = -EFAULT;
+				break;
+			}
 			if (reason >= FIRST_EXTERNAL_VECTOR) {
 				kplug_call_host_handler(kplug_host_handler[reason]);
 				ret = 0;
@@ -597,7 +606,7 @@ int kplug_run(struct kplug_plugin *p, struct kplug_call *call, u32 *result,
 out:
 	kplug_sandbox_slot_put(sb, cpu, slot);
 out_unpin:
-	if (atomic)
+	if (atomic && !IS_ENABLED(CONFIG_PREEMPT_RT))
 		preempt_enable();
 	else
 		migrate_enable();

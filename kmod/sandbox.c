@@ -179,7 +179,10 @@ static int slot_try(struct kplug_sandbox *sb, int cpu, bool atomic)
  * tasks holding its CPU's two task slots are pinned there, preempted
  * between stretches, and run again once it sleeps; failing instead would
  * let two tasks that keep getting preempted mid-call make a process
- * hook's plugin miss every other caller on that CPU.  -EINTR on a signal.
+ * hook's plugin miss every other caller on that CPU.  Only a fatal signal
+ * ends the wait (-EINTR): a task must not skip a hook's plugin by
+ * arranging for a signal to be pending.  The wait is bounded by the
+ * holders' budgets.
  */
 int kplug_sandbox_slot_get(struct kplug_sandbox *sb, int cpu, bool atomic)
 {
@@ -187,8 +190,8 @@ int kplug_sandbox_slot_get(struct kplug_sandbox *sb, int cpu, bool atomic)
 
 	if (slot >= 0 || atomic)
 		return slot;
-	if (wait_var_event_interruptible(&sb->slot_busy[cpu],
-					 (slot = slot_try(sb, cpu, false)) >= 0))
+	if (wait_var_event_killable(&sb->slot_busy[cpu],
+				    (slot = slot_try(sb, cpu, false)) >= 0))
 		return -EINTR;
 	return slot;
 }

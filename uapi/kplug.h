@@ -59,10 +59,10 @@
  *       the plugin runs preemptibly, and a fatal signal stops it.  0: the plugin returned, result holds EAX.
  *       -EIO: the plugin faulted; fault describes it (the call is aborted,
  *       the plugin stays loaded and can be invoked again).  -ETIME: the
- *       plugin ran past its CPU budget.  -EINTR: a fatal signal arrived.
+ *       plugin ran past its CPU budget.  -EINTR: a fatal signal arrived
+ *       (also while waiting for a stack slot of this CPU, which two
+ *       suspended invocations of the plugin may hold).
  *       -ENOENT no such plugin, -EINVAL bad entry/nargs/flags,
- *       -EINTR a signal came while waiting for a stack slot of this CPU
- *              (two invocations of the plugin are suspended on it).
  *       in_len + out_len may be at most half the plugin's stack size
  *       (-E2BIG otherwise).
  *   KPLUG_IOC_INFO  describe a plugin: by id; by name (KPLUG_INFO_BY_NAME,
