@@ -184,6 +184,12 @@ static int slot_try(struct kplug_sandbox *sb, int cpu, bool atomic)
  * arranging for a signal to be pending.  The wait is bounded by the
  * holders' budgets.
  */
+static bool slot_claim(struct kplug_sandbox *sb, int cpu, int *slot)
+{
+	*slot = slot_try(sb, cpu, false);
+	return *slot >= 0;
+}
+
 int kplug_sandbox_slot_get(struct kplug_sandbox *sb, int cpu, bool atomic)
 {
 	int slot = slot_try(sb, cpu, atomic);
@@ -191,7 +197,7 @@ int kplug_sandbox_slot_get(struct kplug_sandbox *sb, int cpu, bool atomic)
 	if (slot >= 0 || atomic)
 		return slot;
 	if (wait_var_event_killable(&sb->slot_busy[cpu],
-				    (slot = slot_try(sb, cpu, false)) >= 0))
+				    slot_claim(sb, cpu, &slot)))
 		return -EINTR;
 	return slot;
 }
