@@ -18,11 +18,15 @@
 #   make clean
 #
 # KDIR=/lib/modules/$(uname -r)/build builds the module for your own kernel
-# instead of the cached Debian test kernel.
+# instead of the cached Debian test kernel.  KERNEL=6.12 (6.1-rt, 6.1-cloud,
+# 6.12-rt, 6.12-cloud) picks another Debian test kernel, for make deps and
+# the module build; the default, 6.1, lives in build/cache/kernel/.
 
 TOP    := $(CURDIR)
 CACHE  := $(TOP)/build/cache
-KDIR   ?= $(CACHE)/kernel/build
+KERNEL ?= 6.1
+KCACHE := $(CACHE)/kernel$(if $(filter 6.1,$(KERNEL)),,-$(KERNEL))
+KDIR   ?= $(KCACHE)/build
 CC     ?= gcc
 CFLAGS := -O2 -g -Wall -Wextra -Wno-sign-compare -Wno-unused-parameter
 
@@ -108,7 +112,7 @@ install: libkplug tools
 	install -m 755 build/tools/kplugctl $(DESTDIR)$(PREFIX)/bin/
 
 deps:
-	@bash scripts/deps.sh
+	@KERNEL=$(KERNEL) bash scripts/deps.sh
 
 # The sample hook caller (kmod/samples/) links against kplug's symbols;
 # it goes to build/tests/ so the VM has it at /kplug/tests/.

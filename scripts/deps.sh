@@ -2,17 +2,21 @@
 # SPDX-License-Identifier: GPL-2.0
 #
 # Bootstrap everything kplug needs on a Debian 12 machine, as root.
+# Usage: [KERNEL=6.1|6.1-rt|6.1-cloud|6.12|6.12-rt|6.12-cloud] scripts/deps.sh
 # Idempotent: a second run only checks.  Everything that is not a Debian
 # package installed on the system lands in build/cache/ (ignored by git):
 #   kernel/    the test kernel (linux-image, -headers, -common, -kbuild),
-#              unpacked, never installed
+#              unpacked, never installed; kernel-$KERNEL/ for the others
+#              (KERNEL=6.12, 6.1-rt, ...: see below)
 #   tcc/       TinyCC source and the i386 libtcc.a / libtcc1.a built from it
 #   kselftest/ kselftest_harness.h and kselftest.h from the kernel source
 set -euo pipefail
 
 top=$(cd "$(dirname "$0")/.." && pwd)
-cache=$top/build/cache
-mkdir -p "$cache"
+mkdir -p "$top/build/cache"
+# Physical path: the links and the headers' Makefile written below must
+# not depend on the worktree build/cache was reached through.
+cache=$(cd "$top/build/cache" && pwd -P)
 
 die() { echo "deps: error: $*" >&2; exit 1; }
 say() { echo "deps: $*"; }
@@ -24,7 +28,7 @@ command -v apt-get >/dev/null || die "not a Debian machine: apt-get is missing"
 pkgs="make gcc gcc-multilib nasm qemu-system-x86 busybox-static cpio
       dpkg-dev xz-utils zstd bc flex bison libelf-dev libssl-dev kmod
       texinfo python3 bochs bochsbios vgabios bochs-term grub-pc-bin
-      grub-common xorriso mtools"
+      grub-common xorriso mtools pahole"
 missing=
 for p in $pkgs; do
 	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'ok installed' ||
@@ -59,36 +63,58 @@ enable_deb_src() {
 }
 
 # --- the test kernel ----------------------------------------------------
-kdir=$cache/kernel
+# KERNEL names a Debian kernel series and flavour: 6.1 (the default, in
+# kernel/), 6.1-rt, 6.1-cloud, 6.12, 6.12-rt, 6.12-cloud (each in
+# kernel-$KERNEL/, so fetching one never disturbs another).  The series'
+# meta package resolves it to the newest ABI in the archive; headers,
+# -common (-common-rt for RT) and kbuild come from the headers' own
+# dependencies rather than from guessed names.
+kernel=${KERNEL:-6.1}
+case "$kernel" in
+6.1)            kdir=$cache/kernel meta=linux-image-amd64 ;;
+6.1-rt|6.1-cloud)
+		kdir=$cache/kernel-$kernel meta=linux-image-${kernel#6.1-}-amd64 ;;
+6.12)           kdir=$cache/kernel-$kernel meta=linux-image-6.12-amd64 ;;
+6.12-rt|6.12-cloud)
+		kdir=$cache/kernel-$kernel meta=linux-image-6.12-${kernel#6.12-}-amd64 ;;
+*)              die "unknown KERNEL=$kernel (6.1, 6.1-rt, 6.1-cloud, 6.12, 6.12-rt, 6.12-cloud)" ;;
+esac
 if [ ! -f "$kdir/ok" ]; then
-	img=$(apt-cache depends linux-image-amd64 | sed -n 's/.*Depends: \(linux-image-[0-9].*-amd64\)$/\1/p' | head -1)
-	[ -n "$img" ] || die "cannot resolve linux-image-amd64 to a kernel package"
-	abi=${img#linux-image-}          # e.g. 6.1.0-35-amd64
-	ver=${abi%-amd64}                # 6.1.0-35
-	kb=$(apt-cache depends "linux-headers-$abi" | sed -n 's/.*Depends: \(linux-kbuild-[0-9.]*\)$/\1/p' | head -1)
-	[ -n "$kb" ] || die "cannot resolve linux-kbuild for $ver"
-	say "test kernel $abi (fetching $img, linux-headers-$abi, linux-headers-$ver-common, $kb)"
+	img=$(apt-cache depends "$meta" | sed -n 's/.*Depends: \(linux-image-[0-9][^ ]*-amd64\)$/\1/p' | head -1)
+	[ -n "$img" ] || die "cannot resolve $meta to a kernel package"
+	abi=${img#linux-image-}          # e.g. 6.1.0-35-amd64, 6.12.117+deb12-rt-amd64
+	hdeps=$(apt-cache depends "linux-headers-$abi")
+	common=$(echo "$hdeps" | sed -n 's/.*Depends: \(linux-headers-[^ ]*-common[^ ]*\)$/\1/p' | head -1)
+	kb=$(echo "$hdeps" | sed -n 's/.*Depends: \(linux-kbuild-[^ ]*\)$/\1/p' | head -1)
+	[ -n "$common" ] || die "cannot resolve the -common headers of $abi"
+	[ -n "$kb" ] || die "cannot resolve linux-kbuild for $abi"
+	say "test kernel $abi (fetching $img, linux-headers-$abi, $common, $kb)"
 	rm -rf "$kdir" && mkdir -p "$kdir/debs" "$kdir/root"
 	(cd "$kdir/debs" && apt-get download -q "$img" "linux-headers-$abi" \
-		"linux-headers-$ver-common" "$kb" >/dev/null) ||
+		"$common" "$kb" >/dev/null) ||
 		die "apt-get download of the kernel packages failed"
 	for d in "$kdir"/debs/*.deb; do dpkg-deb -x "$d" "$kdir/root"; done
 	# The headers' Makefile includes the -common tree by absolute path;
 	# repoint it (and the scripts/tools symlinks) into the cache.
 	hdr=$kdir/root/usr/src/linux-headers-$abi
-	sed -i "s|/usr/src/linux-headers-$ver-common|$kdir/root/usr/src/linux-headers-$ver-common|g" \
+	sed -i "s|/usr/src/$common|$kdir/root/usr/src/$common|g" \
 		"$hdr/Makefile"
 	for l in scripts tools; do
 		t=$(readlink "$hdr/$l" || true)
 		case "$t" in /*) ln -sfn "$kdir/root$t" "$hdr/$l" ;; esac
 	done
 	echo "$abi" > "$kdir/abi"
+	(cd "$kdir/debs" && for d in *.deb; do dpkg-deb -f "$d" Package Version |
+		paste -sd' '; done) > "$kdir/versions"
 	ln -sfn "$hdr" "$kdir/build"
 	ln -sfn "$kdir/root/boot/vmlinuz-$abi" "$kdir/vmlinuz"
 	touch "$kdir/ok"
 fi
-abi=$(cat "$kdir/abi")
+kabi=$(cat "$kdir/abi")
 [ -f "$kdir/vmlinuz" ] || die "test kernel image missing in $kdir; rm -rf $kdir and rerun"
+# The harness below comes from the default kernel's source, whichever
+# KERNEL was asked for.
+abi=$(cat "$cache/kernel/abi" 2>/dev/null || echo "$kabi")
 
 # --- kselftest harness from Debian's kernel source package ---------------
 # linux-source-X.Y carries the patched source tree as a tarball; only the
@@ -133,4 +159,4 @@ if [ ! -f "$tcc/ok" ]; then
 	touch "$tcc/ok"
 fi
 
-say "ok: test kernel $abi, kselftest harness, libtcc (i386) in build/cache"
+say "ok: test kernel $kabi, kselftest harness, libtcc (i386) in build/cache"
