@@ -10,6 +10,7 @@
 #include <linux/slab.h>
 #include <linux/uaccess.h>
 
+#include "compat.h"
 #include "kplug.h"
 
 #define KPLUG_IMAGE_LEN_MAX	(sizeof(struct kplug_image_hdr) + \
@@ -362,8 +363,8 @@ static int kplug_mmap(struct file *file, struct vm_area_struct *vma)
 		kplug_plugin_put(p);
 		return -EINVAL;
 	}
-	vma->vm_flags &= ~VM_MAYEXEC;
-	vma->vm_flags |= VM_DONTEXPAND | VM_DONTDUMP;
+	vm_flags_clear(vma, VM_MAYEXEC);
+	vm_flags_set(vma, VM_DONTEXPAND | VM_DONTDUMP);
 	for (i = 0; i < n && !err; i++) {
 		void *k = kplug_sandbox_kaddr(&p->sb, p->sb.data_base +
 					      (first + i) * PAGE_SIZE);

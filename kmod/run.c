@@ -45,6 +45,7 @@
 #include <asm/mce.h>
 #include <linux/slab.h>
 
+#include "compat.h"
 #include "kplug.h"
 #include "fault.h"
 #include "../trampoline/world_switch.h"
@@ -181,9 +182,6 @@ int kplug_run_context(bool *atomic)
 		    preemptible() && !rcu_preempt_depth());
 	return 0;
 }
-
-/* Linux's NMI entry for use on a kernel stack (exported for KVM). */
-void asm_exc_nmi_noist(void);
 
 #define KPLUG_PCID		0x7f0	/* not one of Linux's (1..6, 0x801..) */
 #define RFLAGS_PLUGIN_MASK	(X86_EFLAGS_CF | X86_EFLAGS_PF | X86_EFLAGS_AF | \
@@ -423,7 +421,7 @@ static void deliver_pending(int cpu)
 	}
 	if (READ_ONCE(kplug_nmi_pending[cpu])) {
 		WRITE_ONCE(kplug_nmi_pending[cpu], 0);
-		kplug_call_host_handler((unsigned long)asm_exc_nmi_noist);
+		kplug_call_host_handler((unsigned long)kplug_host_nmi_entry);
 	}
 }
 
@@ -551,7 +549,7 @@ int kplug_run(struct kplug_plugin *p, struct kplug_call *call, u32 *result,
 			ret = -EFAULT;
 			break;
 		case X86_TRAP_NMI:
-			kplug_call_host_handler((unsigned long)asm_exc_nmi_noist);
+			kplug_call_host_handler((unsigned long)kplug_host_nmi_entry);
 			ret = 0;
 			break;
 		case X86_TRAP_MC:

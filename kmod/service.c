@@ -15,6 +15,7 @@
 #include <linux/smp.h>
 #include <linux/string.h>
 
+#include "compat.h"
 #include "kplug.h"
 #include "../trampoline/world_switch.h"
 
