@@ -27,6 +27,17 @@ CACHE  := $(TOP)/build/cache
 KERNEL ?= 6.1
 KCACHE := $(CACHE)/kernel$(if $(filter 6.1,$(KERNEL)),,-$(KERNEL))
 KDIR   ?= $(KCACHE)/build
+# Modules for the default kernel are built in place (kmod/, ...); for any
+# other KERNEL in build/kmod-$(KERNEL)/, a tree of links to the sources
+# (Kbuild writes its objects next to them), so both builds coexist.  The
+# .ko files for that kernel are collected in build/kmod-$(KERNEL)/ko/
+# (tests/vm/run.sh --kernel takes them from there).
+ifeq ($(KERNEL),6.1)
+MODTREE := $(TOP)
+else
+MODTREE := $(TOP)/build/kmod-$(KERNEL)
+endif
+MODSRCS := kmod gdt trampoline include uapi tests/kmod bench/kmod bench/work
 CC     ?= gcc
 CFLAGS := -O2 -g -Wall -Wextra -Wno-sign-compare -Wno-unused-parameter
 
@@ -116,13 +127,30 @@ deps:
 
 # The sample hook caller (kmod/samples/) links against kplug's symbols;
 # it goes to build/tests/ so the VM has it at /kplug/tests/.
-module:
-	$(MAKE) -C $(KDIR) M=$(TOP)/kmod modules
-	$(MAKE) -C $(KDIR) M=$(TOP)/kmod/samples \
-		KBUILD_EXTRA_SYMBOLS=$(TOP)/kmod/Module.symvers modules
-	$(MAKE) -C $(KDIR) M=$(TOP)/tests/kmod modules
+module: modtree
+	$(MAKE) -C $(KDIR) M=$(MODTREE)/kmod modules
+	$(MAKE) -C $(KDIR) M=$(MODTREE)/kmod/samples \
+		KBUILD_EXTRA_SYMBOLS=$(MODTREE)/kmod/Module.symvers modules
+	$(MAKE) -C $(KDIR) M=$(MODTREE)/tests/kmod modules
+ifeq ($(MODTREE),$(TOP))
 	@mkdir -p build/tests
 	cp kmod/samples/kplug_sample.ko tests/kmod/kplug_ipi.ko build/tests/
+else
+	@mkdir -p $(MODTREE)/ko
+	cp $(MODTREE)/kmod/kplug.ko $(MODTREE)/kmod/samples/kplug_sample.ko \
+		$(MODTREE)/tests/kmod/kplug_ipi.ko $(MODTREE)/ko/
+endif
+
+# Only sources are linked: a link to an object or a generated file
+# (layout.inc, *.mod.c) would have Kbuild write through it into the
+# default kernel's build.
+.PHONY: modtree
+modtree:
+ifneq ($(MODTREE),$(TOP))
+	@cd $(TOP) && find $(MODSRCS) -type f \( -name '*.[ch]' -o -name '*.asm' \
+		-o -name Kbuild \) ! -name '*.mod.c' | while read -r f; do \
+		mkdir -p "$(MODTREE)/$${f%/*}" && ln -sfn "$(TOP)/$$f" "$(MODTREE)/$$f"; done
+endif
 
 build/plugins/%.bin: tests/plugins/%.asm
 	@mkdir -p $(@D)
@@ -224,7 +252,7 @@ clean:
 	-$(MAKE) -C $(KDIR) M=$(TOP)/kmod/samples clean
 	-$(MAKE) -C $(KDIR) M=$(TOP)/tests/kmod clean
 	rm -rf build/plugins build/tests build/host build/vm build/bochs build/codegen \
-		build/libkplug build/tools build/include trampoline/layout.inc \
+		build/libkplug build/tools build/include trampoline/layout.inc build/kmod-* \
 		build/bench
 	-$(MAKE) -C $(KDIR) M=$(TOP)/bench/kmod clean
 
@@ -235,10 +263,14 @@ clean:
 BENCH_WORK := bench/work/grey.c bench/work/filter.c bench/work/plugin.c
 
 bench-module: module
-	$(MAKE) -C $(KDIR) M=$(TOP)/bench/kmod \
-		KBUILD_EXTRA_SYMBOLS=$(TOP)/kmod/Module.symvers modules
+	$(MAKE) -C $(KDIR) M=$(MODTREE)/bench/kmod \
+		KBUILD_EXTRA_SYMBOLS=$(MODTREE)/kmod/Module.symvers modules
+ifeq ($(MODTREE),$(TOP))
 	@mkdir -p build/tests
 	cp bench/kmod/kplug_bench.ko build/tests/
+else
+	cp $(MODTREE)/bench/kmod/kplug_bench.ko $(MODTREE)/ko/
+endif
 
 # A plugin source has no #include: the three files, one after the other.
 build/plugins/bench/work.c: $(BENCH_WORK)

@@ -23,7 +23,10 @@
 # Prints nothing on success.  Exits 2 (with "vm: error: ..." on stderr) on a
 # usage or set-up error.
 #
-# Environment: BUSYBOX (default /bin/busybox, must be statically linked).
+# Environment: BUSYBOX (default /bin/busybox, must be statically linked);
+# KPLUG_KO_DIR, if set, a directory of .ko files built for another kernel
+# (tests/vm/run.sh --kernel): kplug.ko replaces /kplug/kplug.ko, the others
+# go to /kplug/tests/ over the default build's.
 set -euo pipefail
 
 top=$(cd "$(dirname "$0")/../.." && pwd)
@@ -64,6 +67,16 @@ for d in tests plugins tools; do
 done
 # newc cpio, every file owned by root (no root needed to build it).  The
 # kernel's built-in initramfs already provides /dev/console for /init.
+# Modules built for another kernel (tests/vm/run.sh --kernel) replace the
+# default kernel's: kplug.ko, and the test modules in /kplug/tests/.
+if [ -n "${KPLUG_KO_DIR:-}" ]; then
+	for k in "$KPLUG_KO_DIR"/*.ko; do
+		case "${k##*/}" in
+		kplug.ko) cp "$k" "$root/kplug/kplug.ko" ;;
+		*)        mkdir -p "$root/kplug/tests" && cp "$k" "$root/kplug/tests/" ;;
+		esac
+	done
+fi
 (cd "$root" && find . -mindepth 1 | LC_ALL=C sort |
 	cpio -o -H newc -R 0:0 --quiet) | gzip -1 > "$initrd"
 

@@ -5,6 +5,11 @@
 #
 # Usage: tests/vm/run.sh [options] SCRIPT
 #
+#   --kernel NAME     boot another Debian test kernel (6.12, 6.1-rt, ...;
+#                     default 6.1): build/cache/kernel-NAME/vmlinuz, with
+#                     the modules built for it by `make module bench-module
+#                     KERNEL=NAME` (build/kmod-NAME/ko/) in place of
+#                     kmod/kplug.ko and build/tests/*.ko
 #   --cpu MODEL       QEMU CPU model (default: max).  `max` under TCG reports
 #                     AuthenticAMD, so PTI is off unless --append pti=on; an
 #                     Intel model such as Skylake-Client-v4 turns PTI on.
@@ -67,7 +72,6 @@
 set -euo pipefail
 
 top=$(cd "$(dirname "$0")/../.." && pwd)
-kernel=$top/build/cache/kernel/vmlinuz
 qemu_bin=${QEMU:-qemu-system-x86_64}
 
 # Print the comment block above (from "Usage:" to "Environment").
@@ -75,10 +79,10 @@ usage() { sed -n '/^# Usage:/,/^set -euo/{/^set -euo/d;s/^# \{0,1\}//;p}' "$0"; 
 die() { echo "vm: error: $*" >&2; exit 2; }
 
 # --- options -------------------------------------------------------------
-cpu=max smp= append= icount=0 qemu_log= timeout_s=600 name=
+cpu=max smp= append= icount=0 qemu_log= timeout_s=600 name= kname=6.1
 while [ $# -gt 0 ]; do
 	case "$1" in
-	--cpu|--smp|--append|--qemu-log|--timeout|--name)
+	--cpu|--smp|--append|--qemu-log|--timeout|--name|--kernel)
 		[ $# -ge 2 ] || die "$1 needs an argument"
 		case "$1" in
 		--cpu)      cpu=$2 ;;
@@ -87,6 +91,7 @@ while [ $# -gt 0 ]; do
 		--qemu-log) qemu_log=$2 ;;
 		--timeout)  timeout_s=$2 ;;
 		--name)     name=$2 ;;
+		--kernel)   kname=$2 ;;
 		esac
 		shift 2 ;;
 	--icount)  icount=1; shift ;;
@@ -109,7 +114,16 @@ name=${name:-$(basename "$script")}
 case "$name" in ''|*/*|.|..) die "bad --name '$name'" ;; esac
 case "$smp" in ''|*[!0-9]*) die "--smp wants a number, not '$smp'" ;; esac
 case "$timeout_s" in ''|*[!0-9]*) die "--timeout wants seconds, not '$timeout_s'" ;; esac
-[ -f "$kernel" ] || die "no test kernel at $kernel (run scripts/deps.sh)"
+case "$kname" in
+6.1)	kernel=$top/build/cache/kernel/vmlinuz ;;
+''|*/*|.|..) die "bad --kernel '$kname'" ;;
+*)	kernel=$top/build/cache/kernel-$kname/vmlinuz
+	# mkinitramfs.sh puts these modules in place of the default build's.
+	export KPLUG_KO_DIR=$top/build/kmod-$kname/ko
+	[ -f "$KPLUG_KO_DIR/kplug.ko" ] ||
+		die "no kplug.ko for $kname (make module bench-module KERNEL=$kname)" ;;
+esac
+[ -f "$kernel" ] || die "no test kernel at $kernel (run scripts/deps.sh, KERNEL=$kname)"
 command -v "$qemu_bin" >/dev/null || die "$qemu_bin not found (run scripts/deps.sh)"
 
 # --- initramfs -----------------------------------------------------------
@@ -133,7 +147,7 @@ qemu=("$qemu_bin" -machine q35 -accel tcg -cpu "$cpu" -smp "$smp" -m 1G
 [ "$icount" = 0 ] || qemu+=(-icount shift=0,sleep=off)
 [ -z "$qemu_log" ] || qemu+=(-d int,cpu_reset -D "$qemu_log")
 
-echo "vm: $name: booting (-cpu $cpu -smp $smp${append:+, append '$append'}$([ "$icount" = 0 ] || echo ', icount'))"
+echo "vm: $name: booting $(basename "$(readlink -f "$kernel")") (-cpu $cpu -smp $smp${append:+, append '$append'}$([ "$icount" = 0 ] || echo ', icount'))"
 start=$SECONDS
 # stdin from /dev/null: QEMU leaves the terminal alone.  --foreground keeps
 # QEMU in our process group so ^C stops it.  sed -u strips the serial
