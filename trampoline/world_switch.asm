@@ -80,7 +80,11 @@ extern __x86_return_thunk
 extern __x86_indirect_thunk_rdi
 %endif
 
-global kplug_world_switch
+; One function to objtool, from the section's start to its end, listed as
+; "stack frame non-standard": it switches stacks and privilege levels, so
+; objtool skips validating it (as it does for Linux's own entry code), but
+; still records its return-thunk and retpoline sites for patching.
+global kplug_world_switch:function (kplug_switch_text_end - kplug_world_switch)
 global kplug_call_host_handler
 global kplug_gate_exit
 global kplug_gate_service
@@ -104,6 +108,26 @@ global kplug_runtime_end
 %endif
 %endmacro
 
+; A call to a label of the same function, which objtool accepts only when
+; told (the kernel's ANNOTATE_INTRA_FUNCTION_CALL).
+%macro INTRA_FUNCTION_CALL 1
+%%call:
+	call	%1
+	section .discard.intra_function_calls progbits noalloc noexec nowrite align=1
+	dd	%%call
+	section .kprobes.text
+%endmacro
+
+; The next RET or indirect JMP is not the function return or branch objtool
+; takes it for (the kernel's ANNOTATE_RETPOLINE_SAFE / ANNOTATE_UNRET_SAFE):
+; a jump into Linux's handler for a fatal or buggy case.
+%macro RETPOLINE_SAFE 0
+%%insn:
+	section .discard.retpoline_safe progbits noalloc noexec nowrite align=1
+	dd	%%insn
+	section .kprobes.text
+%endmacro
+
 ; Overwrite the CPU's return stack buffer with 32 entries that point at a
 ; speculation trap, as Linux does on context switch and KVM on VM exit: the
 ; plugin's own calls must not steer the kernel's returns speculatively.
@@ -111,13 +135,13 @@ global kplug_runtime_end
 %macro FILL_RETURN_STACK 0
 	mov	ecx, 16
 %%loop:
-	call	%%one
+	INTRA_FUNCTION_CALL %%one
 %%trap1:
 	pause
 	lfence
 	jmp	%%trap1
 %%one:
-	call	%%two
+	INTRA_FUNCTION_CALL %%two
 %%trap2:
 	pause
 	lfence
@@ -534,7 +558,7 @@ kplug_ring0_exception:
 	add	rsp, 16		; vector, error code
 	iretq
 .oops:
-	call	kplug_ring0_prepare
+	INTRA_FUNCTION_CALL kplug_ring0_prepare
 	mov	rax, [rsp + 16]	; vector
 	lea	rcx, [kplug_host_handler]
 	mov	rcx, [rcx + rax * 8]
@@ -546,7 +570,9 @@ kplug_ring0_exception:
 	jc	.jump
 	pop	qword [rsp]	; no error code: drop the dummy
 .jump:
+	RETPOLINE_SAFE
 	ret			; to the handler, with the CPU's frame
+	int3
 
 ; Before handing a ring-0 exception to Linux: kernel GS base and Linux's IDT.
 kplug_ring0_prepare:
@@ -564,7 +590,7 @@ kplug_ring0_prepare:
 	pop	rdx
 	pop	rcx
 	pop	rax
-	ret
+	RET
 
 ;
 ; The 256 IDT stubs.  Each pushes a dummy error code where the CPU does not,
@@ -580,8 +606,10 @@ kplug_idt_stub_%1:
 %if %1 == 8
 	; #DF is fatal wherever it comes from: Linux's handler, on its IST,
 	; with the CPU's frame (error code included) as it is.
-	call	kplug_ring0_prepare
+	INTRA_FUNCTION_CALL kplug_ring0_prepare
+	RETPOLINE_SAFE
 	jmp	[kplug_host_handler + 8 * 8]
+	int3
 %else
 	cmp	qword [rsp + 16], KPLUG_SEL_KERNEL_CS
 	jne	%%plugin
@@ -620,6 +648,11 @@ kplug_idt_stub_%1:
 	IDT_STUB v
 %assign v v + 1
 %endrep
+
+kplug_switch_text_end:
+
+section .discard.func_stack_frame_non_standard progbits alloc write noexec align=4
+	dd	kplug_world_switch - $
 
 section .rodata
 

@@ -1657,7 +1657,7 @@ static void stop_cont_calls(struct ctx *x)
 TEST_F_TIMEOUT(hostile, sigstop_sigcont_mid_invocation, 300)
 {
 	struct tally *t = self->t;
-	int status = -1, stops = 0;
+	int status = -1, stops = 0, reaped = 0;
 	pid_t pid = fork();
 
 	if (pid == 0) {
@@ -1667,17 +1667,27 @@ TEST_F_TIMEOUT(hostile, sigstop_sigcont_mid_invocation, 300)
 		_exit(X.t->bad ? 1 : 0);
 	}
 	ASSERT_LT(0, pid);
+	/* Any of these waits may reap the process instead, if it just
+	 * finished: its status is then the one to judge. */
 	while (!t->done && stops < 5000) {
 		if (kill(pid, SIGSTOP))
 			break;
-		if (waitpid(pid, &status, WUNTRACED) != pid || !WIFSTOPPED(status))
-			break;	/* it exited */
+		if (waitpid(pid, &status, WUNTRACED) != pid)
+			break;
+		if (!WIFSTOPPED(status)) {
+			reaped = 1;	/* it exited */
+			break;
+		}
 		stops++;
 		kill(pid, SIGCONT);
-		waitpid(pid, &status, WCONTINUED);
+		if (waitpid(pid, &status, WCONTINUED) == pid &&
+		    (WIFEXITED(status) || WIFSIGNALED(status))) {
+			reaped = 1;
+			break;
+		}
 		usleep(1000);
 	}
-	if (waitpid(pid, &status, 0) != pid)
+	if (!reaped && waitpid(pid, &status, 0) != pid)
 		status = -1;
 	TH_LOG("stopped and continued %d times", stops);
 	EXPECT_LT(0, stops);
