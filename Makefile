@@ -51,12 +51,14 @@ VM_TESTS  := build/tests/kplug_test build/tests/attack_test build/tests/limit_te
 HOST_TESTS := build/host/desc_test build/host/image_test build/host/fault_test \
 	      build/host/codegen_test
 
-# VM matrices: name:cpu:smp:kernel args (comma-separated); cpu "bochs"
+# VM matrices: name:cpu:smp:kernel args (comma-separated)[:test kernel,
+# default 6.1]; cpu "bochs"
 # boots Bochs' broadwell_ult instead of QEMU (segment limits enforced, PTI
 # and PCID on).  CI runs VM_MATRIX (make check); make check-matrix runs the
 # full platform matrix.
 BOCHS_ENTRY := bochs-broadwell-pti-pcid:bochs:1:
 VM_MATRIX := amd-max-smp2:max:2: \
+	     k612-skylake-pti:Skylake-Client-v4:2:pti=on:6.12 \
 	     intel-skylake-pti:Skylake-Client-v4:2:pti=on \
 	     smp1-preempt-full:max:1:preempt=full \
 	     $(BOCHS_ENTRY)
@@ -230,10 +232,17 @@ host-tests: $(HOST_TESTS)
 run: deps all
 	tests/vm/run.sh --name demo --icount --smp 1 tests/vm/demo.sh
 
-check: deps all host-tests
+check: deps all host-tests kernel-6.12
 	@bash scripts/check.sh $(HOST_TESTS) -- $(VM_MATRIX)
 
-check-matrix: deps all host-tests
+# The second test kernel of make check: Debian's 6.12 for bookworm, with
+# kplug built for it in build/kmod-6.12/.
+.PHONY: kernel-6.12
+kernel-6.12:
+	@KERNEL=6.12 bash scripts/deps.sh
+	$(MAKE) module KERNEL=6.12
+
+check-matrix: deps all host-tests kernel-6.12
 	@bash scripts/check.sh $(HOST_TESTS) -- $(VM_MATRIX_FULL)
 
 # Two boots of a no-UMIP model with KASLR: what SIDT/SGDT show a plugin

@@ -4,12 +4,13 @@
 # make check: run the host test binaries, then the VM suite once per entry
 # of the VM matrix, and print one summary line "N passed, N failed".
 #
-# Usage: scripts/check.sh [--script FILE] HOST_TEST... -- NAME:CPU:SMP:APPEND...
+# Usage: scripts/check.sh [--script FILE] HOST_TEST... -- NAME:CPU:SMP:APPEND[:KERNEL]...
 #
 # Each VM entry boots tests/vm/run.sh (QEMU TCG, -cpu CPU -smp SMP; logs in
 # build/vm/NAME/), or, when CPU is "bochs", tests/bochs/run.sh (Bochs
 # broadwell_ult, 1 CPU, segment limits and PCID; SMP must be 1; logs in
 # build/bochs/NAME/).  APPEND: kernel arguments separated by commas.
+# KERNEL: another Debian test kernel (tests/vm/run.sh --kernel), QEMU only.
 #   --script FILE   the script each VM runs (default tests/vm/suite.sh)
 # Summary in build/check.log and build/check.summary.
 #
@@ -52,7 +53,7 @@ done
 [ "${1:-}" = -- ] && shift
 
 for entry in "$@"; do
-	IFS=: read -r name cpu smp append <<< "$entry"
+	IFS=: read -r name cpu smp append kernel <<< "$entry"
 	append=${append//,/ }
 	if [ "$cpu" = bochs ]; then
 		if [ "$smp" != 1 ]; then
@@ -64,6 +65,7 @@ for entry in "$@"; do
 	else
 		echo "check: vm $name (-cpu $cpu -smp $smp ${append:+, $append})"
 		run=$top/tests/vm/run.sh logs=vm opts=(--cpu "$cpu" --smp "$smp")
+		[ -n "$kernel" ] && opts+=(--kernel "$kernel")
 	fi
 	out=$top/build/$logs-$name.out
 	if "$run" --name "$name" "${opts[@]}" \
