@@ -241,6 +241,11 @@ check: deps all host-tests kernel-6.12
 kernel-6.12:
 	@KERNEL=6.12 bash scripts/deps.sh
 	$(MAKE) module KERNEL=6.12
+	@# objtool runs on the whole module there; if it gives up (on the
+	@# world switch, say) the module has no return sites and 6.12 WARNs
+	@# at its first return thunk: fail the build instead.
+	@readelf -S build/kmod-6.12/ko/kplug.ko | grep -q '\.return_sites' || \
+		{ echo "kplug.ko for 6.12 has no .return_sites: objtool gave up on it"; exit 1; }
 
 check-matrix: deps all host-tests kernel-6.12
 	@bash scripts/check.sh $(HOST_TESTS) -- $(VM_MATRIX_FULL)
