@@ -169,7 +169,7 @@ build/tests/lib_test: tests/vm/lib_test.c $(LIBKPLUG_A) libkplug/kplug.h
 	$(CC) $(CFLAGS) -static -Ibuild/include -I$(CACHE)/kselftest -o $@ $< \
 		$(LIBKPLUG_A) $(CODEGEN_LDLIBS)
 
-build/tests/provider_test: tests/vm/provider_test.c $(LIBKPLUG_A) libkplug/kplug.h
+build/tests/provider_test: tests/vm/provider_test.c tests/vm/hook_util.h $(LIBKPLUG_A) libkplug/kplug.h
 	@mkdir -p $(@D)
 	$(CC) $(CFLAGS) -static -Ibuild/include -I$(CACHE)/kselftest -o $@ $< \
 		$(LIBKPLUG_A) $(CODEGEN_LDLIBS)
@@ -177,7 +177,7 @@ build/tests/provider_test: tests/vm/provider_test.c $(LIBKPLUG_A) libkplug/kplug
 # The hostile-caller tier: its route code runs with FS possibly unusable
 # for libc, so no stack protector (it reads %fs:0x28); hostile32 is its
 # 32-bit (ia32) caller.
-build/tests/hostile_test: tests/vm/hostile_test.c $(LIBKPLUG_A) libkplug/kplug.h
+build/tests/hostile_test: tests/vm/hostile_test.c tests/vm/hook_util.h $(LIBKPLUG_A) libkplug/kplug.h
 	@mkdir -p $(@D)
 	$(CC) $(CFLAGS) -fno-stack-protector -static -Ibuild/include -I$(CACHE)/kselftest \
 		-o $@ $< $(LIBKPLUG_A) $(CODEGEN_LDLIBS)

@@ -34,25 +34,6 @@ enum { SEG_LOAD, FAR_XFER, INTN, SYSINSN, PRIV, IOPORT, FPU, FLAGS, STACK,
        CODEWRITE, SPIN_MEM, ENTRY_STATE, EXITPATH, BADPTR, SVC_ABUSE,
        PKRU, GATE_AT_END, SVC_RUNAWAY, NR_PLUGINS };
 
-static int cpu_has(const char *flag)
-{
-	char line[8192], pat[64];
-	FILE *f = fopen("/proc/cpuinfo", "r");
-	int found = 0;
-
-	snprintf(pat, sizeof(pat), " %s", flag);
-	while (f && fgets(line, sizeof(line), f))
-		if (!strncmp(line, "flags", 5)) {
-			char *p = strstr(line, pat);
-
-			found = p && (p[strlen(pat)] == ' ' || p[strlen(pat)] == '\n');
-			break;
-		}
-	if (f)
-		fclose(f);
-	return found;
-}
-
 static int cpu_is_intel(void)
 {
 	char line[256];

@@ -25,25 +25,6 @@
 
 enum { IDT_BASE = 1, IDT_LIM, GDT_BASE, GDT_LIM };
 
-static int cpu_has(const char *flag)
-{
-	char line[8192], pat[64];
-	FILE *f = fopen("/proc/cpuinfo", "r");
-	int found = 0;
-
-	snprintf(pat, sizeof(pat), " %s", flag);
-	while (f && fgets(line, sizeof(line), f))
-		if (!strncmp(line, "flags", 5)) {
-			char *p = strstr(line, pat);
-
-			found = p && (p[strlen(pat)] == ' ' || p[strlen(pat)] == '\n');
-			break;
-		}
-	if (f)
-		fclose(f);
-	return found;
-}
-
 static int pin(int cpu)
 {
 	cpu_set_t set;

@@ -74,7 +74,7 @@
 #include <linux/perf_event.h>
 #include <unistd.h>
 
-#include "../../libkplug/kplug.h"
+#include "hook_util.h"
 #include "kselftest_harness.h"
 
 #define MAGIC		0x686f7374	/* "host" */
@@ -374,80 +374,6 @@ static void routes(struct ctx *x, int n, unsigned int which, int long_calls)
 }
 
 /* --- the test's side ---------------------------------------------------- */
-
-static int lo_up(void)
-{
-	struct ifreq ifr = {};
-	int s = socket(AF_INET, SOCK_DGRAM, 0), err;
-
-	strcpy(ifr.ifr_name, "lo");
-	err = ioctl(s, SIOCGIFFLAGS, &ifr);
-	ifr.ifr_flags |= IFF_UP;
-	err = err ?: ioctl(s, SIOCSIFFLAGS, &ifr);
-	close(s);
-	return err;
-}
-
-static int udp_socket(int port)
-{
-	struct sockaddr_in a = { .sin_family = AF_INET,
-				 .sin_addr.s_addr = htonl(INADDR_LOOPBACK),
-				 .sin_port = htons(port) };
-	int s = socket(AF_INET, SOCK_DGRAM | SOCK_NONBLOCK, 0);
-
-	if (s >= 0 && port && bind(s, (struct sockaddr *)&a, sizeof(a))) {
-		close(s);
-		return -1;
-	}
-	return s;
-}
-
-/*
- * Datagrams waiting on s: reads until `want` arrived, then waits 200 ms
- * more for any extra (a filter failing open late).  Loopback delivers in
- * the sender's softirq, so they are normally all there already; the waits
- * only bound how long a missing one is looked for, they decide nothing.
- */
-static int drain(int s, int want)
-{
-	struct pollfd pfd = { .fd = s, .events = POLLIN };
-	char buf[16];
-	int n = 0;
-
-	for (;;) {
-		while (recv(s, buf, sizeof(buf), 0) > 0)
-			n++;
-		if (poll(&pfd, 1, n < want ? 2000 : 200) <= 0)
-			break;
-	}
-	return n;
-}
-
-static struct kplug_hook_args hook_named(const char *name)
-{
-	struct kplug_hook_args h = {};
-	unsigned int i;
-
-	for (i = 0; !kplug_hook_info(i, &h); i++)
-		if (!strcmp(h.name, name))
-			return h;
-	memset(&h, 0, sizeof(h));
-	return h;
-}
-
-static int param(const char *path, const char *mode, char *value, int size)
-{
-	FILE *f = fopen(path, mode);
-	int err;
-
-	if (!f)
-		return -1;
-	if (*mode == 'w')
-		err = fputs(value, f) < 0;
-	else
-		err = !fgets(value, size, f);
-	return fclose(f) || err ? -1 : 0;
-}
 
 /* The sample module: loaded for this program, unloaded at its end (the
  * harness runs each test in a child; only the main process unloads). */
@@ -885,8 +811,8 @@ static void ldt_not_present(struct ctx *x)
 		hsys(SYS_arch_prctl, 0x1002 /* ARCH_SET_FS */, tls, 0, 0, 0, 0);
 }
 
-/* Layer: selector reloads of the switch, with exception fixups (issue 10
- * #1; the fix: loadsegment-style fixups on every selector load). */
+/* Layer: selector reloads of the switch, which load a selector only after
+ * LAR/VERR say the CPU takes it, else null (issue 10 #1). */
 TEST_F(hostile, ldt_entry_not_present_under_fs)
 {
 	ldt_reg = FS;

@@ -131,6 +131,26 @@ static inline int invoke(int fd, __u32 id, __u32 nargs, const __u32 *args,
 	return 0;
 }
 
+/* Does /proc/cpuinfo list flag (e.g. "umip") for this CPU? */
+static inline int cpu_has(const char *flag)
+{
+	char line[8192], pat[64];
+	FILE *f = fopen("/proc/cpuinfo", "r");
+	int found = 0;
+
+	snprintf(pat, sizeof(pat), " %s", flag);
+	while (f && fgets(line, sizeof(line), f))
+		if (!strncmp(line, "flags", 5)) {
+			char *p = strstr(line, pat);
+
+			found = p && (p[strlen(pat)] == ' ' || p[strlen(pat)] == '\n');
+			break;
+		}
+	if (f)
+		fclose(f);
+	return found;
+}
+
 static inline int remove_plugin(int fd, __u32 id)
 {
 	struct kplug_remove_args a = { .id = id };

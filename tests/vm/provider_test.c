@@ -27,7 +27,7 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "../../libkplug/kplug.h"
+#include "hook_util.h"
 #include "kselftest_harness.h"
 
 #define MAGIC		0x6b706c67
@@ -112,33 +112,6 @@ struct env {
 	int rx_pass, rx_drop, tx;
 };
 
-static int lo_up(void)
-{
-	struct ifreq ifr = {};
-	int s = socket(AF_INET, SOCK_DGRAM, 0), err;
-
-	strcpy(ifr.ifr_name, "lo");
-	err = ioctl(s, SIOCGIFFLAGS, &ifr);
-	ifr.ifr_flags |= IFF_UP;
-	err = err ?: ioctl(s, SIOCSIFFLAGS, &ifr);
-	close(s);
-	return err;
-}
-
-static int udp_socket(int port)
-{
-	struct sockaddr_in a = { .sin_family = AF_INET,
-				 .sin_addr.s_addr = htonl(INADDR_LOOPBACK),
-				 .sin_port = htons(port) };
-	int s = socket(AF_INET, SOCK_DGRAM | SOCK_NONBLOCK, 0);
-
-	if (s >= 0 && port && bind(s, (struct sockaddr *)&a, sizeof(a))) {
-		close(s);
-		return -1;
-	}
-	return s;
-}
-
 static int send_to(int s, int port)
 {
 	struct sockaddr_in a = { .sin_family = AF_INET,
@@ -146,47 +119,6 @@ static int send_to(int s, int port)
 				 .sin_port = htons(port) };
 
 	return sendto(s, "kplug", 5, 0, (struct sockaddr *)&a, sizeof(a)) == 5 ? 0 : -1;
-}
-
-/*
- * The datagrams that reach s: wait until `want` have arrived (up to 10 s:
- * a plugin that overran pushes the rest of the softirq work to ksoftirqd,
- * which a loaded TCG host may not run for hundreds of ms), then 100 ms
- * more for any beyond it.  A count, not a time: a slow host only makes
- * this wait longer.  Where want is 0 the caller has already seen later
- * datagrams of the same sender arrive (loopback delivers in order).
- */
-static int drain(int s, int want)
-{
-	struct pollfd pfd = { .fd = s, .events = POLLIN };
-	char buf[16];
-	int n = 0, waited = 0;
-
-	for (;;) {
-		while (recv(s, buf, sizeof(buf), 0) > 0)
-			n++;
-		if (n >= want) {
-			if (poll(&pfd, 1, 100) <= 0)
-				return n;
-		} else if (waited >= 10000) {
-			return n;
-		} else {
-			poll(&pfd, 1, 100);
-			waited += 100;
-		}
-	}
-}
-
-static struct kplug_hook_args hook_named(const char *name)
-{
-	struct kplug_hook_args h = {};
-	unsigned int i;
-
-	for (i = 0; !kplug_hook_info(i, &h); i++)
-		if (!strcmp(h.name, name))
-			return h;
-	memset(&h, 0, sizeof(h));
-	return h;
 }
 
 static int env_setup(struct env *e, const char *name)
@@ -235,20 +167,6 @@ FIXTURE(provider) {
 
 #define ATOMIC_BUDGET	"/sys/module/kplug/parameters/atomic_budget_us"
 #define ATOMIC_SHARE	"/sys/module/kplug/parameters/atomic_share_pct"
-
-static int param(const char *path, const char *mode, char *value, int size)
-{
-	FILE *f = fopen(path, mode);
-	int err;
-
-	if (!f)
-		return -1;
-	if (*mode == 'w')
-		err = fputs(value, f) < 0;
-	else
-		err = !fgets(value, size, f);
-	return fclose(f) || err ? -1 : 0;
-}
 
 /*
  * The budget is CPU time measured with the clock, and under TCG a vCPU
