@@ -28,22 +28,22 @@
  */
 #include <linux/cpu.h>
 #include <linux/moduleparam.h>
-#include <linux/string.h>
 #include <linux/preempt.h>
 #include <linux/sched.h>
 #include <linux/sched/clock.h>
 #include <linux/sched/signal.h>
+#include <linux/slab.h>
+#include <linux/string.h>
 #include <asm/debugreg.h>
 #include <asm/desc.h>
 #include <asm/pkru.h>
 #include <asm/fsgsbase.h>
+#include <asm/mce.h>
 #include <asm/msr.h>
 #include <asm/processor.h>
 #include <asm/special_insns.h>
 #include <asm/tlbflush.h>
 #include <asm/traps.h>
-#include <asm/mce.h>
-#include <linux/slab.h>
 
 #include "compat.h"
 #include "kplug.h"
@@ -102,7 +102,7 @@ static u8 exit_spec_auto_bits(void)
 /* "auto", "none" or a comma-separated list of spec_names. */
 static int exit_spec_set(const char *val, const struct kernel_param *kp)
 {
-	char buf[64], *s = buf, *tok;
+	char buf[64], *s, *tok;
 	u8 bits = 0;
 	int i;
 
@@ -349,44 +349,39 @@ static unsigned long switch_to_plugin(struct kplug_ctx *ctx,
 }
 
 /*
+ * A machine check taken in kplug's code or the plugin's, after the switch
+ * back (KVM's kvm_machine_check() pattern: Linux's handler called
+ * directly, on this stack).  The frame says kernel mode: the plugin's
+ * memory is kernel memory, and an uncorrected error there is handled as
+ * one in the kernel.
+ */
+static void machine_check(u64 ip, u64 flags, u64 sp)
+{
+	struct pt_regs regs = {
+		.ip = ip, .cs = __KERNEL_CS, .flags = flags, .sp = sp,
+		.ss = __KERNEL_DS,
+	};
+
+	do_machine_check(&regs);
+}
+
+/*
  * An exception in kplug's own ring-0 code: the world switch restored the
  * host and left, the plugin's own exit (if any) still to be handled (see
- * world_switch.asm).  A machine check goes to Linux's
- * handler as KVM hands over one from a guest; anything else is a kplug
- * bug, reported with the CPU's frame.
+ * world_switch.asm).  A machine check goes to Linux's handler; anything
+ * else is a kplug bug, reported with the CPU's frame.
  */
 static void ring0_fault_report(struct kplug_ctx *ctx)
 {
 	struct kplug_ring0_fault *r = &ctx->ring0;
 
 	if (r->vector == X86_TRAP_MC) {
-		struct pt_regs regs = {
-			.ip = r->rip, .cs = r->cs, .flags = r->rflags,
-			.sp = r->rsp, .ss = __KERNEL_DS,
-		};
-
-		do_machine_check(&regs);
+		machine_check(r->rip, r->rflags, r->rsp);
 		return;
 	}
 	WARN(1, "kplug: exception %llu (error code %#llx, cr2 %#llx) in the world switch at %pS (rsp %#llx, rflags %#llx); invocation aborted\n",
 	     r->vector, r->error_code, r->cr2, (void *)r->rip, r->rsp,
 	     r->rflags);
-}
-
-/*
- * A machine check taken in ring 1 (KVM's kvm_machine_check() pattern:
- * Linux's handler called directly, on this stack).  The plugin's memory is
- * kernel memory, so the frame says kernel mode: an uncorrected error there
- * is handled as one in the kernel.
- */
-static void plugin_machine_check(struct kplug_regs *pr)
-{
-	struct pt_regs regs = {
-		.ip = pr->rip, .cs = __KERNEL_CS, .flags = pr->rflags,
-		.sp = pr->rsp, .ss = __KERNEL_DS,
-	};
-
-	do_machine_check(&regs);
 }
 
 /*
@@ -468,6 +463,7 @@ int kplug_run(struct kplug_plugin *p, struct kplug_call *call, u32 *result,
 	unsigned long reason;
 	int cpu, slot, ret;
 	bool atomic = call->atomic;	/* the caller's kplug_run_context() */
+	bool nopreempt = atomic && !IS_ENABLED(CONFIG_PREEMPT_RT);
 
 	budget = budget_ns(p, call->budget_ms, atomic);
 
@@ -481,7 +477,7 @@ int kplug_run(struct kplug_plugin *p, struct kplug_call *call, u32 *result,
 	 * softirqs and BH-off sections are preemptible and take sleeping
 	 * locks (the services' too), so it is only kept on its CPU.
 	 */
-	if (atomic && !IS_ENABLED(CONFIG_PREEMPT_RT))
+	if (nopreempt)
 		preempt_disable();
 	else
 		migrate_disable();
@@ -553,7 +549,8 @@ int kplug_run(struct kplug_plugin *p, struct kplug_call *call, u32 *result,
 			ret = 0;
 			break;
 		case X86_TRAP_MC:
-			plugin_machine_check(&ctx.regs);
+			machine_check(ctx.regs.rip, ctx.regs.rflags,
+				      ctx.regs.rsp);
 			fault_record(sb, &ctx, reason, fault);
 			ret = -EIO;
 			break;
@@ -604,7 +601,7 @@ int kplug_run(struct kplug_plugin *p, struct kplug_call *call, u32 *result,
 out:
 	kplug_sandbox_slot_put(sb, cpu, slot);
 out_unpin:
-	if (atomic && !IS_ENABLED(CONFIG_PREEMPT_RT))
+	if (nopreempt)
 		preempt_enable();
 	else
 		migrate_enable();
