@@ -108,16 +108,6 @@ global kplug_runtime_end
 %endif
 %endmacro
 
-; A call to a label of the same function, which objtool accepts only when
-; told (the kernel's ANNOTATE_INTRA_FUNCTION_CALL).
-%macro INTRA_FUNCTION_CALL 1
-%%call:
-	call	%1
-	section .discard.intra_function_calls progbits noalloc noexec nowrite align=1
-	dd	%%call
-	section .kprobes.text
-%endmacro
-
 ; The next RET or indirect JMP is not the function return or branch objtool
 ; takes it for (the kernel's ANNOTATE_RETPOLINE_SAFE / ANNOTATE_UNRET_SAFE):
 ; a jump into Linux's handler for a fatal or buggy case.
@@ -135,13 +125,13 @@ global kplug_runtime_end
 %macro FILL_RETURN_STACK 0
 	mov	ecx, 16
 %%loop:
-	INTRA_FUNCTION_CALL %%one
+	call	%%one
 %%trap1:
 	pause
 	lfence
 	jmp	%%trap1
 %%one:
-	INTRA_FUNCTION_CALL %%two
+	call	%%two
 %%trap2:
 	pause
 	lfence
@@ -558,7 +548,7 @@ kplug_ring0_exception:
 	add	rsp, 16		; vector, error code
 	iretq
 .oops:
-	INTRA_FUNCTION_CALL kplug_ring0_prepare
+	call	kplug_ring0_prepare
 	mov	rax, [rsp + 16]	; vector
 	lea	rcx, [kplug_host_handler]
 	mov	rcx, [rcx + rax * 8]
@@ -606,7 +596,7 @@ kplug_idt_stub_%1:
 %if %1 == 8
 	; #DF is fatal wherever it comes from: Linux's handler, on its IST,
 	; with the CPU's frame (error code included) as it is.
-	INTRA_FUNCTION_CALL kplug_ring0_prepare
+	call	kplug_ring0_prepare
 	RETPOLINE_SAFE
 	jmp	[kplug_host_handler + 8 * 8]
 	int3
