@@ -9,6 +9,8 @@
 #   make check   host tests, then the VM suite on every CPU model of the CI
 #                matrix; ends with "N passed, N failed"
 #   make check-matrix  the same on the full platform matrix
+#   make check-kernels the suite on each of the six Debian kernels kplug
+#                supports (6.1 and 6.12; generic, rt, cloud)
 #   make check-bochs   host tests, then only the Bochs tier (segment limits
 #                enforced, PTI and PCID on; ~1.5 minutes); same summary line
 #   make check-kaslr-tables  two KASLR boots of a CPU without UMIP: the
@@ -127,13 +129,26 @@ install: libkplug tools
 deps:
 	@KERNEL=$(KERNEL) bash scripts/deps.sh
 
+# One Kbuild run (M=$(1), extra arguments $(2)), its output also kept in
+# build/kbuild-$(KERNEL)-NAME.log: any warning in it, the compiler's,
+# objtool's or modpost's, fails the build (kplug builds warning-free on
+# every kernel it supports, and an objtool warning can mean a module
+# without return sites or ORC).
+define kbuild
+	@mkdir -p $(TOP)/build
+	@log=$(TOP)/build/kbuild-$(KERNEL)-$(subst /,-,$(patsubst $(MODTREE)/%,%,$(1))).log; \
+	$(MAKE) -C $(KDIR) M=$(1) $(2) modules > $$log 2>&1; rc=$$?; cat $$log; \
+	[ $$rc = 0 ] || exit $$rc; \
+	if grep -q 'warning:' $$log; then \
+		echo "kplug: warnings in the build of $(1) (above, and in $$log)"; exit 1; fi
+endef
+
 # The sample hook caller (kmod/samples/) links against kplug's symbols;
 # it goes to build/tests/ so the VM has it at /kplug/tests/.
 module: modtree
-	$(MAKE) -C $(KDIR) M=$(MODTREE)/kmod modules
-	$(MAKE) -C $(KDIR) M=$(MODTREE)/kmod/samples \
-		KBUILD_EXTRA_SYMBOLS=$(MODTREE)/kmod/Module.symvers modules
-	$(MAKE) -C $(KDIR) M=$(MODTREE)/tests/kmod modules
+	$(call kbuild,$(MODTREE)/kmod)
+	$(call kbuild,$(MODTREE)/kmod/samples,KBUILD_EXTRA_SYMBOLS=$(MODTREE)/kmod/Module.symvers)
+	$(call kbuild,$(MODTREE)/tests/kmod)
 ifeq ($(MODTREE),$(TOP))
 	@mkdir -p build/tests
 	cp kmod/samples/kplug_sample.ko tests/kmod/kplug_ipi.ko build/tests/
@@ -235,20 +250,29 @@ run: deps all
 check: deps all host-tests kernel-6.12
 	@bash scripts/check.sh $(HOST_TESTS) -- $(VM_MATRIX)
 
-# The second test kernel of make check: Debian's 6.12 for bookworm, with
-# kplug built for it in build/kmod-6.12/.
-.PHONY: kernel-6.12
-kernel-6.12:
-	@KERNEL=6.12 bash scripts/deps.sh
-	$(MAKE) module KERNEL=6.12
-	@# objtool runs on the whole module there; if it gives up (on the
-	@# world switch, say) the module has no return sites and 6.12 WARNs
-	@# at its first return thunk: fail the build instead.
-	@readelf -S build/kmod-6.12/ko/kplug.ko | grep -q '\.return_sites' || \
-		{ echo "kplug.ko for 6.12 has no .return_sites: objtool gave up on it"; exit 1; }
+# A test kernel and kplug built for it (make kernel-6.12, kernel-6.1-rt,
+# ...; modules in build/kmod-NAME/ko/, the default 6.1's in place).  Every
+# kernel kplug supports has return thunks: objtool rewrites the module's
+# returns through them and lists them in .return_sites.  If objtool gave
+# up (on the world switch, say), the section is missing and 6.12 WARNs at
+# the module's first return thunk: fail the build instead.
+kernel-%:
+	@KERNEL=$* bash scripts/deps.sh
+	$(MAKE) module KERNEL=$*
+	@ko=$(if $(filter 6.1,$*),kmod/kplug.ko,build/kmod-$*/ko/kplug.ko); \
+	readelf -S $$ko | grep -q '\.return_sites' || \
+		{ echo "$$ko has no .return_sites: objtool gave up on it"; exit 1; }
 
 check-matrix: deps all host-tests kernel-6.12
 	@bash scripts/check.sh $(HOST_TESTS) -- $(VM_MATRIX_FULL)
+
+# The suite on every Debian kernel kplug supports, one Skylake VM with PTI
+# and 2 CPUs each (README, "Kernels").
+KERNELS := 6.1 6.1-rt 6.1-cloud 6.12 6.12-rt 6.12-cloud
+KERNEL_MATRIX := $(foreach k,$(KERNELS),k$(subst .,,$(k))-skylake-pti:Skylake-Client-v4:2:pti=on:$(k))
+.PHONY: check-kernels
+check-kernels: deps all host-tests $(addprefix kernel-,$(KERNELS))
+	@bash scripts/check.sh $(HOST_TESTS) -- $(KERNEL_MATRIX)
 
 # Two boots of a no-UMIP model with KASLR: what SIDT/SGDT show a plugin
 # must not change (tests/vm/kaslr_tables.sh; docs/security.md).

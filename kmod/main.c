@@ -4,6 +4,7 @@
  */
 #include <linux/module.h>
 #include <asm/pgtable.h>
+#include <asm/msr.h>
 #include <asm/processor-flags.h>
 #include <asm/special_insns.h>
 
@@ -21,6 +22,17 @@ static int __init kplug_init(void)
 	if (cr4 & KPLUG_CR4_FRED) {
 		pr_err("FRED is active: ring-1 code cannot run under FRED; boot with fred=off\n");
 		return -EOPNOTSUPP;
+	}
+	if (cpu_feature_enabled(X86_FEATURE_IBT)) {
+		u64 s_cet;
+
+		/* Supervisor shadow stacks (no Linux enables them yet) would
+		 * need a ring-1 shadow stack and its token. */
+		rdmsrl(MSR_IA32_S_CET, s_cet);
+		if (s_cet & CET_SHSTK_EN) {
+			pr_err("supervisor shadow stacks are on: kplug does not give ring 1 a shadow stack\n");
+			return -EOPNOTSUPP;
+		}
 	}
 	if (cr4 & KPLUG_CR4_LASS) {
 		pr_err("LASS is active: supervisor accesses to the sandbox's low addresses would fault, and kplug does not handle LASS yet\n");

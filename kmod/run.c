@@ -246,7 +246,7 @@ struct kplug_ctx **kplug_running;
  * not see or use, changed around each stretch by switch_to_plugin().
  */
 struct fences {
-	u64 efer, sysenter_cs;
+	u64 efer, sysenter_cs, s_cet;
 	unsigned long dr7;
 	u32 pkru;
 	u16 io_bitmap_base;
@@ -272,10 +272,22 @@ static void fences_on(struct fences *f, struct tss_struct *tss)
 	/* PKRU: WRPKRU works at any CPL; the task's keys must survive. */
 	if (cpu_feature_enabled(X86_FEATURE_OSPKE))
 		f->pkru = rdpkru();
+	/* Kernel IBT: S_CET.ENDBR_EN governs CPL 0-2, ring 1 included, and
+	 * the plugin's indirect calls and jumps land on no ENDBR32 (tcc emits
+	 * none): they would raise #CP.  Off for the stretch, as Linux does
+	 * around EFI runtime calls.  What runs in ring 0 meanwhile is the
+	 * world switch and, through it, Linux's NMI and #MC handlers. */
+	if (cpu_feature_enabled(X86_FEATURE_IBT)) {
+		rdmsrl(MSR_IA32_S_CET, f->s_cet);
+		if (f->s_cet & CET_ENDBR_EN)
+			wrmsrl(MSR_IA32_S_CET, f->s_cet & ~CET_ENDBR_EN);
+	}
 }
 
 static void fences_off(struct fences *f, struct tss_struct *tss)
 {
+	if (cpu_feature_enabled(X86_FEATURE_IBT) && (f->s_cet & CET_ENDBR_EN))
+		wrmsrl(MSR_IA32_S_CET, f->s_cet);
 	if (cpu_feature_enabled(X86_FEATURE_OSPKE) && rdpkru() != f->pkru)
 		wrpkru(f->pkru);
 	tss->x86_tss.io_bitmap_base = f->io_bitmap_base;
@@ -353,7 +365,9 @@ static unsigned long switch_to_plugin(struct kplug_ctx *ctx,
  * back (KVM's kvm_machine_check() pattern: Linux's handler called
  * directly, on this stack).  The frame says kernel mode: the plugin's
  * memory is kernel memory, and an uncorrected error there is handled as
- * one in the kernel.
+ * one in the kernel.  A kernel built without MCE support (Debian's 6.1
+ * cloud flavour) leaves CR4.MCE clear, so the CPU shuts down instead of
+ * raising #MC and this is never reached.
  */
 static void machine_check(u64 ip, u64 flags, u64 sp)
 {
@@ -362,7 +376,11 @@ static void machine_check(u64 ip, u64 flags, u64 sp)
 		.ss = __KERNEL_DS,
 	};
 
-	do_machine_check(&regs);
+	if (IS_ENABLED(CONFIG_X86_MCE))
+		do_machine_check(&regs);
+	else
+		panic("kplug: machine check at %pS without MCE support\n",
+		      (void *)ip);
 }
 
 /*

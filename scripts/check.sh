@@ -42,6 +42,19 @@ count() {	# count TAP lines of one log
 	passed=$((passed + p)); failed=$((failed + f)); skipped=$((skipped + s))
 }
 
+# The kernel's report behind a failed VM (the verdict names its first line):
+# 70 lines from just before it, in this output, so a failure on a machine whose
+# files are gone (CI) can still be read.
+report() {
+	local at=$1 n file
+	[ -n "$at" ] || return 0
+	n=${at#line }; n=${n%% *}; file=${at#line * of }
+	[ -f "$file" ] || return 0
+	n=$((n > 10 ? n - 10 : 1))
+	echo "check: $name: $file from line $n:"
+	sed -n "$n,$((n + 69))p" "$file" | sed "s/^/check: $name: | /"
+}
+
 while [ $# -gt 0 ] && [ "$1" != -- ]; do
 	out=$top/build/host/$(basename "$1").tap
 	echo "check: host $(basename "$1")"
@@ -76,6 +89,7 @@ for entry in "$@"; do
 		failed=$((failed + 1))
 		echo "not ok - vm $name clean" >> "$log"
 		grep '^vm: FAIL' "$out"
+		report "$(grep -o 'line [0-9]* of [^)]*' "$out" | head -n1)"
 	fi
 	serial=$top/build/$logs/$name/serial.log
 	if [ -f "$serial" ]; then
