@@ -49,7 +49,8 @@ PLUGINS   := $(patsubst tests/plugins/%.asm,build/plugins/%.bin,$(wildcard tests
 VM_TESTS  := build/tests/kplug_test build/tests/attack_test build/tests/limit_test \
 	     build/tests/lib_test build/tests/cli_test.sh build/tests/tap.sh build/tests/hook_test.sh \
 	     build/tests/provider_test build/tests/host_state_test build/tests/dtables_test \
-	     build/tests/vectors_test.sh build/tests/hostile_test build/tests/hostile32
+	     build/tests/vectors_test.sh build/tests/hostile_test build/tests/hostile32 \
+	     build/tests/hold_sched_events
 HOST_TESTS := build/host/desc_test build/host/image_test build/host/fault_test \
 	      build/host/codegen_test
 

@@ -10,7 +10,7 @@
 # build/vm/NAME/), or, when CPU is "bochs", tests/bochs/run.sh (Bochs
 # broadwell_ult, 1 CPU, segment limits and PCID; SMP must be 1; logs in
 # build/bochs/NAME/).  APPEND: kernel arguments separated by commas.
-# KERNEL: another Debian test kernel (tests/vm/run.sh --kernel), QEMU only.
+# KERNEL: another Debian test kernel (the rigs' --kernel).
 #   --script FILE   the script each VM runs (default tests/vm/suite.sh)
 # Summary in build/check.log and build/check.summary.
 #
@@ -75,6 +75,7 @@ for entry in "$@"; do
 		fi
 		echo "check: vm $name (Bochs broadwell_ult, 1 CPU${append:+, $append})"
 		run=$top/tests/bochs/run.sh logs=bochs opts=()
+		[ -n "$kernel" ] && opts+=(--kernel "$kernel")
 	else
 		echo "check: vm $name (-cpu $cpu -smp $smp ${append:+, $append})"
 		run=$top/tests/vm/run.sh logs=vm opts=(--cpu "$cpu" --smp "$smp")

@@ -28,7 +28,7 @@ command -v apt-get >/dev/null || die "not a Debian machine: apt-get is missing"
 pkgs="make gcc gcc-multilib nasm qemu-system-x86 busybox-static cpio
       dpkg-dev xz-utils zstd bc flex bison libelf-dev libssl-dev kmod
       texinfo python3 bochs bochsbios vgabios bochs-term grub-pc-bin
-      grub-common xorriso mtools pahole"
+      grub-common xorriso mtools pahole lz4 bzip2 lzop"
 missing=
 for p in $pkgs; do
 	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'ok installed' ||

@@ -14,7 +14,7 @@
 #                     pvh      GRUB loads tests/bochs/pvhboot.c, a
 #                              Multiboot stub, with two modules: the
 #                              kernel's ELF (extracted once from the
-#                              bzImage into build/bochs/vmlinux, its zero
+#                              bzImage into build/bochs/vmlinux-NAME, its zero
 #                              pages left out by tests/bochs/compact-elf.py)
 #                              and the initramfs.  The stub loads the ELF
 #                              and enters it at its PVH entry point
@@ -23,7 +23,10 @@
 #                     bzimage  GRUB boots the bzImage with its `linux`
 #                              command, as a PC boots Debian (KASLR on).
 #                              ~55 s slower: the kernel decompresses
-#                              itself (XZ) first.
+#                              itself (XZ, ZSTD or LZ4) first.
+#   --kernel NAME     boot another Debian test kernel (6.12, 6.1-cloud, ...;
+#                     default 6.1), with the modules built for it, as
+#                     tests/vm/run.sh --kernel does
 #   --append ARGS     extra kernel command-line arguments, added after the
 #                     fixed ones below (no $ ; ' " \ { } characters: they
 #                     would mean something to GRUB's script parser)
@@ -73,7 +76,7 @@
 # unimplemented MSR the kernel touched, normal; the CPU state when Bochs
 # stopped), bochsrc and boot.iso (rerun by hand: bochs -q -f bochsrc),
 # initramfs.cpio.gz, term.log (the screen Bochs drew; noise).  Shared by
-# all runs: build/bochs/vmlinux (the ELF) and build/bochs/pvhboot.elf (the
+# all runs: build/bochs/vmlinux-NAME (the ELF) and build/bochs/pvhboot.elf (the
 # stub), rebuilt when their sources change.
 #
 # Verdict (tests/vm/verdict.sh, the same as tests/vm/run.sh's), exit 0
@@ -105,7 +108,6 @@
 set -euo pipefail
 
 top=$(cd "$(dirname "$0")/../.." && pwd)
-kernel=$top/build/cache/kernel/vmlinuz
 bochs_bin=${BOCHS:-bochs}
 ips=${BOCHS_IPS:-80000000}
 
@@ -114,13 +116,14 @@ usage() { sed -n '/^# Usage:/,/^set -euo/{/^set -euo/d;s/^# \{0,1\}//;p}' "$0"; 
 die() { echo "vm: error: $*" >&2; exit 2; }
 
 # --- options -------------------------------------------------------------
-boot=pvh append= timeout_s=600 name=
+boot=pvh append= timeout_s=600 name= kname=6.1
 while [ $# -gt 0 ]; do
 	case "$1" in
-	--boot|--append|--timeout|--name)
+	--boot|--append|--timeout|--name|--kernel)
 		[ $# -ge 2 ] || die "$1 needs an argument"
 		case "$1" in
 		--boot)    boot=$2 ;;
+		--kernel)  kname=$2 ;;
 		--append)  append=$2 ;;
 		--timeout) timeout_s=$2 ;;
 		--name)    name=$2 ;;
@@ -143,7 +146,16 @@ case "$ips" in ''|*[!0-9]*) die "BOCHS_IPS wants a number, not '$ips'" ;; esac
 case "$append" in
 *['$;"\{}'\''']*|*$'\n'*) die "--append: no \$ ; ' \" \\ { } or newlines (GRUB would parse them)" ;;
 esac
-[ -f "$kernel" ] || die "no test kernel at $kernel (run scripts/deps.sh)"
+case "$kname" in
+6.1)	kernel=$top/build/cache/kernel/vmlinuz ;;
+''|*/*|.|..) die "bad --kernel '$kname'" ;;
+*)	kernel=$top/build/cache/kernel-$kname/vmlinuz
+	# mkinitramfs.sh puts these modules in place of the default build's.
+	export KPLUG_KO_DIR=$top/build/kmod-$kname/ko
+	[ -f "$KPLUG_KO_DIR/kplug.ko" ] ||
+		die "no kplug.ko for $kname (make module KERNEL=$kname)" ;;
+esac
+[ -f "$kernel" ] || die "no test kernel at $kernel (run scripts/deps.sh, KERNEL=$kname)"
 command -v "$bochs_bin" >/dev/null || die "$bochs_bin not found (run scripts/deps.sh)"
 command -v grub-mkrescue >/dev/null || die "grub-mkrescue not found (run scripts/deps.sh)"
 command -v script >/dev/null || die "script not found (util-linux)"
@@ -164,8 +176,10 @@ mkdir -p "$out"
 "$top/tests/vm/mkinitramfs.sh" "$out" "$script" "$cmdline" || exit 2
 
 # The kernel's ELF, from the bzImage's payload (boot protocol 2.08+: the
-# setup header gives its offset and length; Debian compresses it with XZ),
-# then without its runs of zero pages (tests/bochs/compact-elf.py).
+# setup header gives its offset and length; Debian compresses it with XZ,
+# ZSTD (6.12) or LZ4 (6.1's cloud flavour); any of the kernel's
+# compressions is recognised by its magic), then without its runs of zero
+# pages (tests/bochs/compact-elf.py).
 extract_vmlinux() {	# BZIMAGE OUT
 	local setup off len magic
 	setup=$(od -An -tu1 -j $((0x1f1)) -N1 "$1" | tr -d ' ')
@@ -175,8 +189,12 @@ extract_vmlinux() {	# BZIMAGE OUT
 	magic=$(od -An -tx1 -j "$off" -N4 "$1" | tr -d ' ')
 	case "$magic" in
 	fd377a58) set -- "$1" "$2" xz -dc --single-stream ;;
+	5d00*)    set -- "$1" "$2" xz -dc --format=lzma ;;
 	1f8b*)    set -- "$1" "$2" gzip -dc ;;
 	28b52ffd) set -- "$1" "$2" zstd -dcq ;;
+	02214c18) set -- "$1" "$2" lz4 -dcq ;;
+	425a68*)  set -- "$1" "$2" bzip2 -dc ;;
+	894c5a4f) set -- "$1" "$2" lzop -dc ;;
 	*) die "$1: payload compressed in an unknown way (magic $magic)" ;;
 	esac
 	tail -c +$((off + 1)) "$1" | head -c "$len" | "${@:3}" > "$2.tmp" 2>/dev/null || true
@@ -192,9 +210,10 @@ rm -rf "$iso" && mkdir -p "$iso/boot/grub"
 cp "$out/initramfs.cpio.gz" "$iso/boot/initramfs.cpio.gz"
 if [ "$boot" = pvh ]; then
 	shared=$top/build/bochs
-	if [ ! -f "$shared/vmlinux" ] || [ "$kernel" -nt "$shared/vmlinux" ] ||
-	   [ "$top/tests/bochs/compact-elf.py" -nt "$shared/vmlinux" ]; then
-		extract_vmlinux "$kernel" "$shared/vmlinux"
+	vmlinux=$shared/vmlinux-$kname
+	if [ ! -f "$vmlinux" ] || [ "$kernel" -nt "$vmlinux" ] ||
+	   [ "$top/tests/bochs/compact-elf.py" -nt "$vmlinux" ]; then
+		extract_vmlinux "$kernel" "$vmlinux"
 	fi
 	stub=$top/tests/bochs/pvhboot
 	if [ ! -f "$shared/pvhboot.elf" ] || [ "$stub.c" -nt "$shared/pvhboot.elf" ] ||
@@ -208,8 +227,8 @@ if [ "$boot" = pvh ]; then
 	fi
 	cp "$shared/pvhboot.elf" "$iso/boot/pvhboot.elf"
 	# A hard link: the ELF is 31 MB and the same for every run.
-	ln -f "$shared/vmlinux" "$iso/boot/vmlinux" 2>/dev/null ||
-		cp "$shared/vmlinux" "$iso/boot/vmlinux"
+	ln -f "$vmlinux" "$iso/boot/vmlinux" 2>/dev/null ||
+		cp "$vmlinux" "$iso/boot/vmlinux"
 	load="multiboot /boot/pvhboot.elf $cmdline
 	module --nounzip /boot/vmlinux
 	module --nounzip /boot/initramfs.cpio.gz"
