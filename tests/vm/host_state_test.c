@@ -19,6 +19,7 @@
 #include <stdint.h>
 #include <sys/syscall.h>
 
+#include "ksyms.h"
 #include "plugin_image.h"
 #include "kselftest_harness.h"
 
@@ -174,25 +175,6 @@ TEST_F(host, unloadable_selector_in_gs)
 	EXPECT_EQ(0, gs & ~3) TH_LOG("gs %#x: an unloadable selector survived", gs);
 }
 
-/* The kernel address of a symbol, from /proc/kallsyms (root). */
-static uint64_t ksym(const char *name)
-{
-	char line[512], sym[256];
-	unsigned long long a;
-	FILE *f = fopen("/proc/kallsyms", "r");
-	uint64_t found = 0;
-
-	while (f && fgets(line, sizeof(line), f))
-		if (sscanf(line, "%llx %*s %255s", &a, sym) == 2 &&
-		    !strcmp(sym, name)) {
-			found = a;
-			break;
-		}
-	if (f)
-		fclose(f);
-	return found;
-}
-
 /* A hardware breakpoint on kernel address addr for this task. */
 static int breakpoint(uint64_t addr, int type, int len)
 {
@@ -228,28 +210,27 @@ static uint64_t count(int fd)
  */
 TEST_F(host, perf_breakpoints_on_the_switch)
 {
-	static const char *const window[] = {
+	/* the switch's three entry points, then two addresses outside it */
+	static const char *const sym[] = {
 		"kplug_world_switch", "kplug_restore_host", "kplug_exit_plugin",
+		"kplug_sandbox_slot_put", "x86_verw_sel",
 	};
-	uint64_t after = ksym("kplug_sandbox_slot_put"), verw = ksym("x86_verw_sel");
+	uint64_t addr[5];
 	int after_fd, verw_fd, i, calls = 50;
 	struct kplug_fault f;
 	__u32 r;
 
-	ASSERT_NE(0, after) TH_LOG("kplug_sandbox_slot_put not in /proc/kallsyms");
-	after_fd = breakpoint(after, HW_BREAKPOINT_X, sizeof(long));
+	ASSERT_EQ(5, ksyms(sym, addr, 5))
+		TH_LOG("a symbol above is not in /proc/kallsyms");
+	after_fd = breakpoint(addr[3], HW_BREAKPOINT_X, sizeof(long));
 	if (after_fd < 0)
 		SKIP(return, "perf breakpoints unavailable: %s", strerror(errno));
 	for (i = 0; i < 3; i++) {
-		uint64_t a = ksym(window[i]);
-
-		ASSERT_NE(0, a) TH_LOG("%s not in /proc/kallsyms", window[i]);
-		EXPECT_EQ(-1, breakpoint(a, HW_BREAKPOINT_X, sizeof(long)))
-			TH_LOG("%s: execute breakpoint accepted", window[i]);
+		EXPECT_EQ(-1, breakpoint(addr[i], HW_BREAKPOINT_X, sizeof(long)))
+			TH_LOG("%s: execute breakpoint accepted", sym[i]);
 		EXPECT_EQ(EINVAL, errno);
 	}
-	ASSERT_NE(0, verw);
-	verw_fd = breakpoint(verw, HW_BREAKPOINT_RW, 2);
+	verw_fd = breakpoint(addr[4], HW_BREAKPOINT_RW, 2);
 	ASSERT_LE(0, verw_fd) TH_LOG("x86_verw_sel: %s", strerror(errno));
 
 	for (i = 0; i < calls; i++) {

@@ -75,6 +75,7 @@
 #include <unistd.h>
 
 #include "hook_util.h"
+#include "ksyms.h"
 #include "kselftest_harness.h"
 
 #define MAGIC		0x686f7374	/* "host" */
@@ -1072,22 +1073,6 @@ TEST_F(hostile, debugreg_on_own_stack_data_and_code)
 
 /* --- root: perf hardware breakpoints on the switch's code and data ------- */
 
-/* A kernel symbol's address from /proc/kallsyms (root sees them), or 0. */
-static unsigned long ksym(const char *name)
-{
-	char line[256], sym[128], type;
-	unsigned long addr, found = 0;
-	FILE *f = fopen("/proc/kallsyms", "r");
-
-	while (f && !found && fgets(line, sizeof(line), f))
-		if (sscanf(line, "%lx %c %127s", &addr, &type, sym) == 3 &&
-		    !strcmp(sym, name))
-			found = addr;
-	if (f)
-		fclose(f);
-	return found;
-}
-
 /* A breakpoint of this task on kernel address addr (root only). */
 static int perf_bp(unsigned long addr, int type, int len)
 {
@@ -1117,7 +1102,7 @@ static const struct {
 	{ "kplug_nmi_pending", HW_BREAKPOINT_RW, HW_BREAKPOINT_LEN_8 },
 };
 
-static unsigned long switch_bp_addr[4];
+static uint64_t switch_bp_addr[4];
 
 /* info[i]: hits of breakpoint i, or -1 if Linux refused it (EINVAL) */
 static void perf_breakpoints(struct ctx *x)
@@ -1155,8 +1140,11 @@ TEST_F(hostile, perf_breakpoints_on_switch_code_and_data)
 	int status = -1, i, armed = 0;
 
 	/* resolved here: reading /proc/kallsyms would count as opens */
+	const char *sym[4];
+
 	for (i = 0; i < 4; i++)
-		switch_bp_addr[i] = ksym(switch_bps[i].sym);
+		sym[i] = switch_bps[i].sym;
+	ksyms(sym, switch_bp_addr, 4);
 	if (!switch_bp_addr[0])
 		SKIP(return, "no kplug symbols in /proc/kallsyms");
 	pid = fork();
