@@ -15,6 +15,9 @@
 #                enforced, PTI and PCID on; ~1.5 minutes); same summary line
 #   make check-kaslr-tables  two KASLR boots of a CPU without UMIP: the
 #                descriptor-table addresses a plugin reads do not change
+#   make fuzz    the host fuzzers (tests/fuzz/: image validator, ELF
+#                reader and linker, ar reader, source scanner), FUZZ_SECONDS
+#                each (default 60); fails on any crash
 #   make bench   the benchmark suite in the VM (bench/run.sh); one table,
 #                build/bench/results.json (docs/performance.md)
 #   make clean
@@ -82,6 +85,7 @@ all: module libkplug tools plugins vm-tests \
 	build/tests/kplug_bench build/tests/kplug_run32 build/tests/udp_demo bench-build
 
 include codegen/Makefile.inc
+include tests/fuzz/Makefile.inc
 
 # --- libkplug (LGPL-2.1): static and shared, symbols from libkplug.map ----
 LIBKPLUG_VERSION := 1.0.0

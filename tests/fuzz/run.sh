@@ -1,0 +1,36 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+#
+# make fuzz: run each host fuzzer for SECONDS from its seeds and the corpus
+# earlier runs grew, print runs and coverage, fail on any crash.
+#
+# Usage: tests/fuzz/run.sh SECONDS NAME...   (fuzzers in build/fuzz/fuzz_NAME)
+set -uo pipefail
+
+top=$(cd "$(dirname "$0")/../.." && pwd)
+secs=$1
+shift
+out=$top/build/fuzz
+total=0 failed=0
+for name in "$@"; do
+	corpus=$out/corpus/$name
+	mkdir -p "$corpus"
+	log=$out/$name.log
+	# The corpus first (new inputs go there), then the seeds (read-only).
+	"$out/fuzz_$name" -max_total_time="$secs" -print_final_stats=1 \
+		-artifact_prefix="$out/crash-$name-" -close_fd_mask=3 \
+		"$corpus" "$top/tests/fuzz/seeds/$name" > "$log" 2>&1
+	rc=$?
+	runs=$(sed -n 's/^stat::number_of_executed_units: *//p' "$log")
+	cov=$(grep -o 'cov: [0-9]* ft: [0-9]*' "$log" | tail -n1)
+	if [ "$rc" = 0 ]; then
+		echo "fuzz: $name: ${runs:-?} runs in ${secs} s, ${cov:-no coverage line}, corpus $(ls "$corpus" | wc -l) inputs"
+	else
+		failed=$((failed + 1))
+		echo "fuzz: $name: FAILED (rc $rc) after ${runs:-?} runs; log $log:"
+		grep -m5 -E 'ERROR|SUMMARY|artifact' "$log" | sed 's/^/  /'
+	fi
+	total=$((total + ${runs:-0}))
+done
+echo "fuzz: $total runs in all, $failed fuzzer(s) failed"
+[ "$failed" = 0 ]
