@@ -18,6 +18,8 @@
 #   make fuzz    the host fuzzers (tests/fuzz/: image validator, ELF
 #                reader and linker, ar reader, source scanner), FUZZ_SECONDS
 #                each (default 60); fails on any crash
+#   make stress  churn stress in the VM (tests/vm/stress.c), STRESS_SECONDS
+#                (default 600); make check runs 15 s of it in every VM
 #   make bench   the benchmark suite in the VM (bench/run.sh); one table,
 #                build/bench/results.json (docs/performance.md)
 #   make clean
@@ -53,7 +55,7 @@ VM_TESTS  := build/tests/kplug_test build/tests/attack_test build/tests/limit_te
 	     build/tests/lib_test build/tests/cli_test.sh build/tests/tap.sh build/tests/hook_test.sh \
 	     build/tests/provider_test build/tests/host_state_test build/tests/dtables_test \
 	     build/tests/vectors_test.sh build/tests/hostile_test build/tests/hostile32 \
-	     build/tests/hold_sched_events
+	     build/tests/hold_sched_events build/tests/stress build/tests/stress_test.sh
 HOST_TESTS := build/host/desc_test build/host/image_test build/host/fault_test \
 	      build/host/codegen_test
 
@@ -202,6 +204,10 @@ build/tests/hostile_test: tests/vm/hostile_test.c tests/vm/hook_util.h $(LIBKPLU
 	$(CC) $(CFLAGS) -fno-stack-protector -static -Ibuild/include -I$(CACHE)/kselftest \
 		-o $@ $< $(LIBKPLUG_A) $(CODEGEN_LDLIBS)
 
+build/tests/stress: tests/vm/stress.c tests/vm/hook_util.h $(LIBKPLUG_A) libkplug/kplug.h
+	@mkdir -p $(@D)
+	$(CC) $(CFLAGS) -static -Ibuild/include -o $@ $< $(LIBKPLUG_A) $(CODEGEN_LDLIBS)
+
 build/tests/hostile32: tests/vm/hostile32.c uapi/kplug.h
 	@mkdir -p $(@D)
 	$(CC) $(CFLAGS) -m32 -static -o $@ $<
@@ -278,6 +284,14 @@ KERNEL_MATRIX := $(foreach k,$(KERNELS),k$(subst .,,$(k))-skylake-pti:Skylake-Cl
 .PHONY: check-kernels
 check-kernels: deps all host-tests $(addprefix kernel-,$(KERNELS))
 	@bash scripts/check.sh $(HOST_TESTS) -- $(KERNEL_MATRIX)
+
+# Churn stress (tests/vm/stress.c) in a 2-vCPU VM for STRESS_SECONDS,
+# then unload with plugins attached and load again.
+STRESS_SECONDS ?= 600
+.PHONY: stress
+stress: deps all
+	tests/vm/run.sh --name stress --timeout $$(($(STRESS_SECONDS) + 300)) \
+		--append kplug_stress_seconds=$(STRESS_SECONDS) tests/vm/stress.sh
 
 # Two boots of a no-UMIP model with KASLR: what SIDT/SGDT show a plugin
 # must not change (tests/vm/kaslr_tables.sh; docs/security.md).
