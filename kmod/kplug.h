@@ -8,19 +8,6 @@
 #include <linux/types.h>
 #include "../uapi/kplug.h"
 
-struct kplug_dtr;
-
-/* gdt.c: descriptor tables and the host's interrupt entry points */
-int kplug_gdt_init(void);
-void kplug_gdt_exit(void);
-struct kplug_dtr;
-void kplug_gdt_load_plugin(int cpu, u32 code_end, u32 data_end,
-			   struct kplug_dtr *gdtr);
-void kplug_idt_dtr(struct kplug_dtr *idtr);
-extern u64 kplug_host_handler[256];
-extern u8 *kplug_nmi_pending;
-extern u8 *kplug_irq_pending;
-
 /* sandbox.c: a plugin's memory and page table */
 struct kplug_sandbox {
 	u64 *pgd;		/* order-1 allocation: PTI tests bit 12 of CR3 */

@@ -184,62 +184,11 @@ int kplug_run_context(bool *atomic)
 }
 
 #define KPLUG_PCID		0x7f0	/* not one of Linux's (1..6, 0x801..) */
+#define RFLAGS_PLUGIN		(X86_EFLAGS_IF | X86_EFLAGS_FIXED) /* IOPL 0 */
 #define RFLAGS_PLUGIN_MASK	(X86_EFLAGS_CF | X86_EFLAGS_PF | X86_EFLAGS_AF | \
 				 X86_EFLAGS_ZF | X86_EFLAGS_SF | X86_EFLAGS_TF | \
 				 X86_EFLAGS_DF | X86_EFLAGS_OF | X86_EFLAGS_NT | \
 				 X86_EFLAGS_RF | X86_EFLAGS_AC | X86_EFLAGS_ID)
-
-/* The NASM side reads these offsets from world_switch.h. */
-static_assert(offsetof(struct kplug_regs, r15) == KPLUG_REGS_R15);
-static_assert(offsetof(struct kplug_regs, rbp) == KPLUG_REGS_RBP);
-static_assert(offsetof(struct kplug_regs, rdi) == KPLUG_REGS_RDI);
-static_assert(offsetof(struct kplug_regs, rax) == KPLUG_REGS_RAX);
-static_assert(offsetof(struct kplug_regs, vector) == KPLUG_REGS_VECTOR);
-static_assert(offsetof(struct kplug_regs, error_code) == KPLUG_REGS_ERROR);
-static_assert(offsetof(struct kplug_regs, rip) == KPLUG_REGS_RIP);
-static_assert(offsetof(struct kplug_regs, cs) == KPLUG_REGS_CS);
-static_assert(offsetof(struct kplug_regs, rflags) == KPLUG_REGS_RFLAGS);
-static_assert(offsetof(struct kplug_regs, rsp) == KPLUG_REGS_RSP);
-static_assert(offsetof(struct kplug_regs, ss) == KPLUG_REGS_SS);
-static_assert(sizeof(struct kplug_regs) == KPLUG_REGS_SIZE);
-static_assert(offsetof(struct kplug_ctx, regs) == KPLUG_CTX_REGS);
-static_assert(offsetof(struct kplug_ctx, host_rsp) == KPLUG_CTX_HOST_RSP);
-static_assert(offsetof(struct kplug_ctx, host_cr3) == KPLUG_CTX_HOST_CR3);
-static_assert(offsetof(struct kplug_ctx, plugin_cr3) == KPLUG_CTX_PLUGIN_CR3);
-static_assert(offsetof(struct kplug_ctx, host_fs_base) == KPLUG_CTX_HOST_FS_BASE);
-static_assert(offsetof(struct kplug_ctx, host_gs_base) == KPLUG_CTX_HOST_GS_BASE);
-static_assert(offsetof(struct kplug_ctx, tss_sp0) == KPLUG_CTX_TSS_SP0);
-static_assert(offsetof(struct kplug_ctx, host_sp0) == KPLUG_CTX_HOST_SP0);
-static_assert(offsetof(struct kplug_ctx, cr2) == KPLUG_CTX_CR2);
-static_assert(offsetof(struct kplug_ctx, host_ds) == KPLUG_CTX_HOST_DS);
-static_assert(offsetof(struct kplug_ctx, host_es) == KPLUG_CTX_HOST_ES);
-static_assert(offsetof(struct kplug_ctx, host_fs) == KPLUG_CTX_HOST_FS);
-static_assert(offsetof(struct kplug_ctx, host_gs) == KPLUG_CTX_HOST_GS);
-static_assert(offsetof(struct kplug_ctx, host_gdtr) == KPLUG_CTX_HOST_GDTR);
-static_assert(offsetof(struct kplug_ctx, plugin_gdtr) == KPLUG_CTX_PLUGIN_GDTR);
-static_assert(offsetof(struct kplug_ctx, host_idtr) == KPLUG_CTX_HOST_IDTR);
-static_assert(offsetof(struct kplug_ctx, kplug_idtr) == KPLUG_CTX_KPLUG_IDTR);
-static_assert(offsetof(struct kplug_ctx, host_ldt) == KPLUG_CTX_HOST_LDT);
-static_assert(offsetof(struct kplug_ctx, clear_cpu_buffers) == KPLUG_CTX_CLEAR_BUFS);
-static_assert(offsetof(struct kplug_ctx, exit_spec) == KPLUG_CTX_EXIT_SPEC);
-static_assert(offsetof(struct kplug_ctx, restoring) == KPLUG_CTX_RESTORING);
-static_assert(offsetof(struct kplug_ctx, ring0_pending) == KPLUG_CTX_RING0_PENDING);
-static_assert(offsetof(struct kplug_ctx, host_rflags) == KPLUG_CTX_HOST_RFLAGS);
-static_assert(offsetof(struct kplug_ctx, ring0) == KPLUG_CTX_RING0);
-static_assert(offsetof(struct kplug_ring0_fault, vector) == KPLUG_R0_VECTOR);
-static_assert(offsetof(struct kplug_ring0_fault, error_code) == KPLUG_R0_ERROR);
-static_assert(offsetof(struct kplug_ring0_fault, rip) == KPLUG_R0_RIP);
-static_assert(offsetof(struct kplug_ring0_fault, cs) == KPLUG_R0_CS);
-static_assert(offsetof(struct kplug_ring0_fault, rflags) == KPLUG_R0_RFLAGS);
-static_assert(offsetof(struct kplug_ring0_fault, rsp) == KPLUG_R0_RSP);
-static_assert(offsetof(struct kplug_ring0_fault, cr2) == KPLUG_R0_CR2);
-static_assert(offsetof(struct kplug_dtr, limit) == KPLUG_DTR_LIMIT);
-static_assert(sizeof(struct kplug_ctx) == KPLUG_CTX_SIZE);
-/* TSS.RSP0 = &ctx->regs + 1 must be 16-byte aligned, as the CPU aligns
- * interrupt frames: then gate and interrupt frames line up. */
-static_assert((KPLUG_CTX_REGS + KPLUG_REGS_SIZE) % 16 == 0);
-
-struct kplug_ctx **kplug_running;
 
 /*
  * Host state that is not the world switch's own but that the plugin must
@@ -513,7 +462,7 @@ int kplug_run(struct kplug_plugin *p, struct kplug_call *call, u32 *result,
 
 	ctx.regs.rip = KPLUG_TEXT_BASE + p->entry_offset[call->entry];
 	ctx.regs.rsp = esp;
-	ctx.regs.rflags = KPLUG_RFLAGS_PLUGIN;
+	ctx.regs.rflags = RFLAGS_PLUGIN;
 	ctx_init(&ctx, p, this_cpu_ptr(&cpu_tss_rw));
 
 	for (;;) {
@@ -544,7 +493,7 @@ int kplug_run(struct kplug_plugin *p, struct kplug_call *call, u32 *result,
 		ctx.regs.cs = KPLUG_SEL_CODE;
 		ctx.regs.ss = KPLUG_SEL_DATA;
 		ctx.regs.rflags = (ctx.regs.rflags & RFLAGS_PLUGIN_MASK) |
-				  KPLUG_RFLAGS_PLUGIN;
+				  RFLAGS_PLUGIN;
 
 		t0 = local_clock();
 		reason = switch_to_plugin(&ctx, sb, cpu);
@@ -631,12 +580,10 @@ int kplug_run_init(void)
 {
 	if (exit_spec_auto)
 		exit_spec = exit_spec_auto_bits();
-	kplug_running = kcalloc(nr_cpu_ids, sizeof(*kplug_running), GFP_KERNEL);
-	return kplug_running ? 0 : -ENOMEM;
+	return kplug_switch_init();
 }
 
 void kplug_run_exit(void)
 {
-	kfree(kplug_running);
-	kplug_running = NULL;
+	kplug_switch_exit();
 }
