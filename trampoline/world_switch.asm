@@ -15,13 +15,15 @@
 ;
 ; The host state the switch changes is saved by kplug_world_switch itself
 ; and put back by kplug_restore_host, the one routine every way out of a
-; plugin goes through; it only writes saved host values, so it may run
-; from any point of either ring-0 window.  It restores CR3 first: the
-; host's selectors may be LDT ones, and with PTI the LDT lives in a per-mm
-; slot that the plugin's page table does not map.  It loads a saved
-; selector only after LAR/VERR say the CPU would accept it, so it takes no
-; exception (Linux's loadsegment() takes the #GP and loads 0 instead; the
-; result is the same).
+; plugin goes through; it first clears every general register but the
+; context pointer (no plugin value reaches C, not even speculatively, as
+; KVM's vmenter.S does after a VM exit), and it only writes saved host
+; values, so it may run from any point of either ring-0 window.  It restores
+; CR3 first: the host's selectors may be LDT ones, and with PTI the LDT
+; lives in a per-mm slot that the plugin's page table does not map.  It
+; loads a saved selector only after LAR/VERR say the CPU would accept it, so
+; it takes no exception (Linux's loadsegment() takes the #GP and loads 0
+; instead; the result is the same).
 ;
 ; Events that hit kplug's stubs in ring 0 (the short windows between the
 ; IDT switch and the IRETQ, and between the exit and the IDT switch back):
@@ -349,6 +351,24 @@ kplug_exit_plugin:
 ; kplug_ring0_nmi (the host GS base is wrong for part of this).
 ;
 kplug_restore_host:
+	; The plugin's registers are saved (or it never ran): none of its
+	; values goes on into host code, even speculatively.  rdi is ctx and
+	; rsp its exit stack; the host's callee-saved registers come back from
+	; its stack at the end.
+	xor	eax, eax
+	xor	ebx, ebx
+	xor	ecx, ecx
+	xor	edx, edx
+	xor	esi, esi
+	xor	ebp, ebp
+	xor	r8d, r8d
+	xor	r9d, r9d
+	xor	r10d, r10d
+	xor	r11d, r11d
+	xor	r12d, r12d
+	xor	r13d, r13d
+	xor	r14d, r14d
+	xor	r15d, r15d
 	mov	byte [rdi + KPLUG_CTX_RESTORING], 1	; never restart this routine
 	mov	rax, [rdi + KPLUG_CTX_HOST_CR3]
 	mov	cr3, rax	; first: the host's LDT may live in its page table

@@ -88,7 +88,8 @@ static_assert((offsetof(struct kplug_ctx, regs) +
  * with interrupts off, with kplug_running[cpu] = ctx and ctx's plugin_cr3,
  * plugin_gdtr, kplug_idtr, tss_sp0, clear_cpu_buffers and exit_spec filled
  * in; saves and restores every piece of host state it changes (the host_*
- * fields).  Clobbers what the C ABI allows.
+ * fields).  Of the registers the C ABI lets it clobber, none comes back
+ * holding a plugin value.
  */
 unsigned long kplug_world_switch(struct kplug_ctx *ctx);
 
