@@ -133,8 +133,10 @@ struct kplug_hook_info {
 	char args_desc[KPLUG_HOOK_DESC_MAX];
 };
 
-/* The ioctl's operations, arguments checked by dev.c: 0 or -errno as
- * uapi/kplug.h documents for KPLUG_IOC_HOOK. */
+/*
+ * KPLUG_IOC_HOOK's operations, its arguments checked by dev.c: 0 or -errno
+ * as uapi/kplug.h documents.
+ */
 int kplug_hook_info(u32 index, struct kplug_hook_info *info);
 int kplug_hook_attach(const char *name, u32 id, u32 entry);
 int kplug_hook_detach(const char *name, u32 id, u32 entry);
@@ -155,9 +157,11 @@ struct kplug_hook *kplug_hook_add(struct kplug_hook *h);
 void *kplug_hook_priv(struct kplug_hook *h);
 bool kplug_hook_attached(struct kplug_hook *h);
 
-/* A provider's hooks made on demand: the first attach to a name that
+/*
+ * A provider's hooks made on demand: the first attach to a name that
  * starts with prefix calls make(name) for a hook not yet listed or armed
- * (ops->on_demand: the last detach frees it), or an ERR_PTR. */
+ * (ops->on_demand: the last detach frees it), or an ERR_PTR.
+ */
 struct kplug_hook_factory {
 	const char *prefix;
 	struct kplug_hook *(*make)(const char *name);

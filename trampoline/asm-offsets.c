@@ -20,8 +20,10 @@
 #include "../uapi/kplug.h"
 #include "world_switch.h"
 
-/* Vectors for which the CPU pushes an error code; 30 is AMD's #SX, which
- * Linux does not name. */
+/*
+ * Vectors for which the CPU pushes an error code; 30 is AMD's #SX, which
+ * Linux does not name.
+ */
 #define ERROR_CODE_VECTORS						\
 	(BIT(X86_TRAP_DF) | BIT(X86_TRAP_TS) | BIT(X86_TRAP_NP) |	\
 	 BIT(X86_TRAP_SS) | BIT(X86_TRAP_GP) | BIT(X86_TRAP_PF) |	\

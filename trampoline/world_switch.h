@@ -8,6 +8,8 @@
 #ifndef KPLUG_WORLD_SWITCH_H
 #define KPLUG_WORLD_SWITCH_H
 
+#include <linux/build_bug.h>
+#include <linux/stddef.h>
 #include <linux/types.h>
 #include "../gdt/gdt.h"
 
@@ -17,9 +19,11 @@
 #define KPLUG_EXIT_RING0	258	/* an exception in the entry window: the
 					 * plugin did not run (ctx->ring0) */
 
-/* The runtime page: the exit stub at offset 0, service thunk n at
+/*
+ * The runtime page: the exit stub at offset 0, service thunk n at
  * KPLUG_RUNTIME_THUNK * n ("mov eax, n; call service gate; ret"), for
- * each of uapi's KPLUG_SVC_COUNT services. */
+ * each of uapi's KPLUG_SVC_COUNT services.
+ */
 #define KPLUG_RUNTIME_THUNK	16
 
 /* Speculation barriers on every exit from ring 1 (run.c, exit_mitigations).
@@ -104,17 +108,20 @@ extern u64 kplug_host_handler[256];	/* Linux's IDT targets, by vector */
 extern struct kplug_dtr kplug_host_idtr; /* Linux's IDT, the same on all CPUs */
 extern u8 *kplug_nmi_pending;		/* per CPU: NMI in a ring-0 window */
 extern u8 *kplug_irq_pending;		/* per CPU: vector in a gate window */
-extern struct kplug_ctx **kplug_running; /* per CPU: the context in
-					  * kplug_world_switch(), for the
-					  * ring-0 exception stub */
+extern struct kplug_ctx **kplug_running; /* per CPU: the context inside
+					  * kplug_world_switch() */
 
-/* Linux's IDT targets, the pending flags and kplug's descriptor tables
- * (whose gates lead to the switch's stubs).  0 or -errno. */
+/*
+ * Linux's IDT targets, the pending flags and kplug's descriptor tables
+ * (whose gates lead to the switch's stubs).  0 or -errno.
+ */
 int kplug_switch_init(void);
 void kplug_switch_exit(void);
 
-/* In world_switch.asm: the targets of kplug's IDT and GDT gates
- * (state.c), and the runtime page every sandbox maps (sandbox.c). */
+/*
+ * In world_switch.asm: the targets of kplug's IDT and GDT gates (state.c),
+ * and the runtime page every sandbox maps (sandbox.c).
+ */
 extern const u64 kplug_idt_stubs[256];
 extern char kplug_gate_exit[], kplug_gate_service[];
 extern const u8 kplug_runtime_start[], kplug_runtime_end[];
