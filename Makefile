@@ -166,7 +166,7 @@ else
 endif
 
 # Only sources are linked: a link to an object or a generated file
-# (layout.inc, *.mod.c) would have Kbuild write through it into the
+# (asm-offsets.inc, *.mod.c) would have Kbuild write through it into the
 # default kernel's build.
 .PHONY: modtree
 modtree:
@@ -309,8 +309,8 @@ clean:
 	-$(MAKE) -C $(KDIR) M=$(TOP)/kmod/samples clean
 	-$(MAKE) -C $(KDIR) M=$(TOP)/tests/kmod clean
 	rm -rf build/plugins build/tests build/host build/vm build/bochs build/codegen \
-		build/libkplug build/tools build/include trampoline/layout.inc build/kmod-* \
-		build/bench
+		build/libkplug build/tools build/include build/kmod-* build/bench \
+		trampoline/asm-offsets.s trampoline/asm-offsets.inc
 	-$(MAKE) -C $(KDIR) M=$(TOP)/bench/kmod clean
 
 # --- make bench (bench/, docs/performance.md) ----------------------------

@@ -45,17 +45,10 @@
 #include <asm/segment.h>
 #include <asm/trapnr.h>
 
-#include "../kmod/kplug.h"
-#include "../trampoline/world_switch.h"
 #include "desc.h"
+#include "gdt.h"
 
-extern char kplug_gate_exit[], kplug_gate_service[];
-
-u64 kplug_host_handler[256];
-struct kplug_dtr kplug_host_idtr;
-u8 *kplug_nmi_pending;
-u8 *kplug_irq_pending;
-
+static unsigned long exit_gate, service_gate;	/* the gates' targets */
 static u64 *kplug_idt;		/* 256 16-byte gates; writable alias */
 static u64 **cpu_gdt;		/* per CPU: KPLUG_GDT_ENTRIES descriptors;
 				 * writable alias of a page of its own */
@@ -64,10 +57,7 @@ static u64 **cpu_gdt;		/* per CPU: KPLUG_GDT_ENTRIES descriptors;
 #define GDT_DATA	(KPLUG_SEL_DATA >> 3)
 #define GDT_EXIT_GATE	(KPLUG_SEL_EXIT_GATE >> 3)
 #define GDT_SERVICE_GATE (KPLUG_SEL_SERVICE_GATE >> 3)
-#define GDT_CPUNODE	(KPLUG_SEL_CPUNODE >> 3)
 
-static_assert(GDT_CPUNODE == GDT_ENTRY_CPUNODE);
-static_assert(KPLUG_SEL_KERNEL_CS == __KERNEL_CS);
 static_assert(GDT_CODE >= GDT_ENTRIES && GDT_SERVICE_GATE + 2 <= KPLUG_GDT_ENTRIES);
 static_assert(KPLUG_GDT_ENTRIES * 8 <= PAGE_SIZE);
 
@@ -290,10 +280,9 @@ static u64 *gdt_build(int cpu)
 		}
 		/* everything else (DPL 3, LDT, TLS) stays zero */
 	}
-	kplug_desc_gate(&gdt[GDT_EXIT_GATE], (unsigned long)kplug_gate_exit,
-			__KERNEL_CS, KPLUG_TYPE_CALL_GATE, 1, 0);
-	kplug_desc_gate(&gdt[GDT_SERVICE_GATE], (unsigned long)kplug_gate_service,
-			__KERNEL_CS, KPLUG_TYPE_CALL_GATE, 1, 0);
+	kplug_desc_gate(&gdt[GDT_EXIT_GATE], exit_gate, __KERNEL_CS,
+			KPLUG_TYPE_CALL_GATE, 1, 0);
+	kplug_desc_gate(&gdt[GDT_SERVICE_GATE], service_gate, __KERNEL_CS, KPLUG_TYPE_CALL_GATE, 1, 0);
 	return gdt;
 }
 
@@ -323,24 +312,16 @@ void kplug_idt_dtr(struct kplug_dtr *idtr)
 	idtr->base = KPLUG_RO_IDT;
 }
 
-int kplug_gdt_init(void)
+int kplug_gdt_init(const u64 *idt_targets, unsigned long exit_target,
+		   unsigned long service_target)
 {
-	struct desc_ptr host;
-	const gate_desc *idt;
 	int cpu, v, err;
 
-	store_idt(&host);
-	idt = (const gate_desc *)host.address;
-	for (v = 0; v < 256; v++)
-		kplug_host_handler[v] = gate_offset(&idt[v]);
-	kplug_host_idtr.limit = host.size;
-	kplug_host_idtr.base = host.address;
-
+	exit_gate = exit_target;
+	service_gate = service_target;
 	kplug_idt = (u64 *)get_zeroed_page(GFP_KERNEL);
-	kplug_nmi_pending = kcalloc(nr_cpu_ids, 1, GFP_KERNEL);
-	kplug_irq_pending = kcalloc(nr_cpu_ids, 1, GFP_KERNEL);
 	cpu_gdt = kcalloc(nr_cpu_ids, sizeof(*cpu_gdt), GFP_KERNEL);
-	if (!kplug_idt || !kplug_nmi_pending || !kplug_irq_pending || !cpu_gdt)
+	if (!kplug_idt || !cpu_gdt)
 		goto err;
 	for_each_possible_cpu(cpu) {
 		/* A page of its own: nothing else shares the alias. */
@@ -350,7 +331,7 @@ int kplug_gdt_init(void)
 	}
 
 	for (v = 0; v < 256; v++)
-		kplug_desc_gate(&kplug_idt[2 * v], kplug_idt_stubs[v],
+		kplug_desc_gate(&kplug_idt[2 * v], idt_targets[v],
 				__KERNEL_CS, KPLUG_TYPE_INTR_GATE, 0,
 				v == X86_TRAP_DF ? IST_INDEX_DF + 1 : 0);
 	err = ro_map_all();
@@ -373,8 +354,6 @@ void kplug_gdt_exit(void)
 		for_each_possible_cpu(cpu)
 			free_page((unsigned long)cpu_gdt[cpu]);
 	kfree(cpu_gdt);
-	kfree(kplug_irq_pending);
-	kfree(kplug_nmi_pending);
 	free_page((unsigned long)kplug_idt);
 	cpu_gdt = NULL;
 	kplug_idt = NULL;

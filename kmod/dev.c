@@ -140,24 +140,6 @@ out:
 	return err;
 }
 
-/* Count an invocation's outcome in the plugin's statistics. */
-void kplug_account(struct kplug_plugin *p, int err,
-		   const struct kplug_fault *fault)
-{
-	unsigned long flags;
-
-	atomic64_inc(&p->invocations);
-	if (err == -EIO) {
-		atomic64_inc(&p->faults);
-		/* irqsave: hooks account from softirq too */
-		spin_lock_irqsave(&p->lock, flags);
-		p->last_fault = *fault;
-		spin_unlock_irqrestore(&p->lock, flags);
-	} else if (err == -ETIME) {
-		atomic64_inc(&p->timeouts);
-	}
-}
-
 static long ioc_invoke(unsigned int cmd, void __user *uarg)
 {
 	struct kplug_invoke_args a;
@@ -199,7 +181,7 @@ static long ioc_invoke(unsigned int cmd, void __user *uarg)
 	call.out = out;
 	call.out_len = a.out_len;
 	err = kplug_run(p, &call, &a.result, &a.fault);
-	kplug_account(p, err, &a.fault);
+	kplug_plugin_account(p, err, &a.fault);
 	if (!err && a.out_len &&
 	    copy_to_user(u64_to_user_ptr(a.out), out, a.out_len))
 		err = -EFAULT;
@@ -307,14 +289,37 @@ static long ioc_remove(unsigned int cmd, void __user *uarg)
 static long ioc_hook(unsigned int cmd, void __user *uarg)
 {
 	struct kplug_hook_args a;
+	struct kplug_hook_info info;
 	int err;
 
 	err = copy_args(&a, sizeof(a), sizeof(a), cmd, uarg);
 	if (err)
 		return err;
-	err = kplug_hook_ioctl(&a);
-	if (err || a.op != KPLUG_HOOK_INFO)
+	if (a.flags || a.reserved || a.reserved2)
+		return -EINVAL;
+	switch (a.op) {
+	case KPLUG_HOOK_ATTACH:
+		return kplug_hook_attach(a.name, a.id, a.entry);
+	case KPLUG_HOOK_DETACH:
+		return kplug_hook_detach(a.name, a.id, a.entry);
+	case KPLUG_HOOK_INFO:
+		break;
+	default:
+		return -EINVAL;
+	}
+	err = kplug_hook_info(a.index, &info);
+	if (err)
 		return err;
+	memcpy(a.name, info.name, sizeof(a.name));
+	a.context = info.context;
+	a.combine = info.combine;
+	a.default_result = info.default_result;
+	a.nr_attached = info.nr_attached;
+	a.calls = info.calls;
+	a.missed = info.missed;
+	a.nr_suspended = info.nr_suspended;
+	memcpy(a.context_desc, info.context_desc, sizeof(a.context_desc));
+	memcpy(a.args_desc, info.args_desc, sizeof(a.args_desc));
 	return copy_args_out(uarg, &a, sizeof(a), cmd);
 }
 

@@ -12,8 +12,9 @@
  * Built-in providers (provider.c) give a hook ops: arm starts the calls
  * when the first plugin attaches (registers the netfilter hook or the
  * kprobe), disarm (if any) stops them and waits for calls in flight when
- * the last one detaches.  kprobe:SYMBOL hooks are made by the first
- * attach and freed by the last detach.
+ * the last one detaches.  A provider may also register a factory for a
+ * name prefix (kprobe:): the first attach to a name it matches makes the
+ * hook, the last detach frees it.  The core never names a provider.
  */
 #include <linux/ctype.h>
 #include <linux/err.h>
@@ -69,6 +70,7 @@ struct kplug_hook {
 };
 
 static LIST_HEAD(hooks);
+static LIST_HEAD(factories);	/* under hooks_lock */
 static DEFINE_MUTEX(hooks_lock);
 DEFINE_STATIC_SRCU(hook_srcu);
 
@@ -188,6 +190,25 @@ struct kplug_hook *kplug_hook_add(struct kplug_hook *h)
 		return ERR_PTR(err);
 	}
 	return h;
+}
+
+void kplug_hook_factory_add(struct kplug_hook_factory *f)
+{
+	mutex_lock(&hooks_lock);
+	list_add_tail(&f->node, &factories);
+	mutex_unlock(&hooks_lock);
+}
+
+/* The hook a factory makes for name, or ERR_PTR(-ENOENT) if none does. */
+static struct kplug_hook *hook_make(const char *name)
+{
+	struct kplug_hook_factory *f;
+
+	lockdep_assert_held(&hooks_lock);
+	list_for_each_entry(f, &factories, node)
+		if (!strncmp(name, f->prefix, strlen(f->prefix)))
+			return f->make(name);
+	return ERR_PTR(-ENOENT);
 }
 
 /* Wait for the calls that may still see them, then free attachments. */
@@ -320,7 +341,7 @@ static int att_run(struct kplug_hook *h, struct kplug_hook_att *a,
 		err = -E2BIG;
 	else
 		err = kplug_run(a->p, call, result, &fault);
-	kplug_account(a->p, err, &fault);
+	kplug_plugin_account(a->p, err, &fault);
 	if (err == -EBUSY)	/* this CPU's atomic slots are all taken */
 		atomic64_inc(&h->missed);
 	else if (err)
@@ -386,7 +407,7 @@ static struct kplug_hook_att *att_find(struct kplug_hook *h, u32 id, u32 entry)
 	return NULL;
 }
 
-static int hook_info(struct kplug_hook_args *args)
+int kplug_hook_info(u32 index, struct kplug_hook_info *info)
 {
 	struct kplug_hook_att *a;
 	struct kplug_hook *h;
@@ -395,21 +416,21 @@ static int hook_info(struct kplug_hook_args *args)
 
 	mutex_lock(&hooks_lock);
 	list_for_each_entry(h, &hooks, node) {
-		if (i++ != args->index)
+		if (i++ != index)
 			continue;
-		memcpy(args->name, h->name, sizeof(args->name));
-		args->context = h->context;
-		args->combine = h->combine;
-		args->default_result = h->default_result;
-		args->nr_attached = h->nr_attached;
-		args->calls = atomic64_read(&h->calls);
-		args->missed = atomic64_read(&h->missed);
-		args->nr_suspended = 0;	/* an out field: ignore its input */
+		memcpy(info->name, h->name, sizeof(info->name));
+		info->context = h->context;
+		info->combine = h->combine;
+		info->default_result = h->default_result;
+		info->nr_attached = h->nr_attached;
+		info->calls = atomic64_read(&h->calls);
+		info->missed = atomic64_read(&h->missed);
+		info->nr_suspended = 0;
 		list_for_each_entry(a, &h->atts, node)
-			args->nr_suspended += READ_ONCE(a->suspended);
-		memcpy(args->context_desc, h->context_desc,
-		       sizeof(args->context_desc));
-		memcpy(args->args_desc, h->args_desc, sizeof(args->args_desc));
+			info->nr_suspended += READ_ONCE(a->suspended);
+		memcpy(info->context_desc, h->context_desc,
+		       sizeof(info->context_desc));
+		memcpy(info->args_desc, h->args_desc, sizeof(info->args_desc));
 		err = 0;
 		break;
 	}
@@ -417,7 +438,7 @@ static int hook_info(struct kplug_hook_args *args)
 	return err;
 }
 
-static int hook_attach(struct kplug_hook_args *args)
+int kplug_hook_attach(const char *name, u32 id, u32 entry)
 {
 	struct kplug_hook_att *a;
 	struct kplug_hook *h;
@@ -425,10 +446,12 @@ static int hook_attach(struct kplug_hook_args *args)
 	bool made = false;
 	int err;
 
-	p = kplug_plugin_get(args->id);
+	if (!hook_name_valid(name))
+		return -EINVAL;
+	p = kplug_plugin_get(id);
 	if (!p)
 		return -ENOENT;
-	if (args->entry >= p->nr_entries) {
+	if (entry >= p->nr_entries) {
 		kplug_plugin_put(p);
 		return -EINVAL;
 	}
@@ -441,12 +464,12 @@ static int hook_attach(struct kplug_hook_args *args)
 		return -ENOMEM;
 	}
 	a->p = p;
-	a->entry = args->entry;
+	a->entry = entry;
 
 	mutex_lock(&hooks_lock);
-	h = hook_find(args->name);
+	h = hook_find(name);
 	if (!h) {
-		h = kplug_kprobe_hook(args->name);	/* kprobe:SYMBOL */
+		h = hook_make(name);
 		made = !IS_ERR(h);
 		if (made)
 			list_add_tail(&h->node, &hooks);
@@ -455,7 +478,7 @@ static int hook_attach(struct kplug_hook_args *args)
 		err = PTR_ERR(h);
 	else if (h->context & KPLUG_HOOK_CTX_IRQS_OFF)
 		err = -EOPNOTSUPP;
-	else if (att_find(h, args->id, args->entry))
+	else if (att_find(h, id, entry))
 		err = -EEXIST;
 	else if (h->nr_attached >= KPLUG_HOOK_MAX_ATTACH)
 		err = -ENOSPC;
@@ -479,16 +502,18 @@ static int hook_attach(struct kplug_hook_args *args)
 	return err;
 }
 
-static int hook_detach(struct kplug_hook_args *args)
+int kplug_hook_detach(const char *name, u32 id, u32 entry)
 {
 	struct kplug_hook_att *a = NULL;
 	struct kplug_hook *h, *gone = NULL;
 	LIST_HEAD(dead);
 
+	if (!hook_name_valid(name))
+		return -EINVAL;
 	mutex_lock(&hooks_lock);
-	h = hook_find(args->name);
+	h = hook_find(name);
 	if (h)
-		a = att_find(h, args->id, args->entry);
+		a = att_find(h, id, entry);
 	if (a) {
 		list_del_rcu(&a->node);
 		list_add(&a->dead, &dead);
@@ -509,22 +534,4 @@ static int hook_detach(struct kplug_hook_args *args)
 	if (gone)
 		hook_free(gone);
 	return 0;
-}
-
-/* KPLUG_IOC_HOOK, after dev.c copied the arguments in. */
-int kplug_hook_ioctl(struct kplug_hook_args *args)
-{
-	if (args->flags || args->reserved || args->reserved2)
-		return -EINVAL;
-	switch (args->op) {
-	case KPLUG_HOOK_INFO:
-		return hook_info(args);
-	case KPLUG_HOOK_ATTACH:
-	case KPLUG_HOOK_DETACH:
-		if (!hook_name_valid(args->name))
-			return -EINVAL;
-		return args->op == KPLUG_HOOK_ATTACH ? hook_attach(args) :
-						       hook_detach(args);
-	}
-	return -EINVAL;
 }

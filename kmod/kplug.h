@@ -4,21 +4,9 @@
 #define KPLUG_INTERNAL_H
 
 #include <linux/kref.h>
+#include <linux/list.h>
 #include <linux/types.h>
 #include "../uapi/kplug.h"
-
-struct kplug_dtr;
-
-/* gdt.c: descriptor tables and the host's interrupt entry points */
-int kplug_gdt_init(void);
-void kplug_gdt_exit(void);
-struct kplug_dtr;
-void kplug_gdt_load_plugin(int cpu, u32 code_end, u32 data_end,
-			   struct kplug_dtr *gdtr);
-void kplug_idt_dtr(struct kplug_dtr *idtr);
-extern u64 kplug_host_handler[256];
-extern u8 *kplug_nmi_pending;
-extern u8 *kplug_irq_pending;
 
 /* sandbox.c: a plugin's memory and page table */
 struct kplug_sandbox {
@@ -100,6 +88,8 @@ int kplug_plugin_remove(u32 id);
 struct kplug_plugin *kplug_plugin_find(const char *name, u32 after_id,
 				       bool next);
 void kplug_plugin_remove_all(void);
+void kplug_plugin_account(struct kplug_plugin *p, int err,
+			  const struct kplug_fault *fault);
 
 /* run.c: invoke a plugin */
 /* One invocation's arguments and buffers (kernel copies). */
@@ -125,16 +115,31 @@ int kplug_run_init(void);
 void kplug_run_exit(void);
 
 /* dev.c: /dev/kplug */
-void kplug_account(struct kplug_plugin *p, int err,
-		   const struct kplug_fault *fault);
 int kplug_dev_init(void);
 void kplug_dev_exit(void);
 
 /* hook.c: hook points for in-kernel callers (include/kplug_hook.h) */
 struct kplug_hook;
 struct kplug_hook_desc;
-int kplug_hook_ioctl(struct kplug_hook_args *args);
 void kplug_hooks_exit(void);
+
+/* A hook as KPLUG_HOOK_INFO shows it. */
+struct kplug_hook_info {
+	char name[KPLUG_NAME_MAX];
+	u32 context, combine, default_result;
+	u32 nr_attached, nr_suspended;
+	u64 calls, missed;
+	char context_desc[KPLUG_HOOK_DESC_MAX];
+	char args_desc[KPLUG_HOOK_DESC_MAX];
+};
+
+/*
+ * KPLUG_IOC_HOOK's operations, its arguments checked by dev.c: 0 or -errno
+ * as uapi/kplug.h documents.
+ */
+int kplug_hook_info(u32 index, struct kplug_hook_info *info);
+int kplug_hook_attach(const char *name, u32 id, u32 entry);
+int kplug_hook_detach(const char *name, u32 id, u32 entry);
 
 /* A built-in provider's side of a hook; calls run under hooks_lock. */
 struct kplug_hook_ops {
@@ -152,8 +157,20 @@ struct kplug_hook *kplug_hook_add(struct kplug_hook *h);
 void *kplug_hook_priv(struct kplug_hook *h);
 bool kplug_hook_attached(struct kplug_hook *h);
 
+/*
+ * A provider's hooks made on demand: the first attach to a name that
+ * starts with prefix calls make(name) for a hook not yet listed or armed
+ * (ops->on_demand: the last detach frees it), or an ERR_PTR.
+ */
+struct kplug_hook_factory {
+	const char *prefix;
+	struct kplug_hook *(*make)(const char *name);
+	struct list_head node;		/* in hook.c's list */
+};
+
+void kplug_hook_factory_add(struct kplug_hook_factory *f);
+
 /* provider.c: the netfilter and kprobe hooks */
 int kplug_providers_init(void);
-struct kplug_hook *kplug_kprobe_hook(const char *name);
 
 #endif /* KPLUG_INTERNAL_H */

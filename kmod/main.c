@@ -39,12 +39,9 @@ static int __init kplug_init(void)
 		return -EOPNOTSUPP;
 	}
 
-	err = kplug_run_init();
+	err = kplug_run_init();		/* and the world switch */
 	if (err)
 		return err;
-	err = kplug_gdt_init();
-	if (err)
-		goto err_run;
 	err = kplug_providers_init();
 	if (err)
 		goto err_hooks;
@@ -59,8 +56,6 @@ static int __init kplug_init(void)
 
 err_hooks:
 	kplug_hooks_exit();
-	kplug_gdt_exit();
-err_run:
 	kplug_run_exit();
 	return err;
 }
@@ -70,7 +65,6 @@ static void __exit kplug_exit(void)
 	kplug_dev_exit();		/* no new invocations: no fds left */
 	kplug_hooks_exit();		/* the providers' (owners hold kplug) */
 	kplug_plugin_remove_all();
-	kplug_gdt_exit();
 	kplug_run_exit();
 }
 

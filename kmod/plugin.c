@@ -212,3 +212,21 @@ void kplug_plugin_remove_all(void)
 	}
 	mutex_unlock(&plugins_lock);
 }
+
+/* Count an invocation's outcome in the plugin's statistics. */
+void kplug_plugin_account(struct kplug_plugin *p, int err,
+			  const struct kplug_fault *fault)
+{
+	unsigned long flags;
+
+	atomic64_inc(&p->invocations);
+	if (err == -EIO) {
+		atomic64_inc(&p->faults);
+		/* irqsave: hooks account from softirq too */
+		spin_lock_irqsave(&p->lock, flags);
+		p->last_fault = *fault;
+		spin_unlock_irqrestore(&p->lock, flags);
+	} else if (err == -ETIME) {
+		atomic64_inc(&p->timeouts);
+	}
+}

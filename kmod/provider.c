@@ -116,12 +116,6 @@ static int nf_hook_add(const char *name, unsigned int hooknum)
 	return PTR_ERR_OR_ZERO(h);
 }
 
-int kplug_providers_init(void)
-{
-	return nf_hook_add("netfilter:ipv4_pre_routing", NF_INET_PRE_ROUTING) ?:
-	       nf_hook_add("netfilter:ipv4_local_in", NF_INET_LOCAL_IN);
-}
-
 #define KPROBE_PREFIX	"kprobe:"
 
 struct kprobe_provider {
@@ -182,7 +176,7 @@ static const struct kplug_hook_ops kprobe_hook_ops = {
 };
 
 /* The hook for name "kprobe:SYMBOL", not yet listed or armed. */
-struct kplug_hook *kplug_kprobe_hook(const char *name)
+static struct kplug_hook *kprobe_hook_make(const char *name)
 {
 	struct kplug_hook_desc desc = {
 		.name = name,
@@ -195,8 +189,6 @@ struct kplug_hook *kplug_kprobe_hook(const char *name)
 	struct kprobe_provider *k;
 	struct kplug_hook *h;
 
-	if (strncmp(name, KPROBE_PREFIX, strlen(KPROBE_PREFIX)))
-		return ERR_PTR(-ENOENT);
 	if (!name[strlen(KPROBE_PREFIX)])
 		return ERR_PTR(-EINVAL);
 	k = kzalloc(sizeof(*k), GFP_KERNEL);
@@ -209,4 +201,15 @@ struct kplug_hook *kplug_kprobe_hook(const char *name)
 	else
 		k->hook = h;
 	return h;
+}
+
+static struct kplug_hook_factory kprobe_factory = {
+	.prefix = KPROBE_PREFIX, .make = kprobe_hook_make,
+};
+
+int kplug_providers_init(void)
+{
+	kplug_hook_factory_add(&kprobe_factory);
+	return nf_hook_add("netfilter:ipv4_pre_routing", NF_INET_PRE_ROUTING) ?:
+	       nf_hook_add("netfilter:ipv4_local_in", NF_INET_LOCAL_IN);
 }

@@ -1,15 +1,17 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * The run loop: KVM's vcpu-run pattern for a ring-1 plugin.
+ * The run loop: KVM's vcpu-run pattern for a ring-1 plugin (run_loop()).
  *
- *   loop:  irqs off; check budget and fatal signals; fences on
- *          kplug_world_switch()           -> runs the plugin until it exits
- *          fences off; account CPU time
- *          exit gate   -> done, result in EAX
- *          interrupt   -> hand it to Linux's handler, reschedule if needed,
- *                         resume the plugin
- *          NMI         -> hand it to Linux's NMI entry, resume
- *          exception   -> fault record, abort
+ *   loop:  irqs off; entry_check(): budget, fatal signal, plugin registers
+ *          switch_to_plugin(): fences on, kplug_world_switch() runs the
+ *            plugin until it exits, fences off; CPU time accounted
+ *          exit_irqoff(): Linux gets the exit's interrupt, NMI or machine
+ *            check and those kept pending; irqs on
+ *          handle_exit(), one handler per exit reason:
+ *            exit gate         -> done, result in EAX
+ *            service call      -> served, resume
+ *            interrupt, NMI    -> reschedule if needed, resume
+ *            exception         -> fault record, abort
  *
  * The invoking task stays on its CPU (migrate_disable) because the
  * plugin's stack slot and kplug's GDT are per CPU, but it stays
@@ -184,62 +186,11 @@ int kplug_run_context(bool *atomic)
 }
 
 #define KPLUG_PCID		0x7f0	/* not one of Linux's (1..6, 0x801..) */
+#define RFLAGS_PLUGIN		(X86_EFLAGS_IF | X86_EFLAGS_FIXED) /* IOPL 0 */
 #define RFLAGS_PLUGIN_MASK	(X86_EFLAGS_CF | X86_EFLAGS_PF | X86_EFLAGS_AF | \
 				 X86_EFLAGS_ZF | X86_EFLAGS_SF | X86_EFLAGS_TF | \
 				 X86_EFLAGS_DF | X86_EFLAGS_OF | X86_EFLAGS_NT | \
 				 X86_EFLAGS_RF | X86_EFLAGS_AC | X86_EFLAGS_ID)
-
-/* The NASM side reads these offsets from world_switch.h. */
-static_assert(offsetof(struct kplug_regs, r15) == KPLUG_REGS_R15);
-static_assert(offsetof(struct kplug_regs, rbp) == KPLUG_REGS_RBP);
-static_assert(offsetof(struct kplug_regs, rdi) == KPLUG_REGS_RDI);
-static_assert(offsetof(struct kplug_regs, rax) == KPLUG_REGS_RAX);
-static_assert(offsetof(struct kplug_regs, vector) == KPLUG_REGS_VECTOR);
-static_assert(offsetof(struct kplug_regs, error_code) == KPLUG_REGS_ERROR);
-static_assert(offsetof(struct kplug_regs, rip) == KPLUG_REGS_RIP);
-static_assert(offsetof(struct kplug_regs, cs) == KPLUG_REGS_CS);
-static_assert(offsetof(struct kplug_regs, rflags) == KPLUG_REGS_RFLAGS);
-static_assert(offsetof(struct kplug_regs, rsp) == KPLUG_REGS_RSP);
-static_assert(offsetof(struct kplug_regs, ss) == KPLUG_REGS_SS);
-static_assert(sizeof(struct kplug_regs) == KPLUG_REGS_SIZE);
-static_assert(offsetof(struct kplug_ctx, regs) == KPLUG_CTX_REGS);
-static_assert(offsetof(struct kplug_ctx, host_rsp) == KPLUG_CTX_HOST_RSP);
-static_assert(offsetof(struct kplug_ctx, host_cr3) == KPLUG_CTX_HOST_CR3);
-static_assert(offsetof(struct kplug_ctx, plugin_cr3) == KPLUG_CTX_PLUGIN_CR3);
-static_assert(offsetof(struct kplug_ctx, host_fs_base) == KPLUG_CTX_HOST_FS_BASE);
-static_assert(offsetof(struct kplug_ctx, host_gs_base) == KPLUG_CTX_HOST_GS_BASE);
-static_assert(offsetof(struct kplug_ctx, tss_sp0) == KPLUG_CTX_TSS_SP0);
-static_assert(offsetof(struct kplug_ctx, host_sp0) == KPLUG_CTX_HOST_SP0);
-static_assert(offsetof(struct kplug_ctx, cr2) == KPLUG_CTX_CR2);
-static_assert(offsetof(struct kplug_ctx, host_ds) == KPLUG_CTX_HOST_DS);
-static_assert(offsetof(struct kplug_ctx, host_es) == KPLUG_CTX_HOST_ES);
-static_assert(offsetof(struct kplug_ctx, host_fs) == KPLUG_CTX_HOST_FS);
-static_assert(offsetof(struct kplug_ctx, host_gs) == KPLUG_CTX_HOST_GS);
-static_assert(offsetof(struct kplug_ctx, host_gdtr) == KPLUG_CTX_HOST_GDTR);
-static_assert(offsetof(struct kplug_ctx, plugin_gdtr) == KPLUG_CTX_PLUGIN_GDTR);
-static_assert(offsetof(struct kplug_ctx, host_idtr) == KPLUG_CTX_HOST_IDTR);
-static_assert(offsetof(struct kplug_ctx, kplug_idtr) == KPLUG_CTX_KPLUG_IDTR);
-static_assert(offsetof(struct kplug_ctx, host_ldt) == KPLUG_CTX_HOST_LDT);
-static_assert(offsetof(struct kplug_ctx, clear_cpu_buffers) == KPLUG_CTX_CLEAR_BUFS);
-static_assert(offsetof(struct kplug_ctx, exit_spec) == KPLUG_CTX_EXIT_SPEC);
-static_assert(offsetof(struct kplug_ctx, restoring) == KPLUG_CTX_RESTORING);
-static_assert(offsetof(struct kplug_ctx, ring0_pending) == KPLUG_CTX_RING0_PENDING);
-static_assert(offsetof(struct kplug_ctx, host_rflags) == KPLUG_CTX_HOST_RFLAGS);
-static_assert(offsetof(struct kplug_ctx, ring0) == KPLUG_CTX_RING0);
-static_assert(offsetof(struct kplug_ring0_fault, vector) == KPLUG_R0_VECTOR);
-static_assert(offsetof(struct kplug_ring0_fault, error_code) == KPLUG_R0_ERROR);
-static_assert(offsetof(struct kplug_ring0_fault, rip) == KPLUG_R0_RIP);
-static_assert(offsetof(struct kplug_ring0_fault, cs) == KPLUG_R0_CS);
-static_assert(offsetof(struct kplug_ring0_fault, rflags) == KPLUG_R0_RFLAGS);
-static_assert(offsetof(struct kplug_ring0_fault, rsp) == KPLUG_R0_RSP);
-static_assert(offsetof(struct kplug_ring0_fault, cr2) == KPLUG_R0_CR2);
-static_assert(offsetof(struct kplug_dtr, limit) == KPLUG_DTR_LIMIT);
-static_assert(sizeof(struct kplug_ctx) == KPLUG_CTX_SIZE);
-/* TSS.RSP0 = &ctx->regs + 1 must be 16-byte aligned, as the CPU aligns
- * interrupt frames: then gate and interrupt frames line up. */
-static_assert((KPLUG_CTX_REGS + KPLUG_REGS_SIZE) % 16 == 0);
-
-struct kplug_ctx **kplug_running;
 
 /*
  * Host state that is not the world switch's own but that the plugin must
@@ -422,68 +373,227 @@ static void regs_scrub(struct kplug_regs *r)
 	r->r12 = r->r13 = r->r14 = r->r15 = 0;
 }
 
-/* Hand interrupts and NMIs that arrived in kplug's windows to Linux.
- * Interrupts off. */
-static void deliver_pending(int cpu)
-{
-	u8 vector = READ_ONCE(kplug_irq_pending[cpu]);
+/*
+ * An entry's cdecl call as the plugin's stack holds it (uapi/kplug.h,
+ * "Calling convention"): the return address, which leads to the runtime
+ * page's exit stub, then the arguments.
+ */
+struct entry_frame {
+	u32 ret;
+	u32 args[KPLUG_MAX_ARGS];
+	u32 in, in_len, out, out_len;
+};
 
+/*
+ * Write an entry call into this invocation's stack slot, from the top
+ * down: the in buffer, the (zeroed) out buffer, then the frame.  Returns
+ * ESP and where out is.
+ */
+static int frame_build(struct kplug_sandbox *sb, u32 top,
+		       const struct kplug_call *call, u32 *out_addr, u32 *esp)
+{
+	struct entry_frame frame = {
+		.ret = KPLUG_RUNTIME_BASE,
+		.in_len = call->in_len,
+		.out_len = call->out_len,
+	};
+	u32 addr = top;
+	int err = 0;
+
+	memcpy(frame.args, call->args, sizeof(frame.args));
+	if (call->in_len) {
+		addr = round_down(addr - call->in_len, 16);
+		frame.in = addr;
+		err = kplug_sandbox_write(sb, addr, call->in, call->in_len);
+	}
+	if (!err && call->out_len) {
+		addr = round_down(addr - call->out_len, 16);
+		frame.out = addr;
+		err = kplug_sandbox_write(sb, addr, NULL, call->out_len);
+	}
+	*out_addr = frame.out;
+	/*
+	 * 64 bytes below the buffers hold the frame, placed so that ESP + 4
+	 * (its first argument) is 16-byte aligned, as the i386 ABI expects
+	 * at a call.
+	 */
+	*esp = round_down(addr - 64, 16) + 16 - offsetof(struct entry_frame, args);
+	return err ?: kplug_sandbox_write(sb, *esp, &frame, sizeof(frame));
+}
+
+/* One invocation, pinned to its CPU: what the loop and its handlers share. */
+struct run {
+	struct kplug_plugin *p;
+	u32 *result;
+	struct kplug_fault *fault;
+	bool atomic;		/* the caller's kplug_run_context() */
+	int cpu;
+	u64 budget, used;	/* ns of CPU time, plugin and services */
+	struct kplug_ctx ctx;
+};
+
+/*
+ * Before each entry, interrupts off: 0 to enter, with ctx.regs made fit
+ * for ring 1, or why the invocation stops.  Nothing here changes host
+ * state, so stopping needs no restore.
+ */
+static int entry_check(struct run *r)
+{
+	struct kplug_regs *regs = &r->ctx.regs;
+
+	if (WARN_ON_ONCE(raw_smp_processor_id() != r->cpu))
+		return -EFAULT;
+	if (r->used >= r->budget)
+		return -ETIME;
+	/* In atomic context current is whoever was interrupted. */
+	if (!r->atomic && fatal_signal_pending(current))
+		return -EINTR;
+	regs_scrub(regs);
+	/* IRETQ to an EIP past the CS limit would fault in ring 0 (a gate's
+	 * return address can be code_end): stop here. */
+	if (regs->rip >= r->p->sb.code_end) {
+		r->fault->kind = KPLUG_FAULT_LIMIT;
+		r->fault->vector = X86_TRAP_GP;
+		r->fault->eip = regs->rip;
+		return -EIO;
+	}
+	regs->cs = KPLUG_SEL_CODE;
+	regs->ss = KPLUG_SEL_DATA;
+	regs->rflags = (regs->rflags & RFLAGS_PLUGIN_MASK) | RFLAGS_PLUGIN;
+	return 0;
+}
+
+/*
+ * After each exit, interrupts still off (KVM's handle_exit_irqoff): the one
+ * place host events reach Linux.  The exit's own interrupt, NMI or machine
+ * check; an exception in kplug's ring-0 code; the interrupts and NMIs that
+ * arrived in kplug's ring-0 windows.  And DR6, which a #DB leaves set.
+ */
+static void exit_irqoff(struct run *r, unsigned long reason)
+{
+	struct kplug_ctx *ctx = &r->ctx;
+	u8 vector;
+
+	if (reason == X86_TRAP_NMI)
+		kplug_call_host_handler((unsigned long)kplug_host_nmi_entry);
+	else if (reason == X86_TRAP_MC)
+		machine_check(ctx->regs.rip, ctx->regs.rflags, ctx->regs.rsp);
+	else if (reason == X86_TRAP_DB)
+		set_debugreg(DR6_RESERVED, 6);
+	else if (reason >= FIRST_EXTERNAL_VECTOR && reason <= 255)
+		kplug_call_host_handler(kplug_host_handler[reason]);
+	if (unlikely(ctx->ring0_pending))
+		ring0_fault_report(ctx);
+
+	vector = READ_ONCE(kplug_irq_pending[r->cpu]);
 	if (vector) {
-		WRITE_ONCE(kplug_irq_pending[cpu], 0);
+		WRITE_ONCE(kplug_irq_pending[r->cpu], 0);
 		kplug_call_host_handler(kplug_host_handler[vector]);
 	}
-	if (READ_ONCE(kplug_nmi_pending[cpu])) {
-		WRITE_ONCE(kplug_nmi_pending[cpu], 0);
+	if (READ_ONCE(kplug_nmi_pending[r->cpu])) {
+		WRITE_ONCE(kplug_nmi_pending[r->cpu], 0);
 		kplug_call_host_handler((unsigned long)kplug_host_nmi_entry);
 	}
 }
 
 /*
- * The cdecl frame of an entry call in this invocation's stack slot, from
- * the top down: the in buffer, the (zeroed) out buffer, then the return
- * address to the runtime exit stub and the ten arguments.  ESP + 4 is
- * 16-byte aligned, as the i386 ABI expects at a call.  Returns ESP.
+ * The exit handlers, interrupts on.  Each returns > 0 to resume the
+ * plugin, 0 when the invocation is done, < 0 to end it with that error.
  */
-static int frame_build(struct kplug_sandbox *sb, u32 top,
-		       const struct kplug_call *call, u32 *out_addr, u32 *esp)
-{
-	u32 addr = top, in_addr = 0, frame[11];
-	int err = 0;
 
-	if (call->in_len) {
-		addr = (addr - call->in_len) & ~15u;
-		in_addr = addr;
-		err = kplug_sandbox_write(sb, in_addr, call->in, call->in_len);
+/* The entry returned (through the runtime page's exit stub). */
+static int exit_gate(struct run *r)
+{
+	*r->result = r->ctx.regs.rax;
+	return 0;
+}
+
+/*
+ * A service call: resume the plugin after its far call, with the result in
+ * EDX:EAX.  The service's time counts against the budget: a plugin must
+ * not outrun it by living in service calls.
+ */
+static int exit_service(struct run *r)
+{
+	u64 t0 = local_clock();
+	int err = kplug_service(r->p, &r->ctx.regs, r->fault);
+
+	r->used += local_clock() - t0;
+	return err ?: 1;
+}
+
+/* An exception in ring 1: the plugin faulted. */
+static int exit_exception(struct run *r, unsigned long vector)
+{
+	fault_record(&r->p->sb, &r->ctx, vector, r->fault);
+	return -EIO;
+}
+
+static int handle_exit(struct run *r, unsigned long reason)
+{
+	switch (reason) {
+	case KPLUG_EXIT_GATE:
+		return exit_gate(r);
+	case KPLUG_EXIT_SERVICE:
+		return exit_service(r);
+	case KPLUG_EXIT_RING0:		/* the plugin did not run */
+		return -EFAULT;
+	case X86_TRAP_NMI:		/* Linux had it (exit_irqoff) */
+		return 1;
 	}
-	*out_addr = 0;
-	if (!err && call->out_len) {
-		addr = (addr - call->out_len) & ~15u;
-		*out_addr = addr;
-		err = kplug_sandbox_write(sb, addr, NULL, call->out_len);
+	/* a #MC in a stub's first instructions can overwrite it (.asm) */
+	if (WARN_ON_ONCE(reason > 255))
+		return -EFAULT;
+	if (reason >= FIRST_EXTERNAL_VECTOR)	/* Linux had it */
+		return 1;
+	return exit_exception(r, reason);
+}
+
+/* Enter the plugin, exit, hand over, handle; until a handler says stop. */
+static int run_loop(struct run *r)
+{
+	unsigned long reason;
+	u64 t0;
+	int ret;
+
+	for (;;) {
+		local_irq_disable();
+		ret = entry_check(r);
+		if (ret) {
+			local_irq_enable();
+			return ret;
+		}
+		t0 = local_clock();
+		reason = switch_to_plugin(&r->ctx, &r->p->sb, r->cpu);
+		r->used += local_clock() - t0;
+		exit_irqoff(r, reason);
+		local_irq_enable();
+
+		/* kplug's own ring-0 exception ends it, whatever the exit */
+		ret = unlikely(r->ctx.ring0_pending) ? -EFAULT :
+		      handle_exit(r, reason);
+		if (ret <= 0)
+			return ret;
+		/* Not cond_resched(): with preempt=full it does nothing, and
+		 * an interrupt we handed over could not preempt us either
+		 * (its frame had IF=0).  Reschedule here, like KVM's run loop. */
+		if (!r->atomic && need_resched())
+			schedule();
 	}
-	frame[0] = KPLUG_RUNTIME_BASE;
-	memcpy(&frame[1], call->args, sizeof(call->args));
-	frame[7] = in_addr;
-	frame[8] = call->in_len;
-	frame[9] = *out_addr;
-	frame[10] = call->out_len;
-	*esp = ((addr - 64) & ~15u) + 12;
-	return err ?: kplug_sandbox_write(sb, *esp, frame, sizeof(frame));
 }
 
 int kplug_run(struct kplug_plugin *p, struct kplug_call *call, u32 *result,
 	      struct kplug_fault *fault)
 {
+	struct run r = {
+		.p = p, .result = result, .fault = fault,
+		.atomic = call->atomic,
+		.budget = budget_ns(p, call->budget_ms, call->atomic),
+	};
+	bool nopreempt = r.atomic && !IS_ENABLED(CONFIG_PREEMPT_RT);
 	struct kplug_sandbox *sb = &p->sb;
-	struct kplug_ctx ctx = {};
-	u64 budget, used = 0, t0;
 	u32 esp, out_addr;
-	unsigned long reason;
-	int cpu, slot, ret;
-	bool atomic = call->atomic;	/* the caller's kplug_run_context() */
-	bool nopreempt = atomic && !IS_ENABLED(CONFIG_PREEMPT_RT);
-
-	budget = budget_ns(p, call->budget_ms, atomic);
+	int slot, ret;
 
 	/*
 	 * The stack slot, kplug's GDT, TSS.RSP0 and kplug_running are this
@@ -499,131 +609,33 @@ int kplug_run(struct kplug_plugin *p, struct kplug_call *call, u32 *result,
 		preempt_disable();
 	else
 		migrate_disable();
-	cpu = raw_smp_processor_id();
-	slot = kplug_sandbox_slot_get(sb, cpu, atomic);
+	r.cpu = raw_smp_processor_id();
+	slot = kplug_sandbox_slot_get(sb, r.cpu, r.atomic);
 	if (slot < 0) {
 		ret = slot;
 		goto out_unpin;
 	}
 
-	ret = frame_build(sb, kplug_sandbox_stack_top(sb, cpu, slot), call,
+	ret = frame_build(sb, kplug_sandbox_stack_top(sb, r.cpu, slot), call,
 			  &out_addr, &esp);
 	if (ret)
 		goto out;
+	r.ctx.regs.rip = KPLUG_TEXT_BASE + p->entry_offset[call->entry];
+	r.ctx.regs.rsp = esp;
+	r.ctx.regs.rflags = RFLAGS_PLUGIN;
+	ctx_init(&r.ctx, p, this_cpu_ptr(&cpu_tss_rw));
 
-	ctx.regs.rip = KPLUG_TEXT_BASE + p->entry_offset[call->entry];
-	ctx.regs.rsp = esp;
-	ctx.regs.rflags = KPLUG_RFLAGS_PLUGIN;
-	ctx_init(&ctx, p, this_cpu_ptr(&cpu_tss_rw));
-
-	for (;;) {
-		local_irq_disable();
-		if (WARN_ON_ONCE(raw_smp_processor_id() != cpu)) {
-			ret = -EFAULT;
-			break;
-		}
-		if (used >= budget) {
-			ret = -ETIME;
-			break;
-		}
-		/* In atomic context current is whoever was interrupted. */
-		if (!atomic && fatal_signal_pending(current)) {
-			ret = -EINTR;
-			break;
-		}
-		regs_scrub(&ctx.regs);
-		/* IRETQ to an EIP past the CS limit would fault in ring 0 (a
-		 * gate's return address can be code_end): stop here. */
-		if (ctx.regs.rip >= sb->code_end) {
-			fault->kind = KPLUG_FAULT_LIMIT;
-			fault->vector = X86_TRAP_GP;
-			fault->eip = ctx.regs.rip;
-			ret = -EIO;
-			break;
-		}
-		ctx.regs.cs = KPLUG_SEL_CODE;
-		ctx.regs.ss = KPLUG_SEL_DATA;
-		ctx.regs.rflags = (ctx.regs.rflags & RFLAGS_PLUGIN_MASK) |
-				  KPLUG_RFLAGS_PLUGIN;
-
-		t0 = local_clock();
-		reason = switch_to_plugin(&ctx, sb, cpu);
-		used += local_clock() - t0;
-
-		/* The host is whole again; interrupts are still off. */
-		switch (reason) {
-		case KPLUG_EXIT_GATE:
-			*result = ctx.regs.rax;
-			ret = 0;
-			break;
-		case KPLUG_EXIT_SERVICE:
-			ret = 0;	/* served below, interrupts on */
-			break;
-		case KPLUG_EXIT_RING0:	/* the plugin did not run */
-			ret = -EFAULT;
-			break;
-		case X86_TRAP_NMI:
-			kplug_call_host_handler((unsigned long)kplug_host_nmi_entry);
-			ret = 0;
-			break;
-		case X86_TRAP_MC:
-			machine_check(ctx.regs.rip, ctx.regs.rflags,
-				      ctx.regs.rsp);
-			fault_record(sb, &ctx, reason, fault);
-			ret = -EIO;
-			break;
-		default:
-			if (WARN_ON_ONCE(reason > 255)) {
-				/* a #MC in a stub's first instructions can
-				 * overwrite the exit reason (world_switch.asm) */
-				ret = -EFAULT;
-				break;
-			}
-			if (reason >= FIRST_EXTERNAL_VECTOR) {
-				kplug_call_host_handler(kplug_host_handler[reason]);
-				ret = 0;
-				break;
-			}
-			if (reason == X86_TRAP_DB)	/* DR6 is sticky */
-				set_debugreg(DR6_RESERVED, 6);
-			fault_record(sb, &ctx, reason, fault);
-			ret = -EIO;
-			break;
-		}
-		if (unlikely(ctx.ring0_pending)) {
-			ring0_fault_report(&ctx);
-			ret = -EFAULT;
-		}
-		deliver_pending(cpu);
-		local_irq_enable();
-		if (reason == KPLUG_EXIT_SERVICE && !ret) {
-			/* Resume the plugin after its far call, with the result
-			 * in EDX:EAX.  The service's time counts against the
-			 * budget: a plugin must not outrun it by living in
-			 * service calls. */
-			t0 = local_clock();
-			ret = kplug_service(p, &ctx.regs, fault);
-			used += local_clock() - t0;
-		}
-		if (ret || reason == KPLUG_EXIT_GATE)
-			break;
-		/* Not cond_resched(): with preempt=full it does nothing, and
-		 * an interrupt we handed over could not preempt us either
-		 * (its frame had IF=0).  Reschedule here, like KVM's run loop. */
-		if (!atomic && need_resched())
-			schedule();
-	}
-	local_irq_enable();
+	ret = run_loop(&r);
 	if (!ret && call->out_len)
 		ret = kplug_sandbox_read(sb, out_addr, call->out, call->out_len);
 out:
-	kplug_sandbox_slot_put(sb, cpu, slot);
+	kplug_sandbox_slot_put(sb, r.cpu, slot);
 out_unpin:
 	if (nopreempt)
 		preempt_enable();
 	else
 		migrate_enable();
-	call->used_ns = used;
+	call->used_ns = r.used;
 	return ret;
 }
 
@@ -631,12 +643,10 @@ int kplug_run_init(void)
 {
 	if (exit_spec_auto)
 		exit_spec = exit_spec_auto_bits();
-	kplug_running = kcalloc(nr_cpu_ids, sizeof(*kplug_running), GFP_KERNEL);
-	return kplug_running ? 0 : -ENOMEM;
+	return kplug_switch_init();
 }
 
 void kplug_run_exit(void)
 {
-	kfree(kplug_running);
-	kplug_running = NULL;
+	kplug_switch_exit();
 }

@@ -19,8 +19,6 @@
 #include "kplug.h"
 #include "../trampoline/world_switch.h"
 
-static_assert(KPLUG_NR_SERVICES == KPLUG_SVC_COUNT);
-static_assert(KPLUG_NR_SERVICES * KPLUG_RUNTIME_THUNK <= KPLUG_PAGE_SIZE);
 
 #define RANDOM_MAX	4096
 

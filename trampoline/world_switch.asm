@@ -15,13 +15,15 @@
 ;
 ; The host state the switch changes is saved by kplug_world_switch itself
 ; and put back by kplug_restore_host, the one routine every way out of a
-; plugin goes through; it only writes saved host values, so it may run
-; from any point of either ring-0 window.  It restores CR3 first: the
-; host's selectors may be LDT ones, and with PTI the LDT lives in a per-mm
-; slot that the plugin's page table does not map.  It loads a saved
-; selector only after LAR/VERR say the CPU would accept it, so it takes no
-; exception (Linux's loadsegment() takes the #GP and loads 0 instead; the
-; result is the same).
+; plugin goes through; it first clears every general register but the
+; context pointer (no plugin value reaches C, not even speculatively, as
+; KVM's vmenter.S does after a VM exit), and it only writes saved host
+; values, so it may run from any point of either ring-0 window.  It restores
+; CR3 first: the host's selectors may be LDT ones, and with PTI the LDT
+; lives in a per-mm slot that the plugin's page table does not map.  It
+; loads a saved selector only after LAR/VERR say the CPU would accept it, so
+; it takes no exception (Linux's loadsegment() takes the #GP and loads 0
+; instead; the result is the same).
 ;
 ; Events that hit kplug's stubs in ring 0 (the short windows between the
 ; IDT switch and the IRETQ, and between the exit and the IDT switch back):
@@ -46,21 +48,14 @@
 ; The CPU number is found with LSL on the CPUNODE descriptor, which works in
 ; both GDTs without GS, like Linux's paranoid entry.
 
-%include "layout.inc"
+; Structure offsets and every constant, kplug's and the kernel's, come
+; from C: asm-offsets.inc is generated from asm-offsets.c at build time.
+%include "asm-offsets.inc"
 
 default rel
 bits 64
 
-%define MSR_FS_BASE	0xc0000100
-%define MSR_GS_BASE	0xc0000101
-%define X86_CR0_TS	0x8
-%define X86_EFLAGS_TF	0x100
-%define X86_EFLAGS_IF	0x200
-%define KERNEL_DS	0x18
-%define DR6_RESET	0xffff0ff0
-; Vectors for which the CPU pushes an error code.
-%define ERROR_CODE_VECTORS ((1 << 8) | (1 << 10) | (1 << 11) | (1 << 12) | (1 << 13) | (1 << 14) | (1 << 17) | (1 << 21) | (1 << 29) | (1 << 30))
-%define HAS_ERROR_CODE(v) ((v) < 32 && ((ERROR_CODE_VECTORS >> (v)) & 1))
+%define HAS_ERROR_CODE(v) ((v) < FIRST_EXTERNAL_VECTOR && ((ERROR_CODE_VECTORS >> (v)) & 1))
 
 extern __per_cpu_offset
 extern kplug_host_handler	; u64[256]: Linux's IDT targets (gdt.c)
@@ -341,9 +336,9 @@ kplug_exit_plugin:
 	push	r14
 	push	r15
 	lea	rdi, [rsp - KPLUG_CTX_REGS]	; rsp == &ctx->regs
-	push	2		; IF, AC, DF, TF, NT all clear from here
+	push	X86_EFLAGS_FIXED	; IF, AC, DF, TF, NT all clear from here
 	popfq
-	cmp	qword [rdi + KPLUG_CTX_REGS + KPLUG_REGS_VECTOR], 14
+	cmp	qword [rdi + KPLUG_CTX_REGS + KPLUG_REGS_VECTOR], X86_TRAP_PF
 	jne	kplug_restore_host
 	mov	rax, cr2	; read before any host code can page fault
 	mov	[rdi + KPLUG_CTX_CR2], rax
@@ -356,6 +351,24 @@ kplug_exit_plugin:
 ; kplug_ring0_nmi (the host GS base is wrong for part of this).
 ;
 kplug_restore_host:
+	; The plugin's registers are saved (or it never ran): none of its
+	; values goes on into host code, even speculatively.  rdi is ctx and
+	; rsp its exit stack; the host's callee-saved registers come back from
+	; its stack at the end.
+	xor	eax, eax
+	xor	ebx, ebx
+	xor	ecx, ecx
+	xor	edx, edx
+	xor	esi, esi
+	xor	ebp, ebp
+	xor	r8d, r8d
+	xor	r9d, r9d
+	xor	r10d, r10d
+	xor	r11d, r11d
+	xor	r12d, r12d
+	xor	r13d, r13d
+	xor	r14d, r14d
+	xor	r15d, r15d
 	mov	byte [rdi + KPLUG_CTX_RESTORING], 1	; never restart this routine
 	mov	rax, [rdi + KPLUG_CTX_HOST_CR3]
 	mov	cr3, rax	; first: the host's LDT may live in its page table
@@ -364,7 +377,7 @@ kplug_restore_host:
 	je	.ldt_done	; LDTR is null all along (ring 1 cannot load it)
 	lldt	[rdi + KPLUG_CTX_HOST_LDT]	; the host's selectors may be LDT ones
 .ldt_done:
-	mov	eax, KERNEL_DS
+	mov	eax, __KERNEL_DS
 	mov	ss, eax		; the gate/interrupt left SS null: AMD's SYSRET
 				; would return it to user space broken
 	LOAD_HOST_SELECTOR ds, KPLUG_CTX_HOST_DS
@@ -431,10 +444,10 @@ kplug_call_host_handler:
 	push	rbp
 	mov	rbp, rsp
 	and	rsp, -16	; the CPU aligns interrupt frames
-	push	KERNEL_DS
+	push	__KERNEL_DS
 	push	rbp
 	pushfq
-	push	KPLUG_SEL_KERNEL_CS
+	push	__KERNEL_CS
 %ifdef CONFIG_RETPOLINE
 	call	__x86_indirect_thunk_rdi
 %else
@@ -486,14 +499,14 @@ kplug_ring0_debug:
 	jne	.forward
 .gate:
 	and	qword [rsp + 32], ~X86_EFLAGS_TF	; single step into a gate
-	mov	eax, DR6_RESET
+	mov	eax, DR6_RESERVED	; DR6's value with nothing to report
 	mov	dr6, rax
 	pop	rax
 	add	rsp, 8
 	iretq
 .forward:
 	pop	rax
-	push	1		; vector
+	push	X86_TRAP_DB	; vector
 	jmp	kplug_ring0_exception
 
 ;
@@ -536,11 +549,11 @@ kplug_ring0_exception:
 	jne	.in_restore
 	mov	rdi, rcx
 	RECORD_RING0 rdi
-	push	2		; IF, AC, DF, TF, NT clear, as on a plugin exit
+	push	X86_EFLAGS_FIXED	; IF, AC, DF, TF, NT clear, as on a plugin exit
 	popfq
 	jmp	kplug_restore_host
 .in_restore:
-	cmp	qword [rsp + 16], 18	; #MC
+	cmp	qword [rsp + 16], X86_TRAP_MC
 	jne	.oops
 	RECORD_RING0 rcx
 	pop	rcx
@@ -593,21 +606,21 @@ kplug_idt_stub_%1:
 %if HAS_ERROR_CODE(%1) == 0
 	push	0
 %endif
-%if %1 == 8
+%if %1 == X86_TRAP_DF
 	; #DF is fatal wherever it comes from: Linux's handler, on its IST,
 	; with the CPU's frame (error code included) as it is.
 	call	kplug_ring0_prepare
 	RETPOLINE_SAFE
-	jmp	[kplug_host_handler + 8 * 8]
+	jmp	[kplug_host_handler + X86_TRAP_DF * 8]
 	int3
 %else
-	cmp	qword [rsp + 16], KPLUG_SEL_KERNEL_CS
+	cmp	qword [rsp + 16], __KERNEL_CS
 	jne	%%plugin
-%if %1 == 1
+%if %1 == X86_TRAP_DB
 	jmp	kplug_ring0_debug
-%elif %1 == 2
+%elif %1 == X86_TRAP_NMI
 	jmp	kplug_ring0_nmi
-%elif %1 >= 32
+%elif %1 >= FIRST_EXTERNAL_VECTOR
 	push	%1
 	jmp	kplug_ring0_irq
 %else
@@ -620,7 +633,7 @@ kplug_idt_stub_%1:
 %endif
 %endmacro
 
-; Exactly the ten vectors below 32 that push an error code skip the dummy.
+; Exactly the ten exception vectors that push an error code skip the dummy.
 %assign n 0
 %assign v 0
 %rep 256
