@@ -18,6 +18,9 @@
 #   make fuzz    the host fuzzers (tests/fuzz/: image validator, ELF
 #                reader and linker, ar reader, source scanner), FUZZ_SECONDS
 #                each (default 60); fails on any crash
+#   make fuzz-vm the in-VM fuzzer (tests/vm/fuzz_vm.c: mutated images against
+#                an oracle, invoked; bad-pointer ioctls), FUZZ_VM_SECONDS
+#                (default 600); make check runs 10 s of it in every VM
 #   make stress  churn stress in the VM (tests/vm/stress.c), STRESS_SECONDS
 #                (default 600); make check runs 15 s of it in every VM
 #   make bench   the benchmark suite in the VM (bench/run.sh); one table,
@@ -55,7 +58,8 @@ VM_TESTS  := build/tests/kplug_test build/tests/attack_test build/tests/limit_te
 	     build/tests/lib_test build/tests/cli_test.sh build/tests/tap.sh build/tests/hook_test.sh \
 	     build/tests/provider_test build/tests/host_state_test build/tests/dtables_test \
 	     build/tests/vectors_test.sh build/tests/hostile_test build/tests/hostile32 \
-	     build/tests/hold_sched_events build/tests/stress build/tests/stress_test.sh
+	     build/tests/hold_sched_events build/tests/stress build/tests/stress_test.sh \
+	     build/tests/fuzz_vm build/tests/fuzz_vm_test.sh
 HOST_TESTS := build/host/desc_test build/host/image_test build/host/fault_test \
 	      build/host/codegen_test
 
@@ -204,6 +208,10 @@ build/tests/hostile_test: tests/vm/hostile_test.c tests/vm/hook_util.h $(LIBKPLU
 	$(CC) $(CFLAGS) -fno-stack-protector -static -Ibuild/include -I$(CACHE)/kselftest \
 		-o $@ $< $(LIBKPLUG_A) $(CODEGEN_LDLIBS)
 
+build/tests/fuzz_vm: tests/vm/fuzz_vm.c $(LIBKPLUG_A) libkplug/kplug.h uapi/kplug.h
+	@mkdir -p $(@D)
+	$(CC) $(CFLAGS) -static -Ibuild/include -o $@ $< $(LIBKPLUG_A) $(CODEGEN_LDLIBS)
+
 build/tests/stress: tests/vm/stress.c tests/vm/hook_util.h $(LIBKPLUG_A) libkplug/kplug.h
 	@mkdir -p $(@D)
 	$(CC) $(CFLAGS) -static -Ibuild/include -o $@ $< $(LIBKPLUG_A) $(CODEGEN_LDLIBS)
@@ -292,6 +300,13 @@ STRESS_SECONDS ?= 600
 stress: deps all
 	tests/vm/run.sh --name stress --timeout $$(($(STRESS_SECONDS) + 300)) \
 		--append kplug_stress_seconds=$(STRESS_SECONDS) tests/vm/stress.sh
+
+# The in-VM fuzzer (tests/vm/fuzz_vm.c) in a 2-vCPU VM for FUZZ_SECONDS.
+.PHONY: fuzz-vm
+fuzz-vm: deps all
+	tests/vm/run.sh --name fuzz-vm --timeout $$(($(FUZZ_VM_SECONDS) + 300)) \
+		--append kplug_fuzz_seconds=$(FUZZ_VM_SECONDS) tests/vm/fuzz_vm.sh
+FUZZ_VM_SECONDS ?= 600
 
 # Two boots of a no-UMIP model with KASLR: what SIDT/SGDT show a plugin
 # must not change (tests/vm/kaslr_tables.sh; docs/security.md).
