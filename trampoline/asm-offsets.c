@@ -29,6 +29,21 @@
 	 BIT(X86_TRAP_SS) | BIT(X86_TRAP_GP) | BIT(X86_TRAP_PF) |	\
 	 BIT(X86_TRAP_AC) | BIT(X86_TRAP_CP) | BIT(X86_TRAP_VC) | BIT(30))
 
+/*
+ * The exit stubs push rax..r15 in this order just below the vector, the
+ * error code and the CPU's frame, and find ctx from the stack pointer:
+ * the struct must be exactly that sequence of 8-byte slots.
+ */
+#define REGS_SLOT(f, n) \
+	static_assert(offsetof(struct kplug_regs, f) == (n) * 8)
+REGS_SLOT(r15, 0); REGS_SLOT(r14, 1); REGS_SLOT(r13, 2); REGS_SLOT(r12, 3);
+REGS_SLOT(r11, 4); REGS_SLOT(r10, 5); REGS_SLOT(r9, 6); REGS_SLOT(r8, 7);
+REGS_SLOT(rbp, 8); REGS_SLOT(rdi, 9); REGS_SLOT(rsi, 10); REGS_SLOT(rdx, 11);
+REGS_SLOT(rcx, 12); REGS_SLOT(rbx, 13); REGS_SLOT(rax, 14);
+REGS_SLOT(vector, 15); REGS_SLOT(error_code, 16); REGS_SLOT(rip, 17);
+REGS_SLOT(cs, 18); REGS_SLOT(rflags, 19); REGS_SLOT(rsp, 20); REGS_SLOT(ss, 21);
+static_assert(sizeof(struct kplug_regs) == 22 * 8);
+
 /* The exit stub and a thunk per service fit in the runtime page. */
 static_assert(KPLUG_SVC_COUNT * KPLUG_RUNTIME_THUNK <= KPLUG_PAGE_SIZE);
 

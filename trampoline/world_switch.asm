@@ -58,11 +58,11 @@ bits 64
 %define HAS_ERROR_CODE(v) ((v) < FIRST_EXTERNAL_VECTOR && ((ERROR_CODE_VECTORS >> (v)) & 1))
 
 extern __per_cpu_offset
-extern kplug_host_handler	; u64[256]: Linux's IDT targets (gdt.c)
+extern kplug_host_handler	; u64[256]: Linux's IDT targets (state.c)
 extern kplug_host_idtr		; struct kplug_dtr: Linux's IDT, the same on all CPUs
 extern kplug_nmi_pending	; u8 *: per CPU, NMI taken in a ring-0 window
 extern kplug_irq_pending	; u8 *: per CPU, vector taken in the gate window
-extern kplug_running		; struct kplug_ctx **: per CPU (run.c)
+extern kplug_running		; struct kplug_ctx **: per CPU (state.c)
 extern x86_verw_sel		; Linux's selector for VERW buffer clearing
 extern entry_ibpb		; Linux's speculation barriers (KPLUG_SPEC_*)
 extern entry_untrain_ret
@@ -351,6 +351,7 @@ kplug_exit_plugin:
 ; kplug_ring0_nmi (the host GS base is wrong for part of this).
 ;
 kplug_restore_host:
+	mov	byte [rdi + KPLUG_CTX_RESTORING], 1	; never restart this routine
 	; The plugin's registers are saved (or it never ran): none of its
 	; values goes on into host code, even speculatively.  rdi is ctx and
 	; rsp its exit stack; the host's callee-saved registers come back from
@@ -369,7 +370,6 @@ kplug_restore_host:
 	xor	r13d, r13d
 	xor	r14d, r14d
 	xor	r15d, r15d
-	mov	byte [rdi + KPLUG_CTX_RESTORING], 1	; never restart this routine
 	mov	rax, [rdi + KPLUG_CTX_HOST_CR3]
 	mov	cr3, rax	; first: the host's LDT may live in its page table
 	lgdt	[rdi + KPLUG_CTX_HOST_GDTR + KPLUG_DTR_LIMIT]	; before any host selector load
