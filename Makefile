@@ -50,9 +50,9 @@ VM_TESTS  := build/tests/kplug_test build/tests/attack_test build/tests/limit_te
 	     build/tests/lib_test build/tests/cli_test.sh build/tests/tap.sh build/tests/hook_test.sh \
 	     build/tests/provider_test build/tests/host_state_test build/tests/dtables_test \
 	     build/tests/vectors_test.sh build/tests/hostile_test build/tests/hostile32 \
-	     build/tests/hold_sched_events
+	     build/tests/hold_sched_events build/tests/json_check
 HOST_TESTS := build/host/desc_test build/host/image_test build/host/fault_test \
-	      build/host/codegen_test
+	      build/host/codegen_test build/host/cli_test
 
 # VM matrices: name:cpu:smp:kernel args (comma-separated)[:test kernel,
 # default 6.1]; cpu "bochs"
@@ -109,9 +109,21 @@ $(LIBKPLUG_SO): build/libkplug/libkplug.o $(CODEGEN_OBJS) $(CACHE)/tcc/libtcc.o 
 libkplug: $(LIBKPLUG_A) $(LIBKPLUG_SO)
 
 # kplugctl is static: the test VM has no libc.
+KPLUGCTL_CFLAGS := -DKPLUGCTL_VERSION='"$(LIBKPLUG_VERSION)"' -Ibuild/include
 build/tools/kplugctl: tools/kplugctl.c $(LIBKPLUG_A) libkplug/kplug.h
 	@mkdir -p $(@D)
-	$(CC) $(CFLAGS) -static -Ibuild/include -o $@ $< $(LIBKPLUG_A) $(CODEGEN_LDLIBS)
+	$(CC) $(CFLAGS) $(KPLUGCTL_CFLAGS) -static -o $@ $< $(LIBKPLUG_A) $(CODEGEN_LDLIBS)
+
+# The host tests' kplugctl: ASan and UBSan (dynamic: ASan has no static
+# runtime); tests/host/cli_test runs it next to itself.
+SAN_CFLAGS := -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all
+build/host/kplugctl: tools/kplugctl.c $(LIBKPLUG_A) libkplug/kplug.h
+	@mkdir -p $(@D)
+	$(CC) $(CFLAGS) $(SAN_CFLAGS) $(KPLUGCTL_CFLAGS) -o $@ $< $(LIBKPLUG_A) $(CODEGEN_LDLIBS)
+
+build/host/cli_test: tests/host/cli_test.c tests/vm/json.h build/host/kplugctl
+	@mkdir -p $(@D)
+	$(CC) $(CFLAGS) $(SAN_CFLAGS) -I$(CACHE)/kselftest -o $@ $<
 
 tools: build/tools/kplugctl
 
@@ -205,6 +217,10 @@ build/tests/hostile32: tests/vm/hostile32.c uapi/kplug.h
 build/tests/%.sh: tests/vm/%.sh
 	@mkdir -p $(@D)
 	install -m 755 $< $@
+
+build/tests/json_check: tests/vm/json_check.c tests/vm/json.h
+	@mkdir -p $(@D)
+	$(CC) $(CFLAGS) -static -o $@ $<
 
 build/tests/%: tests/vm/%.c tests/vm/plugin_image.h uapi/kplug.h
 	@mkdir -p $(@D)
