@@ -390,10 +390,12 @@ static int set_opt(struct args *a, enum opt o, const char *val)
 		a->output = val;
 		break;
 	case OPT_JSON:
-		json = true;
-		break;
 	case OPT_PRETTY:
-		json = pretty = true;
+		pretty |= o == OPT_PRETTY;
+		if (!json) {	/* seen only now ("-jp"): nothing printed yet */
+			json = true;
+			out_init();
+		}
 		break;
 	default:
 		break;
@@ -1247,14 +1249,16 @@ int main(int argc, char **argv)
 {
 	int i;
 
-	/* -j anywhere decides how even the first error is printed */
-	for (i = 1; i < argc && strcmp(argv[i], "--"); i++)
-		if (!strcmp(argv[i], "-j") || !strcmp(argv[i], "--json") ||
-		    !strcmp(argv[i], "-p") || !strcmp(argv[i], "--pretty"))
+	/*
+	 * -j anywhere decides how even an error before it is printed (the
+	 * parser switches to JSON too, for the forms this loop does not see).
+	 */
+	for (i = 1; i < argc && strcmp(argv[i], "--"); i++) {
+		if (!strcmp(argv[i], "-j") || !strcmp(argv[i], "--json"))
 			json = true;
-	for (i = 1; i < argc && strcmp(argv[i], "--"); i++)
 		if (!strcmp(argv[i], "-p") || !strcmp(argv[i], "--pretty"))
-			pretty = true;
+			json = pretty = true;
+	}
 	out_init();
 	kplug_set_print(NULL);		/* errors are reported here, once */
 	return out_finish(run(argc, argv));

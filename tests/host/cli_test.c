@@ -184,6 +184,11 @@ TEST(usage_errors_are_json_with_j)
 	EXPECT_NE(NULL, json_at(&r, "error"));
 	runv(&r, "info", NULL);
 	EXPECT_EQ(2, r.code);
+	/* -j in a cluster of short options, after the error's cause */
+	runv(&r, "info", "-jp", NULL);
+	EXPECT_EQ(2, r.code);
+	EXPECT_NE(NULL, json_at(&r, "error"));
+	EXPECT_NE(NULL, strstr(r.out, "{\n  \"error\": "));
 	runv(&r, "invoke", "p", "e", "12abc", NULL);
 	EXPECT_EQ(2, r.code);
 	EXPECT_NE(NULL, strstr(r.err, "not a 32-bit number"));
