@@ -52,7 +52,7 @@ VM_TESTS  := build/tests/kplug_test build/tests/attack_test build/tests/limit_te
 	     build/tests/vectors_test.sh build/tests/hostile_test build/tests/hostile32 \
 	     build/tests/hold_sched_events build/tests/json_check
 HOST_TESTS := build/host/desc_test build/host/image_test build/host/fault_test \
-	      build/host/codegen_test build/host/cli_test
+	      build/host/codegen_test build/host/cli_test build/host/symbols_test
 
 # VM matrices: name:cpu:smp:kernel args (comma-separated)[:test kernel,
 # default 6.1]; cpu "bochs"
@@ -97,7 +97,20 @@ build/libkplug/libkplug.o: libkplug/libkplug.c libkplug/kplug.h codegen/codegen.
 	@mkdir -p $(@D)
 	$(CC) $(CFLAGS) -fPIC -fvisibility=hidden -Ibuild/include -c -o $@ $<
 
-$(LIBKPLUG_A): build/libkplug/libkplug.o $(CODEGEN_OBJS) $(CACHE)/tcc/libtcc.o
+# The static library is one relocatable object in which only the API
+# (the names in libkplug.map) stays global: libtcc's globals (tcc_new,
+# new_scope, ...) and codegen's would otherwise clash with, or be
+# replaced by, a program's own symbols of the same names.
+build/libkplug/libkplug.syms: libkplug/libkplug.map
+	@mkdir -p $(@D)
+	sed -n 's/^[[:space:]]*\(kplug_[a-z0-9_]*\);.*/\1/p' $< > $@
+
+build/libkplug/libkplug-all.o: build/libkplug/libkplug.o $(CODEGEN_OBJS) $(CACHE)/tcc/libtcc.o \
+			       build/libkplug/libkplug.syms
+	$(LD) -r -z noexecstack -o $@ build/libkplug/libkplug.o $(CODEGEN_OBJS) $(CACHE)/tcc/libtcc.o
+	objcopy --keep-global-symbols=build/libkplug/libkplug.syms $@
+
+$(LIBKPLUG_A): build/libkplug/libkplug-all.o
 	@rm -f $@
 	$(AR) rcs $@ $^
 
@@ -120,6 +133,13 @@ SAN_CFLAGS := -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize
 build/host/kplugctl: tools/kplugctl.c $(LIBKPLUG_A) libkplug/kplug.h
 	@mkdir -p $(@D)
 	$(CC) $(CFLAGS) $(SAN_CFLAGS) $(KPLUGCTL_CFLAGS) -o $@ $< $(LIBKPLUG_A) $(CODEGEN_LDLIBS)
+
+# A program with its own tcc_new, new_scope, ... linked with libkplug.a.
+build/host/symbols_test: tests/host/symbols_test.c $(LIBKPLUG_A) libkplug/kplug.h libkplug/libkplug.map
+	@mkdir -p $(@D)
+	$(CC) $(CFLAGS) -Ibuild/include -I$(CACHE)/kselftest \
+		-DLIBKPLUG_A='"$(TOP)/$(LIBKPLUG_A)"' -DLIBKPLUG_MAP='"$(TOP)/libkplug/libkplug.map"' \
+		-o $@ $< $(LIBKPLUG_A) $(CODEGEN_LDLIBS)
 
 build/host/cli_test: tests/host/cli_test.c tests/vm/json.h build/host/kplugctl
 	@mkdir -p $(@D)
