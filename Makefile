@@ -59,9 +59,9 @@ VM_TESTS  := build/tests/kplug_test build/tests/attack_test build/tests/limit_te
 	     build/tests/provider_test build/tests/host_state_test build/tests/dtables_test \
 	     build/tests/vectors_test.sh build/tests/hostile_test build/tests/hostile32 \
 	     build/tests/hold_sched_events build/tests/stress build/tests/stress_test.sh \
-	     build/tests/fuzz_vm build/tests/fuzz_vm_test.sh
+	     build/tests/fuzz_vm build/tests/fuzz_vm_test.sh build/tests/json_check
 HOST_TESTS := build/host/desc_test build/host/image_test build/host/fault_test \
-	      build/host/codegen_test
+	      build/host/codegen_test build/host/cli_test build/host/symbols_test
 
 # VM matrices: name:cpu:smp:kernel args (comma-separated)[:test kernel,
 # default 6.1]; cpu "bochs"
@@ -107,7 +107,20 @@ build/libkplug/libkplug.o: libkplug/libkplug.c libkplug/kplug.h codegen/codegen.
 	@mkdir -p $(@D)
 	$(CC) $(CFLAGS) -fPIC -fvisibility=hidden -Ibuild/include -c -o $@ $<
 
-$(LIBKPLUG_A): build/libkplug/libkplug.o $(CODEGEN_OBJS) $(CACHE)/tcc/libtcc.o
+# The static library is one relocatable object in which only the API
+# (the names in libkplug.map) stays global: libtcc's globals (tcc_new,
+# new_scope, ...) and codegen's would otherwise clash with, or be
+# replaced by, a program's own symbols of the same names.
+build/libkplug/libkplug.syms: libkplug/libkplug.map
+	@mkdir -p $(@D)
+	sed -n 's/^[[:space:]]*\(kplug_[a-z0-9_]*\);.*/\1/p' $< > $@
+
+build/libkplug/libkplug-all.o: build/libkplug/libkplug.o $(CODEGEN_OBJS) $(CACHE)/tcc/libtcc.o \
+			       build/libkplug/libkplug.syms
+	$(LD) -r -z noexecstack -o $@ build/libkplug/libkplug.o $(CODEGEN_OBJS) $(CACHE)/tcc/libtcc.o
+	objcopy --keep-global-symbols=build/libkplug/libkplug.syms $@
+
+$(LIBKPLUG_A): build/libkplug/libkplug-all.o
 	@rm -f $@
 	$(AR) rcs $@ $^
 
@@ -119,9 +132,28 @@ $(LIBKPLUG_SO): build/libkplug/libkplug.o $(CODEGEN_OBJS) $(CACHE)/tcc/libtcc.o 
 libkplug: $(LIBKPLUG_A) $(LIBKPLUG_SO)
 
 # kplugctl is static: the test VM has no libc.
+KPLUGCTL_CFLAGS := -DKPLUGCTL_VERSION='"$(LIBKPLUG_VERSION)"' -Ibuild/include
 build/tools/kplugctl: tools/kplugctl.c $(LIBKPLUG_A) libkplug/kplug.h
 	@mkdir -p $(@D)
-	$(CC) $(CFLAGS) -static -Ibuild/include -o $@ $< $(LIBKPLUG_A) $(CODEGEN_LDLIBS)
+	$(CC) $(CFLAGS) $(KPLUGCTL_CFLAGS) -static -o $@ $< $(LIBKPLUG_A) $(CODEGEN_LDLIBS)
+
+# The host tests' kplugctl: ASan and UBSan (dynamic: ASan has no static
+# runtime); tests/host/cli_test runs it next to itself.
+SAN_CFLAGS := -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all
+build/host/kplugctl: tools/kplugctl.c $(LIBKPLUG_A) libkplug/kplug.h
+	@mkdir -p $(@D)
+	$(CC) $(CFLAGS) $(SAN_CFLAGS) $(KPLUGCTL_CFLAGS) -o $@ $< $(LIBKPLUG_A) $(CODEGEN_LDLIBS)
+
+# A program with its own tcc_new, new_scope, ... linked with libkplug.a.
+build/host/symbols_test: tests/host/symbols_test.c $(LIBKPLUG_A) libkplug/kplug.h libkplug/libkplug.map
+	@mkdir -p $(@D)
+	$(CC) $(CFLAGS) -Ibuild/include -I$(CACHE)/kselftest \
+		-DLIBKPLUG_A='"$(TOP)/$(LIBKPLUG_A)"' -DLIBKPLUG_MAP='"$(TOP)/libkplug/libkplug.map"' \
+		-o $@ $< $(LIBKPLUG_A) $(CODEGEN_LDLIBS)
+
+build/host/cli_test: tests/host/cli_test.c tests/vm/json.h build/host/kplugctl
+	@mkdir -p $(@D)
+	$(CC) $(CFLAGS) $(SAN_CFLAGS) -I$(CACHE)/kselftest -o $@ $<
 
 tools: build/tools/kplugctl
 
@@ -147,7 +179,7 @@ deps:
 # without return sites or ORC).
 define kbuild
 	@mkdir -p $(TOP)/build
-	@log=$(TOP)/build/kbuild-$(KERNEL)-$(subst /,-,$(patsubst $(MODTREE)/%,%,$(1))).log; \
+	+@log=$(TOP)/build/kbuild-$(KERNEL)-$(subst /,-,$(patsubst $(MODTREE)/%,%,$(1))).log; \
 	$(MAKE) -C $(KDIR) M=$(1) $(2) modules > $$log 2>&1; rc=$$?; cat $$log; \
 	[ $$rc = 0 ] || exit $$rc; \
 	if grep -q 'warning:' $$log; then \
@@ -223,6 +255,10 @@ build/tests/hostile32: tests/vm/hostile32.c uapi/kplug.h
 build/tests/%.sh: tests/vm/%.sh
 	@mkdir -p $(@D)
 	install -m 755 $< $@
+
+build/tests/json_check: tests/vm/json_check.c tests/vm/json.h
+	@mkdir -p $(@D)
+	$(CC) $(CFLAGS) -static -o $@ $<
 
 build/tests/%: tests/vm/%.c tests/vm/plugin_image.h uapi/kplug.h
 	@mkdir -p $(@D)

@@ -40,7 +40,7 @@ static u32 log_line(struct kplug_plugin *p, const char *msg, u32 len)
 	struct kplug_log_ring *ring = p->log;
 	u64 now = ktime_get_ns();
 	unsigned long flags;
-	u32 i;
+	u32 i, over, tail;
 
 	if (len && msg[len - 1] == '\n')
 		len--;
@@ -56,11 +56,27 @@ static u32 log_line(struct kplug_plugin *p, const char *msg, u32 len)
 		return 0;
 	}
 	ring->window_lines++;
+	over = ring->used + len + 1;
+	if (over > KPLUG_LOG_SIZE) {
+		/*
+		 * The line overwrites the oldest `over` bytes.  If they end
+		 * inside a line, drop the rest of that line as well: the log
+		 * then always starts with a whole line, never a tail.
+		 */
+		over -= KPLUG_LOG_SIZE;
+		ring->used -= over;
+		tail = (ring->head + KPLUG_LOG_SIZE - ring->used) % KPLUG_LOG_SIZE;
+		while (ring->used &&
+		       ring->buf[(tail + KPLUG_LOG_SIZE - 1) % KPLUG_LOG_SIZE] != '\n') {
+			tail = (tail + 1) % KPLUG_LOG_SIZE;
+			ring->used--;
+		}
+	}
 	for (i = 0; i <= len; i++) {
 		ring->buf[ring->head] = i < len ? msg[i] : '\n';
 		ring->head = (ring->head + 1) % KPLUG_LOG_SIZE;
 	}
-	ring->used = min_t(u32, ring->used + len + 1, KPLUG_LOG_SIZE);
+	ring->used += len + 1;
 	spin_unlock_irqrestore(&ring->lock, flags);
 	return len;
 }
@@ -152,6 +168,12 @@ u32 kplug_log_read(struct kplug_plugin *p, char *dst, u32 size, bool clear,
 	spin_lock_irqsave(&ring->lock, flags);
 	n = min(size, ring->used);
 	start = (ring->head + KPLUG_LOG_SIZE - n) % KPLUG_LOG_SIZE;
+	/* a buffer smaller than the log gets whole lines too */
+	while (n && n < ring->used &&
+	       ring->buf[(start + KPLUG_LOG_SIZE - 1) % KPLUG_LOG_SIZE] != '\n') {
+		start = (start + 1) % KPLUG_LOG_SIZE;
+		n--;
+	}
 	for (i = 0; i < n; i++)
 		dst[i] = ring->buf[(start + i) % KPLUG_LOG_SIZE];
 	*dropped = ring->dropped;

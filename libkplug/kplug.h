@@ -65,8 +65,9 @@ const char *kplug_fault_kind_str(__u32 kind);
 
 /*
  * Copy the newest bytes of the plugin's log (lines it wrote with
- * kplug_log()/kplug_printf()) into buf; returns the byte count (not
- * NUL-terminated) or a negative errno.  *dropped (may be NULL) gets the
+ * kplug_log()/kplug_printf()) into buf, whole lines only (never the tail
+ * of one); returns the byte count (not NUL-terminated) or a negative
+ * errno.  *dropped (may be NULL) gets the
  * number of lines the rate limit refused.  clear: empty the log after.
  */
 int kplug_read_log(const struct kplug *p, char *buf, size_t size, int clear,

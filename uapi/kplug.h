@@ -71,7 +71,9 @@
  *       counters and sizes, and up to entries_cap entries of the entry
  *       table at entries.  -ENOENT: no such plugin (or no further one).
  *   KPLUG_IOC_LOG  copy the newest bytes of plugin `id`'s log (the lines
- *       it wrote with the log service) to buf; KPLUG_LOG_CLEAR empties it.
+ *       it wrote with the log service) to buf, whole lines only (the copy
+ *       never starts inside a line, even after the ring wrapped or when
+ *       buf is smaller than the log); KPLUG_LOG_CLEAR empties it.
  *   KPLUG_IOC_REMOVE  remove plugin `id`.  Invocations in flight finish
  *       first (they hold a reference); new ones get -ENOENT.  Hook
  *       attachments keep their reference: the plugin runs there until

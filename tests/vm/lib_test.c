@@ -186,6 +186,16 @@ TEST(service_calls)
 	EXPECT_STREQ(want, log);
 	EXPECT_EQ(0, dropped);
 
+	/* a buffer smaller than the log gets whole lines, never a tail */
+	args[0] = 12345678;
+	ASSERT_EQ(0, kplug_invoke(p, "hello", args, 1, NULL, 0, NULL, 0, &r));
+	snprintf(want, sizeof(want), "hello 12345678 from cpu %d\n", cpu);
+	n = kplug_read_log(p, log, strlen(want) + 3, 0, NULL);
+	ASSERT_LE(0, n);
+	log[n] = 0;
+	EXPECT_STREQ(want, log);
+	args[0] = 7;
+
 	ASSERT_EQ(0, kplug_invoke(p, "cpu", NULL, 0, NULL, 0, NULL, 0, &r));
 	EXPECT_EQ(cpu, r);
 	ASSERT_EQ(0, kplug_invoke(p, "pid", NULL, 0, NULL, 0, NULL, 0, &r));

@@ -1,0 +1,307 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * kplugctl without a kernel: argument parsing, usage errors, JSON output
+ * and the "module not loaded" errors, against build/host/kplugctl, which
+ * is built with ASan and UBSan (a sanitizer report fails the test: it
+ * exits 86 or 87, codes kplugctl never uses).  The JSON is checked with a
+ * real parser (tests/vm/json.h), not grep.  The checks that need
+ * /dev/kplug absent skip where the module is loaded.
+ */
+#include <fcntl.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "../vm/json.h"
+#include "kselftest_harness.h"
+
+struct run {
+	int code;
+	char out[65536], err[65536];
+	size_t out_len;
+};
+
+static char tool[4096];
+
+static void read_all(int fd, char *buf, size_t cap, size_t *len)
+{
+	ssize_t n;
+
+	*len = 0;
+	while (*len < cap - 1 && (n = read(fd, buf + *len, cap - 1 - *len)) > 0)
+		*len += n;
+	buf[*len] = '\0';
+}
+
+/* Run kplugctl with argv (NULL-terminated after argv[0]'s place). */
+static void run_argv(struct run *r, char **argv)
+{
+	int o[2], e[2], status;
+	size_t n;
+	pid_t pid;
+
+	if (!tool[0]) {
+		ssize_t k = readlink("/proc/self/exe", tool, sizeof(tool) - 16);
+
+		tool[k > 0 ? k : 0] = '\0';
+		strcpy(strrchr(tool, '/') ?: tool, "/kplugctl");
+	}
+	argv[0] = tool;
+	if (pipe(o) || pipe(e))
+		abort();
+	pid = fork();
+	if (!pid) {
+		dup2(o[1], 1);
+		dup2(e[1], 2);
+		setenv("ASAN_OPTIONS", "exitcode=86:detect_leaks=0", 1);
+		setenv("UBSAN_OPTIONS", "halt_on_error=1:exitcode=87:print_stacktrace=1", 1);
+		execv(tool, argv);
+		_exit(127);
+	}
+	close(o[1]);
+	close(e[1]);
+	/* stderr is small; read stdout first, then stderr */
+	read_all(o[0], r->out, sizeof(r->out), &r->out_len);
+	read_all(e[0], r->err, sizeof(r->err), &n);
+	close(o[0]);
+	close(e[0]);
+	waitpid(pid, &status, 0);
+	r->code = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+	if (r->code == 86 || r->code == 87 || r->code > 128)
+		fprintf(stderr, "# sanitizer or signal (%d):\n%s\n", r->code, r->err);
+}
+
+static void runv(struct run *r, ...)
+{
+	char *argv[256];
+	int n = 1;
+	va_list ap;
+
+	va_start(ap, r);
+	while (n < 255 && (argv[n] = va_arg(ap, char *)))
+		n++;
+	va_end(ap);
+	argv[n] = NULL;
+	run_argv(r, argv);
+}
+
+/* The value at path of r's stdout as a JSON document, NULL if invalid. */
+static const char *json_at(struct run *r, const char *path)
+{
+	static char val[4096];
+	const char *v, *err;
+	size_t len;
+
+	err = json_parse(r->out, r->out_len, path, &v, &len);
+	if (err) {
+		fprintf(stderr, "# invalid JSON (%s): %s\n", err, r->out);
+		return NULL;
+	}
+	if (!v)
+		return "(absent)";
+	snprintf(val, sizeof(val), "%.*s", (int)len, v);
+	return val;
+}
+
+static bool module_absent(void)
+{
+	return access("/dev/kplug", F_OK);
+}
+
+TEST(many_positionals_are_a_usage_error)
+{
+	static struct run r;
+	char *argv[300];
+	int i;
+
+	for (i = 1; i < 200; i++)
+		argv[i] = "x";
+	argv[1] = "create";
+	argv[200] = NULL;
+	run_argv(&r, argv);
+	EXPECT_EQ(2, r.code);
+	EXPECT_NE(NULL, strstr(r.err, "too many arguments"));
+	argv[1] = "invoke";
+	run_argv(&r, argv);
+	EXPECT_EQ(2, r.code);
+	argv[1] = "build";
+	run_argv(&r, argv);
+	EXPECT_EQ(2, r.code);
+	argv[1] = "hook";
+	run_argv(&r, argv);
+	EXPECT_EQ(2, r.code);
+	argv[1] = "-j";
+	argv[2] = "invoke";
+	run_argv(&r, argv);
+	EXPECT_EQ(2, r.code);
+	ASSERT_NE(NULL, json_at(&r, "error"));
+}
+
+TEST(version)
+{
+	static struct run r;
+
+	runv(&r, "--version", NULL);
+	EXPECT_EQ(0, r.code);
+	EXPECT_EQ(0, strncmp(r.out, "kplugctl ", 9));
+	runv(&r, "-j", "--version", NULL);
+	EXPECT_EQ(0, r.code);
+	ASSERT_NE(NULL, json_at(&r, "version"));
+	EXPECT_EQ('"', json_at(&r, "version")[0]);
+}
+
+TEST(usage_errors_are_json_with_j)
+{
+	static struct run r;
+
+	runv(&r, NULL);
+	EXPECT_EQ(2, r.code);
+	runv(&r, "-j", "frobnicate", NULL);
+	EXPECT_EQ(2, r.code);
+	EXPECT_NE(NULL, json_at(&r, "error"));
+	runv(&r, "list", "--bogus", "-j", NULL);
+	EXPECT_EQ(2, r.code);
+	EXPECT_NE(NULL, json_at(&r, "hint"));
+	/* full names only: --budget is not --budget-ms */
+	runv(&r, "create", "a", "b.c", "--budget", "5", NULL);
+	EXPECT_EQ(2, r.code);
+	runv(&r, "create", "a", "b.c", "--budget-ms", "-5", NULL);
+	EXPECT_EQ(2, r.code);
+	runv(&r, "create", "a", "b.c", "--budget-ms", NULL);
+	EXPECT_EQ(2, r.code);
+	EXPECT_NE(NULL, strstr(r.err, "needs a value"));
+	runv(&r, "list", "--clear=1", NULL);
+	EXPECT_EQ(2, r.code);
+	runv(&r, "log", "x", "--clear=1", NULL);
+	EXPECT_EQ(2, r.code);
+	EXPECT_NE(NULL, strstr(r.err, "takes no value"));
+	runv(&r, "-j", "bench", NULL);
+	EXPECT_EQ(2, r.code);
+	EXPECT_NE(NULL, json_at(&r, "error"));
+	runv(&r, "info", NULL);
+	EXPECT_EQ(2, r.code);
+	/* -j in a cluster of short options, after the error's cause */
+	runv(&r, "info", "-jp", NULL);
+	EXPECT_EQ(2, r.code);
+	EXPECT_NE(NULL, json_at(&r, "error"));
+	EXPECT_NE(NULL, strstr(r.out, "{\n  \"error\": "));
+	runv(&r, "invoke", "p", "e", "12abc", NULL);
+	EXPECT_EQ(2, r.code);
+	EXPECT_NE(NULL, strstr(r.err, "not a 32-bit number"));
+}
+
+TEST(help_from_the_table)
+{
+	static struct run r;
+
+	runv(&r, "--help", NULL);
+	EXPECT_EQ(0, r.code);
+	EXPECT_NE(NULL, strstr(r.out, "kplugctl hook list"));
+	runv(&r, "invoke", "--help", NULL);
+	EXPECT_EQ(0, r.code);
+	EXPECT_NE(NULL, strstr(r.out, "Usage: kplugctl invoke"));
+}
+
+TEST(out_size_wants_out)
+{
+	static struct run r;
+
+	runv(&r, "invoke", "p", "e", "--out-size", "64", NULL);
+	EXPECT_EQ(2, r.code);
+	EXPECT_NE(NULL, strstr(r.err, "--out-size wants --out"));
+}
+
+TEST(name_rules)
+{
+	static struct run r;
+
+	runv(&r, "create", "bad/name", "x.c", NULL);
+	EXPECT_EQ(2, r.code);
+	EXPECT_NE(NULL, strstr(r.err, "1 to 31 characters"));
+	runv(&r, "load", "a_name_of_thirty_two_characters_", "x.kpi", NULL);
+	EXPECT_EQ(2, r.code);
+	runv(&r, "hook", "attach", "kprobe:__x64_sys_clock_nanosleep_x", "p:e", NULL);
+	EXPECT_EQ(2, r.code);
+	EXPECT_NE(NULL, strstr(r.err, "at most 31"));
+}
+
+/* Paths with quotes, backslashes and bytes that are not UTF-8. */
+TEST(json_escapes_paths)
+{
+	static struct run r;
+	char dir[] = "/tmp/kplugctl_cli.XXXXXX", src[128], img[128], bad[128];
+	const char *v;
+	FILE *f;
+
+	ASSERT_NE(NULL, mkdtemp(dir));
+	snprintf(src, sizeof(src), "%s/t.c", dir);
+	snprintf(img, sizeof(img), "%s/q\"uo\\te\x01.kpi", dir);
+	snprintf(bad, sizeof(bad), "%s/n\xff\xfeo\xc0\xaf\xed\xa0\x80.c", dir);
+	f = fopen(src, "w");
+	ASSERT_NE(NULL, f);
+	fputs("u32 f(u32 a)\n{\n\treturn a + 1;\n}\n", f);
+	fclose(f);
+
+	runv(&r, "-j", "build", src, "-o", img, NULL);
+	EXPECT_EQ(0, r.code);
+	v = json_at(&r, "image");
+	ASSERT_NE(NULL, v);
+	EXPECT_NE(NULL, strstr(v, "q\\\"uo\\\\te\\u0001.kpi"));
+	EXPECT_NE(NULL, json_at(&r, "bytes"));
+	runv(&r, "--pretty", "build", src, "--output=" "/dev/null", NULL);
+	EXPECT_EQ(0, r.code);
+	EXPECT_NE(NULL, json_at(&r, "bytes"));
+	EXPECT_NE(NULL, strstr(r.out, "\n  \"bytes\": "));
+
+	runv(&r, "-j", "build", bad, "-o", img, NULL);
+	EXPECT_EQ(1, r.code);
+	v = json_at(&r, "error");
+	ASSERT_NE(NULL, v);
+	EXPECT_NE(NULL, strstr(v, "n\\ufffd\\ufffdo\\ufffd\\ufffd\\ufffd\\ufffd\\ufffd.c"));
+
+	/* a compile error: the log in the JSON document, valid too */
+	f = fopen(src, "w");
+	fputs("u32 f(void)\n{\n\treturn \"\xff\"x;\n}\n", f);
+	fclose(f);
+	runv(&r, "-j", "build", src, "-o", img, NULL);
+	EXPECT_EQ(1, r.code);
+	EXPECT_NE(NULL, json_at(&r, "log"));
+	unlink(src);
+	unlink(img);
+	rmdir(dir);
+}
+
+TEST(without_the_module)
+{
+	static struct run r;
+
+	if (!module_absent())
+		SKIP(return, "/dev/kplug exists here");
+	runv(&r, "list", NULL);
+	EXPECT_EQ(1, r.code);
+	EXPECT_NE(NULL, strstr(r.err, "kplug.ko is not loaded"));
+	runv(&r, "-j", "list", NULL);
+	EXPECT_EQ(1, r.code);
+	EXPECT_NE(NULL, strstr(json_at(&r, "error") ?: "", "not loaded"));
+	runv(&r, "hook", "list", "-j", NULL);
+	EXPECT_EQ(1, r.code);
+	EXPECT_NE(NULL, strstr(json_at(&r, "error") ?: "", "not loaded"));
+	runv(&r, "create", "p", "/nonexistent.c", NULL);
+	EXPECT_EQ(1, r.code);
+	EXPECT_NE(NULL, strstr(r.err, "not loaded"));
+	/* --in=F, "--" and a negative ARG parse: the module is what is missing */
+	runv(&r, "invoke", "p", "e", "--in=/etc/hostname", "--", "-5", NULL);
+	EXPECT_EQ(1, r.code);
+	EXPECT_NE(NULL, strstr(r.err, "not loaded"));
+	runv(&r, "invoke", "p", "e", "-1", "0x10", "--out=/tmp/x", "--out-size=8", NULL);
+	EXPECT_EQ(1, r.code);
+	runv(&r, "hook", "detach", "netfilter:ipv4_local_in", "p:e", NULL);
+	EXPECT_EQ(1, r.code);
+	EXPECT_NE(NULL, strstr(r.err, "not loaded"));
+}
+
+TEST_HARNESS_MAIN
