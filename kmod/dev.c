@@ -11,7 +11,7 @@
 #include <linux/uaccess.h>
 
 #include "compat.h"
-#include "kplug.h"
+#include "internal.h"
 
 #define KPLUG_IMAGE_LEN_MAX	(sizeof(struct kplug_image_hdr) + \
 				 KPLUG_MAX_ENTRIES * sizeof(struct kplug_image_entry) + \

@@ -30,7 +30,7 @@
 #include <linux/srcu.h>
 #include <linux/string.h>
 
-#include "kplug.h"
+#include "internal.h"
 #include "../include/kplug_hook.h"
 
 /*

@@ -17,7 +17,7 @@
 #include <linux/string.h>
 #include <linux/xarray.h>
 
-#include "kplug.h"
+#include "internal.h"
 
 static DEFINE_XARRAY_ALLOC1(plugins);
 static DEFINE_MUTEX(plugins_lock);	/* create/remove, name uniqueness */

@@ -2,7 +2,7 @@
 /*
  * libkplug: the user-space side of kplug.  Compiles C with the code
  * generator (codegen/), talks to /dev/kplug through the ioctls of
- * uapi/kplug.h.  See kplug.h for the conventions.
+ * uapi/kplug.h.  See libkplug.h for the conventions.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -15,7 +15,7 @@
 #include <sys/mman.h>
 #include <unistd.h>
 
-#include "kplug.h"
+#include "libkplug.h"
 #include "../codegen/codegen.h"
 
 #define EXPORT __attribute__((visibility("default")))

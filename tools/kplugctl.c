@@ -18,7 +18,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "../libkplug/kplug.h"
+#include "../libkplug/libkplug.h"
 
 #ifndef KPLUGCTL_VERSION
 #define KPLUGCTL_VERSION "unknown"

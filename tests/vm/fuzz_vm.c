@@ -34,7 +34,7 @@
 #include <time.h>
 #include <unistd.h>
 #include "../../uapi/kplug.h"
-#include "../../libkplug/kplug.h"
+#include "../../libkplug/libkplug.h"
 
 static double deadline;
 static atomic_int failures;
