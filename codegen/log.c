@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: LGPL-2.1
 /*
  * The code generator's log: messages for the user, appended to a caller's
- * buffer like the kernel's loader log (struct kplug_log in kmod/image.h).
+ * buffer like the kernel's loader log (struct kplug_loader_log in kmod/image.h).
  */
 #include <errno.h>
 #include <stdarg.h>

@@ -16,7 +16,7 @@
 #endif
 #include "image.h"
 
-void kplug_log(struct kplug_log *log, const char *fmt, ...)
+void kplug_loader_log(struct kplug_loader_log *log, const char *fmt, ...)
 {
 	va_list ap;
 	size_t room;
@@ -66,9 +66,9 @@ static __u32 image_checksum(const struct kplug_image_hdr *h, __u32 len)
 	return crc;
 }
 
-#define REJECT(...) do { kplug_log(log, __VA_ARGS__); return -EINVAL; } while (0)
+#define REJECT(...) do { kplug_loader_log(log, __VA_ARGS__); return -EINVAL; } while (0)
 
-int kplug_image_check(const void *buf, __u32 len, struct kplug_log *log,
+int kplug_image_check(const void *buf, __u32 len, struct kplug_loader_log *log,
 		      struct kplug_image *img)
 {
 	const struct kplug_image_hdr *h = buf;

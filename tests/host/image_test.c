@@ -42,7 +42,7 @@ static void good(struct img *m)
 
 static int check(struct img *m, size_t len, char *log, size_t size)
 {
-	struct kplug_log l = { .buf = log, .size = size };
+	struct kplug_loader_log l = { .buf = log, .size = size };
 
 	log[0] = 0;
 	return kplug_image_check(m, len, &l, NULL);
@@ -61,7 +61,7 @@ TEST(valid_image_parts)
 {
 	struct img m;
 	struct kplug_image v;
-	struct kplug_log l = {};
+	struct kplug_loader_log l = {};
 
 	good(&m);
 	ASSERT_EQ(0, kplug_image_check(&m, sizeof(m), &l, &v));
@@ -130,7 +130,7 @@ TEST(log_truncates_and_counts)
 {
 	struct img m;
 	char log[8];
-	struct kplug_log l = { .buf = log, .size = sizeof(log) };
+	struct kplug_loader_log l = { .buf = log, .size = sizeof(log) };
 
 	good(&m);
 	m.h.magic = 0;
