@@ -151,7 +151,7 @@ struct kplug_image_hdr {
 	__u32	bss_size;	/* zero bytes after data */
 	__u32	stack_size;	/* per stack slot; 0 = KPLUG_STACK_DEFAULT */
 	__u32	nr_entries;	/* 1 .. KPLUG_MAX_ENTRIES */
-	__u32	checksum;	/* kplug_image_checksum() */
+	__u32	checksum;	/* kplug_crc32() of the image, this field 0 */
 };
 
 #define KPLUG_MAX_ENTRIES	64
