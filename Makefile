@@ -151,7 +151,7 @@ build/host/symbols_test: tests/host/symbols_test.c $(LIBKPLUG_A) libkplug/libkpl
 		-DLIBKPLUG_A='"$(TOP)/$(LIBKPLUG_A)"' -DLIBKPLUG_MAP='"$(TOP)/libkplug/libkplug.map"' \
 		-o $@ $< $(LIBKPLUG_A) $(CODEGEN_LDLIBS)
 
-build/host/cli_test: tests/host/cli_test.c tests/vm/json.h build/host/kplugctl
+build/host/cli_test: tests/host/cli_test.c tests/vm/json.h uapi/kplug.h build/host/kplugctl
 	@mkdir -p $(@D)
 	$(CC) $(CFLAGS) $(SAN_CFLAGS) -I$(CACHE)/kselftest -o $@ $<
 
