@@ -382,17 +382,6 @@ static void relocate(struct link *l, unsigned char *text)
 	}
 }
 
-static bool entry_name_ok(const char *s)
-{
-	size_t i;
-
-	for (i = 0; s[i]; i++)
-		if (!((s[i] >= 'a' && s[i] <= 'z') || (s[i] >= 'A' && s[i] <= 'Z') ||
-		      (s[i] >= '0' && s[i] <= '9') || s[i] == '_'))
-			return false;
-	return i > 0 && i < KPLUG_NAME_MAX;
-}
-
 static int cmp_entry(const void *a, const void *b)
 {
 	return strcmp(((const struct kplug_image_entry *)a)->name,
@@ -418,7 +407,7 @@ static int entries(struct link *l, struct kplug_image_entry *ent)
 			if (s.st_shndx == SHN_ABS || g->obj->kind[s.st_shndx] != CG_TEXT)
 				FAIL("%s: error: function '%s' is not in a code section\n",
 				     g->obj->name, g->name);
-			if (!entry_name_ok(g->name))
+			if (!kplug_name_valid(g->name, KPLUG_NAME_MAX, KPLUG_NAME_ENTRY))
 				FAIL("%s: error: function '%s': entry point names are 1..%d characters of [A-Za-z0-9_] (make it static if it is not an entry point)\n",
 				     g->obj->name, g->name, KPLUG_NAME_MAX - 1);
 			off = sym_value(l, g->obj, g->idx) - KPLUG_TEXT_BASE;

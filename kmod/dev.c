@@ -209,7 +209,7 @@ static long ioc_info(unsigned int cmd, void __user *uarg)
 	    (a.entries_cap && !a.entries))
 		return -EINVAL;
 	if (a.flags & KPLUG_INFO_BY_NAME) {
-		if (!kplug_name_valid(a.name, sizeof(a.name), true))
+		if (!kplug_name_valid(a.name, sizeof(a.name), KPLUG_NAME_PLUGIN))
 			return -EINVAL;
 		p = kplug_plugin_find(a.name, 0, false);
 	} else if (a.flags & KPLUG_INFO_NEXT) {

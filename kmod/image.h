@@ -39,6 +39,5 @@ struct kplug_image {
 
 int kplug_image_check(const void *buf, __u32 len, struct kplug_loader_log *log,
 		      struct kplug_image *img);
-bool kplug_name_valid(const char *name, size_t size, bool allow_dot_dash);
 
 #endif /* KPLUG_IMAGE_H */

@@ -99,7 +99,7 @@ int kplug_plugin_create(const char *name, const void *image, u32 len,
 	u32 i;
 	int err;
 
-	if (!kplug_name_valid(name, KPLUG_NAME_MAX, true)) {
+	if (!kplug_name_valid(name, KPLUG_NAME_MAX, KPLUG_NAME_PLUGIN)) {
 		kplug_loader_log(log, "name: must be 1..%d characters of [A-Za-z0-9_.-]\n",
 				 KPLUG_NAME_MAX - 1);
 		return -EINVAL;

@@ -535,10 +535,7 @@ static int need_module(void)
 /* Plugin names: 1..31 characters of [A-Za-z0-9_.-] (uapi/kplug.h). */
 static int check_name(const char *name)
 {
-	size_t n = strspn(name, "abcdefghijklmnopqrstuvwxyz"
-			  "ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_.-");
-
-	if (!name[0] || name[n] || n >= KPLUG_NAME_MAX)
+	if (!kplug_name_valid(name, KPLUG_NAME_MAX, KPLUG_NAME_PLUGIN))
 		return error(EXIT_USAGE, NULL,
 			     "invalid plugin name '%s': names are 1 to %d characters of [A-Za-z0-9_.-]",
 			     name, KPLUG_NAME_MAX - 1);

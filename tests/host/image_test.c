@@ -148,13 +148,22 @@ TEST(no_log_is_fine)
 	EXPECT_EQ(-EINVAL, kplug_image_check(&m, sizeof(m), NULL, NULL));
 }
 
-TEST(plugin_names)
+TEST(names_one_rule)
 {
-	EXPECT_TRUE(kplug_name_valid("abc.d-e_1", KPLUG_NAME_MAX, true));
-	EXPECT_FALSE(kplug_name_valid("abc.d", KPLUG_NAME_MAX, false));
-	EXPECT_FALSE(kplug_name_valid("", KPLUG_NAME_MAX, true));
-	EXPECT_FALSE(kplug_name_valid("a/b", KPLUG_NAME_MAX, true));
-	EXPECT_FALSE(kplug_name_valid("..\n", KPLUG_NAME_MAX, true));
+	EXPECT_TRUE(kplug_name_valid("abc.d-e_1", KPLUG_NAME_MAX, KPLUG_NAME_PLUGIN));
+	EXPECT_FALSE(kplug_name_valid("abc.d", KPLUG_NAME_MAX, KPLUG_NAME_ENTRY));
+	EXPECT_FALSE(kplug_name_valid("", KPLUG_NAME_MAX, KPLUG_NAME_PLUGIN));
+	EXPECT_FALSE(kplug_name_valid("a/b", KPLUG_NAME_MAX, KPLUG_NAME_PLUGIN));
+	EXPECT_FALSE(kplug_name_valid("..\n", KPLUG_NAME_MAX, KPLUG_NAME_PLUGIN));
+	/* hooks add ':' (kprobe:SYMBOL), plugins do not */
+	EXPECT_TRUE(kplug_name_valid("kprobe:f.isra.0", KPLUG_NAME_MAX, KPLUG_NAME_HOOK));
+	EXPECT_FALSE(kplug_name_valid("kprobe:f", KPLUG_NAME_MAX, KPLUG_NAME_PLUGIN));
+	/* ASCII only: no Latin-1 letter, whatever isalnum() would say */
+	EXPECT_FALSE(kplug_name_valid("caf\xe9", KPLUG_NAME_MAX, KPLUG_NAME_HOOK));
+	/* 31 characters fit, 32 do not; unterminated within size is refused */
+	EXPECT_TRUE(kplug_name_valid("0123456789012345678901234567890", KPLUG_NAME_MAX, KPLUG_NAME_ENTRY));
+	EXPECT_FALSE(kplug_name_valid("01234567890123456789012345678901", KPLUG_NAME_MAX, KPLUG_NAME_ENTRY));
+	EXPECT_FALSE(kplug_name_valid("abc", 3, KPLUG_NAME_ENTRY));
 }
 
 TEST_HARNESS_MAIN
