@@ -528,18 +528,18 @@ int kplug_codegen_link(const struct kplug_object *objs, unsigned int nr_objs,
 
 	kplug_cg_log_begin(log);
 	if (!image || !image_len || (nr_objs && !objs))
-		return kplug_cg_err(-EINVAL);
+		return kplug_err(-EINVAL);
 	*image = NULL;
 	*image_len = 0;
 	if (!nr_objs || nr_objs > MAX_OBJS) {
 		kplug_cg_log(log, "error: %u objects to link: need 1..%u\n",
 			     nr_objs, MAX_OBJS);
-		return kplug_cg_err(-EINVAL);
+		return kplug_err(-EINVAL);
 	}
 	if (stack_size % KPLUG_PAGE_SIZE || stack_size > KPLUG_STACK_MAX) {
 		kplug_cg_log(log, "error: stack size %u must be a multiple of %u and at most %u\n",
 			     stack_size, KPLUG_PAGE_SIZE, KPLUG_STACK_MAX);
-		return kplug_cg_err(-EINVAL);
+		return kplug_err(-EINVAL);
 	}
 	l.cand = calloc(nr_objs + 1 + 16, sizeof(*l.cand));
 	l.objs = calloc(nr_objs + 1 + 16, sizeof(*l.objs));
@@ -554,5 +554,5 @@ int kplug_codegen_link(const struct kplug_object *objs, unsigned int nr_objs,
 		}
 	free(l.cand);
 	free(l.objs);
-	return err ? kplug_cg_err(err) : 0;
+	return err ? kplug_err(err) : 0;
 }
