@@ -103,7 +103,7 @@ $(UAPI_INC): uapi/kplug.h
 	@mkdir -p $(@D)
 	cp $< $@
 
-build/libkplug/libkplug.o: libkplug/libkplug.c libkplug/kplug.h codegen/codegen.h $(UAPI_INC)
+build/libkplug/libkplug.o: libkplug/libkplug.c libkplug/libkplug.h codegen/codegen.h $(UAPI_INC)
 	@mkdir -p $(@D)
 	$(CC) $(CFLAGS) -fPIC -fvisibility=hidden -Ibuild/include -c -o $@ $<
 
@@ -133,37 +133,43 @@ libkplug: $(LIBKPLUG_A) $(LIBKPLUG_SO)
 
 # kplugctl is static: the test VM has no libc.
 KPLUGCTL_CFLAGS := -DKPLUGCTL_VERSION='"$(LIBKPLUG_VERSION)"' -Ibuild/include
-build/tools/kplugctl: tools/kplugctl.c $(LIBKPLUG_A) libkplug/kplug.h
+build/tools/kplugctl: tools/kplugctl.c $(LIBKPLUG_A) libkplug/libkplug.h
 	@mkdir -p $(@D)
 	$(CC) $(CFLAGS) $(KPLUGCTL_CFLAGS) -static -o $@ $< $(LIBKPLUG_A) $(CODEGEN_LDLIBS)
 
 # The host tests' kplugctl: ASan and UBSan (dynamic: ASan has no static
 # runtime); tests/host/cli_test runs it next to itself.
 SAN_CFLAGS := -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all
-build/host/kplugctl: tools/kplugctl.c $(LIBKPLUG_A) libkplug/kplug.h
+build/host/kplugctl: tools/kplugctl.c $(LIBKPLUG_A) libkplug/libkplug.h
 	@mkdir -p $(@D)
 	$(CC) $(CFLAGS) $(SAN_CFLAGS) $(KPLUGCTL_CFLAGS) -o $@ $< $(LIBKPLUG_A) $(CODEGEN_LDLIBS)
 
 # A program with its own tcc_new, new_scope, ... linked with libkplug.a.
-build/host/symbols_test: tests/host/symbols_test.c $(LIBKPLUG_A) libkplug/kplug.h libkplug/libkplug.map
+build/host/symbols_test: tests/host/symbols_test.c $(LIBKPLUG_A) libkplug/libkplug.h libkplug/libkplug.map
 	@mkdir -p $(@D)
 	$(CC) $(CFLAGS) -Ibuild/include -I$(CACHE)/kselftest \
 		-DLIBKPLUG_A='"$(TOP)/$(LIBKPLUG_A)"' -DLIBKPLUG_MAP='"$(TOP)/libkplug/libkplug.map"' \
 		-o $@ $< $(LIBKPLUG_A) $(CODEGEN_LDLIBS)
 
-build/host/cli_test: tests/host/cli_test.c tests/vm/json.h build/host/kplugctl
+build/host/cli_test: tests/host/cli_test.c tests/vm/json.h uapi/kplug.h build/host/kplugctl
 	@mkdir -p $(@D)
 	$(CC) $(CFLAGS) $(SAN_CFLAGS) -I$(CACHE)/kselftest -o $@ $<
 
 tools: build/tools/kplugctl
 
+# Three headers, three audiences: libkplug.h for programs that use the
+# library, linux/kplug.h (the uapi) below it, and kplug.h for plugins, so
+# that gcc -m32 -include kplug.h (docs/plugins.md) finds the SDK where
+# plugins and kplugctl build expect it.  kplugctl and libkplug need no
+# installed header: the SDK is built into them (codegen/blobs.S).
 PREFIX ?= /usr/local
 install: libkplug tools
 	install -d $(DESTDIR)$(PREFIX)/lib/pkgconfig $(DESTDIR)$(PREFIX)/include/linux $(DESTDIR)$(PREFIX)/bin
 	install -m 644 $(LIBKPLUG_A) $(DESTDIR)$(PREFIX)/lib/
 	install -m 755 $(LIBKPLUG_SO) $(DESTDIR)$(PREFIX)/lib/
 	ln -sf libkplug.so.1 $(DESTDIR)$(PREFIX)/lib/libkplug.so
-	install -m 644 libkplug/kplug.h $(DESTDIR)$(PREFIX)/include/kplug.h
+	install -m 644 libkplug/libkplug.h $(DESTDIR)$(PREFIX)/include/libkplug.h
+	install -m 644 codegen/sdk/kplug.h $(DESTDIR)$(PREFIX)/include/kplug.h
 	install -m 644 uapi/kplug.h $(DESTDIR)$(PREFIX)/include/linux/kplug.h
 	sed -e 's|@PREFIX@|$(PREFIX)|' -e 's|@VERSION@|$(LIBKPLUG_VERSION)|' \
 		libkplug/kplug.pc.in > $(DESTDIR)$(PREFIX)/lib/pkgconfig/kplug.pc
@@ -222,12 +228,12 @@ build/plugins/%.c: tests/plugins/%.c
 	@mkdir -p $(@D)
 	cp $< $@
 
-build/tests/lib_test: tests/vm/lib_test.c $(LIBKPLUG_A) libkplug/kplug.h
+build/tests/lib_test: tests/vm/lib_test.c $(LIBKPLUG_A) libkplug/libkplug.h
 	@mkdir -p $(@D)
 	$(CC) $(CFLAGS) -static -Ibuild/include -I$(CACHE)/kselftest -o $@ $< \
 		$(LIBKPLUG_A) $(CODEGEN_LDLIBS)
 
-build/tests/provider_test: tests/vm/provider_test.c tests/vm/hook_util.h $(LIBKPLUG_A) libkplug/kplug.h
+build/tests/provider_test: tests/vm/provider_test.c tests/vm/hook_util.h $(LIBKPLUG_A) libkplug/libkplug.h
 	@mkdir -p $(@D)
 	$(CC) $(CFLAGS) -static -Ibuild/include -I$(CACHE)/kselftest -o $@ $< \
 		$(LIBKPLUG_A) $(CODEGEN_LDLIBS)
@@ -235,16 +241,16 @@ build/tests/provider_test: tests/vm/provider_test.c tests/vm/hook_util.h $(LIBKP
 # The hostile-caller tier: its route code runs with FS possibly unusable
 # for libc, so no stack protector (it reads %fs:0x28); hostile32 is its
 # 32-bit (ia32) caller.
-build/tests/hostile_test: tests/vm/hostile_test.c tests/vm/hook_util.h $(LIBKPLUG_A) libkplug/kplug.h
+build/tests/hostile_test: tests/vm/hostile_test.c tests/vm/hook_util.h $(LIBKPLUG_A) libkplug/libkplug.h
 	@mkdir -p $(@D)
 	$(CC) $(CFLAGS) -fno-stack-protector -static -Ibuild/include -I$(CACHE)/kselftest \
 		-o $@ $< $(LIBKPLUG_A) $(CODEGEN_LDLIBS)
 
-build/tests/fuzz_vm: tests/vm/fuzz_vm.c $(LIBKPLUG_A) libkplug/kplug.h uapi/kplug.h
+build/tests/fuzz_vm: tests/vm/fuzz_vm.c $(LIBKPLUG_A) libkplug/libkplug.h uapi/kplug.h
 	@mkdir -p $(@D)
 	$(CC) $(CFLAGS) -static -Ibuild/include -o $@ $< $(LIBKPLUG_A) $(CODEGEN_LDLIBS)
 
-build/tests/stress: tests/vm/stress.c tests/vm/hook_util.h $(LIBKPLUG_A) libkplug/kplug.h
+build/tests/stress: tests/vm/stress.c tests/vm/hook_util.h $(LIBKPLUG_A) libkplug/libkplug.h
 	@mkdir -p $(@D)
 	$(CC) $(CFLAGS) -static -Ibuild/include -o $@ $< $(LIBKPLUG_A) $(CODEGEN_LDLIBS)
 

@@ -13,7 +13,7 @@
 
 #include <stdint.h>
 #include <stdio.h>
-#include "../libkplug/kplug.h"
+#include "../libkplug/libkplug.h"
 
 #define BENCH_PLUGINS	"/kplug/plugins/"
 

@@ -15,7 +15,7 @@ int kplug_codegen_build(const char *filename, const char *source,
 	int err;
 
 	if (!image || !image_len)
-		return kplug_cg_err(-EINVAL);
+		return kplug_err(-EINVAL);
 	*image = NULL;
 	*image_len = 0;
 	err = kplug_codegen_compile(filename, source, log, &obj, &o.len);

@@ -12,8 +12,27 @@
 #ifndef KPLUG_CODEGEN_H
 #define KPLUG_CODEGEN_H
 
+#include <errno.h>
 #include <stddef.h>
 #include <linux/types.h>
+
+/*
+ * The one error convention of codegen and libkplug, so that the two can
+ * never disagree on a sign: err is a negative errno, as in the kernel
+ * (return kplug_err(-EINVAL)); errno is set to -err.
+ */
+static inline int kplug_err(int err)
+{
+	errno = -err;
+	return err;
+}
+
+/* The same for functions that return a pointer: NULL, errno = -err. */
+static inline void *kplug_err_ptr(int err)
+{
+	errno = -err;
+	return NULL;
+}
 
 /*
  * Messages for the user: text is appended to buf (always NUL-terminated,

@@ -151,14 +151,14 @@ int kplug_codegen_compile(const char *filename, const char *source,
 
 	kplug_cg_log_begin(log);
 	if (!source || !obj || !obj_len)
-		return kplug_cg_err(-EINVAL);
+		return kplug_err(-EINVAL);
 	*obj = NULL;
 	*obj_len = 0;
 	if (!filename || !*filename)
 		filename = "plugin.c";
 	err = assemble(filename, source, log, &buf);
 	if (err)
-		return kplug_cg_err(err);
+		return kplug_err(err);
 
 	/* tcc writes objects only to a path: give it an anonymous file */
 	fd = memfd_create("kplug-object", MFD_CLOEXEC);
@@ -166,7 +166,7 @@ int kplug_codegen_compile(const char *filename, const char *source,
 		err = -errno;
 		kplug_cg_log(log, "error: memfd_create: %s\n", strerror(-err));
 		free(buf);
-		return kplug_cg_err(err);
+		return kplug_err(err);
 	}
 	snprintf(path, sizeof(path), "/proc/self/fd/%d", fd);
 	if (access(path, W_OK)) {
@@ -180,5 +180,5 @@ int kplug_codegen_compile(const char *filename, const char *source,
 	}
 	close(fd);
 	free(buf);
-	return err ? kplug_cg_err(err) : 0;
+	return err ? kplug_err(err) : 0;
 }

@@ -17,8 +17,6 @@ void kplug_cg_log(struct kplug_codegen_log *log, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
 /* Start a call's messages: an empty log if nothing was written yet. */
 void kplug_cg_log_begin(struct kplug_codegen_log *log);
-/* libbpf convention: return -err and set errno. */
-int kplug_cg_err(int err);
 
 /*
  * Check plugin source before tcc sees it (scan.c): floating point, #include

@@ -382,17 +382,6 @@ static void relocate(struct link *l, unsigned char *text)
 	}
 }
 
-static bool entry_name_ok(const char *s)
-{
-	size_t i;
-
-	for (i = 0; s[i]; i++)
-		if (!((s[i] >= 'a' && s[i] <= 'z') || (s[i] >= 'A' && s[i] <= 'Z') ||
-		      (s[i] >= '0' && s[i] <= '9') || s[i] == '_'))
-			return false;
-	return i > 0 && i < KPLUG_NAME_MAX;
-}
-
 static int cmp_entry(const void *a, const void *b)
 {
 	return strcmp(((const struct kplug_image_entry *)a)->name,
@@ -418,7 +407,7 @@ static int entries(struct link *l, struct kplug_image_entry *ent)
 			if (s.st_shndx == SHN_ABS || g->obj->kind[s.st_shndx] != CG_TEXT)
 				FAIL("%s: error: function '%s' is not in a code section\n",
 				     g->obj->name, g->name);
-			if (!entry_name_ok(g->name))
+			if (!kplug_name_valid(g->name, KPLUG_NAME_MAX, KPLUG_NAME_ENTRY))
 				FAIL("%s: error: function '%s': entry point names are 1..%d characters of [A-Za-z0-9_] (make it static if it is not an entry point)\n",
 				     g->obj->name, g->name, KPLUG_NAME_MAX - 1);
 			off = sym_value(l, g->obj, g->idx) - KPLUG_TEXT_BASE;
@@ -539,18 +528,18 @@ int kplug_codegen_link(const struct kplug_object *objs, unsigned int nr_objs,
 
 	kplug_cg_log_begin(log);
 	if (!image || !image_len || (nr_objs && !objs))
-		return kplug_cg_err(-EINVAL);
+		return kplug_err(-EINVAL);
 	*image = NULL;
 	*image_len = 0;
 	if (!nr_objs || nr_objs > MAX_OBJS) {
 		kplug_cg_log(log, "error: %u objects to link: need 1..%u\n",
 			     nr_objs, MAX_OBJS);
-		return kplug_cg_err(-EINVAL);
+		return kplug_err(-EINVAL);
 	}
 	if (stack_size % KPLUG_PAGE_SIZE || stack_size > KPLUG_STACK_MAX) {
 		kplug_cg_log(log, "error: stack size %u must be a multiple of %u and at most %u\n",
 			     stack_size, KPLUG_PAGE_SIZE, KPLUG_STACK_MAX);
-		return kplug_cg_err(-EINVAL);
+		return kplug_err(-EINVAL);
 	}
 	l.cand = calloc(nr_objs + 1 + 16, sizeof(*l.cand));
 	l.objs = calloc(nr_objs + 1 + 16, sizeof(*l.objs));
@@ -565,5 +554,5 @@ int kplug_codegen_link(const struct kplug_object *objs, unsigned int nr_objs,
 		}
 	free(l.cand);
 	free(l.objs);
-	return err ? kplug_cg_err(err) : 0;
+	return err ? kplug_err(err) : 0;
 }

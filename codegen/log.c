@@ -1,9 +1,8 @@
 // SPDX-License-Identifier: LGPL-2.1
 /*
  * The code generator's log: messages for the user, appended to a caller's
- * buffer like the kernel's loader log (struct kplug_log in kmod/image.h).
+ * buffer like the kernel's loader log (struct kplug_loader_log in kmod/image.h).
  */
-#include <errno.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include "internal.h"
@@ -30,8 +29,3 @@ void kplug_cg_log_begin(struct kplug_codegen_log *log)
 		log->buf[0] = '\0';
 }
 
-int kplug_cg_err(int err)
-{
-	errno = -err;
-	return err;
-}

@@ -11,7 +11,7 @@
 #include <linux/uaccess.h>
 
 #include "compat.h"
-#include "kplug.h"
+#include "internal.h"
 
 #define KPLUG_IMAGE_LEN_MAX	(sizeof(struct kplug_image_hdr) + \
 				 KPLUG_MAX_ENTRIES * sizeof(struct kplug_image_entry) + \
@@ -44,7 +44,7 @@ static int copy_args_out(void __user *dst, const void *src, size_t ksize,
  * Write the loader log back, NUL-terminated and truncated to the caller's
  * buffer; with no kernel copy (it could not be allocated) an empty log.
  */
-static int log_copy_out(const struct kplug_log *log, u64 ubuf)
+static int log_copy_out(const struct kplug_loader_log *log, u64 ubuf)
 {
 	size_t n = min(log->len + 1, log->size);
 
@@ -62,7 +62,7 @@ static int log_copy_out(const struct kplug_log *log, u64 ubuf)
 static long ioc_create(unsigned int cmd, void __user *uarg)
 {
 	struct kplug_create_args a;
-	struct kplug_log log = {};
+	struct kplug_loader_log log = {};
 	struct kplug_plugin *p = NULL;
 	void *image = NULL;
 	int err;
@@ -86,25 +86,25 @@ static long ioc_create(unsigned int cmd, void __user *uarg)
 
 	err = -EINVAL;
 	if (a.log_size > KPLUG_LOG_SIZE_MAX) {
-		kplug_log(&log, "log_size: %u bytes, at most %u\n", a.log_size,
-			  KPLUG_LOG_SIZE_MAX);
+		kplug_loader_log(&log, "log_size: %u bytes, at most %u\n", a.log_size,
+				 KPLUG_LOG_SIZE_MAX);
 		goto out;
 	}
 	if (a.flags) {
-		kplug_log(&log, "flags: 0x%x, none are defined\n", a.flags);
+		kplug_loader_log(&log, "flags: 0x%x, none are defined\n", a.flags);
 		goto out;
 	}
 	if (a.reserved) {
-		kplug_log(&log, "reserved: must be 0\n");
+		kplug_loader_log(&log, "reserved: must be 0\n");
 		goto out;
 	}
 	if (!a.image_len) {
-		kplug_log(&log, "image_len: 0, no image\n");
+		kplug_loader_log(&log, "image_len: 0, no image\n");
 		goto out;
 	}
 	if (a.image_len > KPLUG_IMAGE_LEN_MAX) {
-		kplug_log(&log, "image_len: %u bytes, at most %zu\n",
-			  a.image_len, KPLUG_IMAGE_LEN_MAX);
+		kplug_loader_log(&log, "image_len: %u bytes, at most %zu\n",
+				 a.image_len, KPLUG_IMAGE_LEN_MAX);
 		err = -E2BIG;
 		goto out;
 	}
@@ -114,8 +114,8 @@ static long ioc_create(unsigned int cmd, void __user *uarg)
 		goto out;
 	}
 	if (copy_from_user(image, u64_to_user_ptr(a.image), a.image_len)) {
-		kplug_log(&log, "image: %u bytes at 0x%llx are not readable\n",
-			  a.image_len, a.image);
+		kplug_loader_log(&log, "image: %u bytes at 0x%llx are not readable\n",
+				 a.image_len, a.image);
 		err = -EFAULT;
 		goto out;
 	}
@@ -209,7 +209,7 @@ static long ioc_info(unsigned int cmd, void __user *uarg)
 	    (a.entries_cap && !a.entries))
 		return -EINVAL;
 	if (a.flags & KPLUG_INFO_BY_NAME) {
-		if (!kplug_name_valid(a.name, sizeof(a.name), true))
+		if (!kplug_name_valid(a.name, sizeof(a.name), KPLUG_NAME_PLUGIN))
 			return -EINVAL;
 		p = kplug_plugin_find(a.name, 0, false);
 	} else if (a.flags & KPLUG_INFO_NEXT) {

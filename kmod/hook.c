@@ -16,7 +16,6 @@
  * name prefix (kprobe:): the first attach to a name it matches makes the
  * hook, the last detach frees it.  The core never names a provider.
  */
-#include <linux/ctype.h>
 #include <linux/err.h>
 #include <linux/jiffies.h>
 #include <linux/list.h>
@@ -30,7 +29,7 @@
 #include <linux/srcu.h>
 #include <linux/string.h>
 
-#include "kplug.h"
+#include "internal.h"
 #include "../include/kplug_hook.h"
 
 /*
@@ -96,22 +95,10 @@ MODULE_PARM_DESC(atomic_share_pct, "most of a CPU's time one hook attachment may
 
 #define SHARE_WINDOW	HZ	/* jiffies: one second */
 
+/* A module's desc->name may be NULL; the rule itself is uapi's. */
 static bool hook_name_valid(const char *name)
 {
-	size_t i, len;
-
-	if (!name)
-		return false;
-	len = strnlen(name, KPLUG_NAME_MAX);
-	if (!len || len >= KPLUG_NAME_MAX)
-		return false;
-	for (i = 0; i < len; i++) {
-		char c = name[i];
-
-		if (!isalnum(c) && c != '_' && c != '.' && c != ':' && c != '-')
-			return false;
-	}
-	return true;
+	return name && kplug_name_valid(name, KPLUG_NAME_MAX, KPLUG_NAME_HOOK);
 }
 
 static struct kplug_hook *hook_find(const char *name)

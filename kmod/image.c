@@ -16,7 +16,7 @@
 #endif
 #include "image.h"
 
-void kplug_log(struct kplug_log *log, const char *fmt, ...)
+void kplug_loader_log(struct kplug_loader_log *log, const char *fmt, ...)
 {
 	va_list ap;
 	size_t room;
@@ -30,23 +30,6 @@ void kplug_log(struct kplug_log *log, const char *fmt, ...)
 	va_end(ap);
 	if (n > 0)
 		log->len += n;
-}
-
-bool kplug_name_valid(const char *name, size_t size, bool allow_dot_dash)
-{
-	size_t i;
-
-	for (i = 0; i < size && name[i]; i++) {
-		char c = name[i];
-
-		if ((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
-		    (c >= '0' && c <= '9') || c == '_')
-			continue;
-		if (allow_dot_dash && (c == '.' || c == '-'))
-			continue;
-		return false;
-	}
-	return i > 0 && i < size;	/* non-empty and NUL-terminated */
 }
 
 /* The CRC-32 of the image with the header's checksum field as zero. */
@@ -66,9 +49,9 @@ static __u32 image_checksum(const struct kplug_image_hdr *h, __u32 len)
 	return crc;
 }
 
-#define REJECT(...) do { kplug_log(log, __VA_ARGS__); return -EINVAL; } while (0)
+#define REJECT(...) do { kplug_loader_log(log, __VA_ARGS__); return -EINVAL; } while (0)
 
-int kplug_image_check(const void *buf, __u32 len, struct kplug_log *log,
+int kplug_image_check(const void *buf, __u32 len, struct kplug_loader_log *log,
 		      struct kplug_image *img)
 {
 	const struct kplug_image_hdr *h = buf;
@@ -114,7 +97,7 @@ int kplug_image_check(const void *buf, __u32 len, struct kplug_log *log,
 
 	e = (const void *)(h + 1);
 	for (i = 0; i < h->nr_entries; i++) {
-		if (!kplug_name_valid(e[i].name, sizeof(e[i].name), false))
+		if (!kplug_name_valid(e[i].name, sizeof(e[i].name), KPLUG_NAME_ENTRY))
 			REJECT("entry %u: name must be 1..%d characters of [A-Za-z0-9_], NUL-terminated\n",
 			       i, KPLUG_NAME_MAX - 1);
 		if (e[i].offset >= h->text_size)

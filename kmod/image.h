@@ -15,14 +15,18 @@
 #endif
 #include "../uapi/kplug.h"
 
-/* A loader log: text for the user, like the BPF verifier log. */
-struct kplug_log {
+/*
+ * A loader log: text for the user, like the BPF verifier log.  Not the
+ * plugin's own log (the SDK's kplug_log() service, struct kplug_log_ring):
+ * this one explains why an image or a create was refused.
+ */
+struct kplug_loader_log {
 	char *buf;
 	size_t size;		/* 0: logging off */
 	size_t len;		/* bytes that would have been written */
 };
 
-void kplug_log(struct kplug_log *log, const char *fmt, ...)
+void kplug_loader_log(struct kplug_loader_log *log, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
 
 /* The parts of a valid image, pointing into it. */
@@ -33,8 +37,7 @@ struct kplug_image {
 	const __u8 *data;
 };
 
-int kplug_image_check(const void *buf, __u32 len, struct kplug_log *log,
+int kplug_image_check(const void *buf, __u32 len, struct kplug_loader_log *log,
 		      struct kplug_image *img);
-bool kplug_name_valid(const char *name, size_t size, bool allow_dot_dash);
 
 #endif /* KPLUG_IMAGE_H */

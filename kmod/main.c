@@ -8,7 +8,7 @@
 #include <asm/processor-flags.h>
 #include <asm/special_insns.h>
 
-#include "kplug.h"
+#include "internal.h"
 
 /* CR4 bits newer than this kernel's headers. */
 #define KPLUG_CR4_LASS	(1ul << 27)

@@ -17,7 +17,7 @@
 #include <linux/string.h>
 #include <linux/xarray.h>
 
-#include "kplug.h"
+#include "internal.h"
 
 static DEFINE_XARRAY_ALLOC1(plugins);
 static DEFINE_MUTEX(plugins_lock);	/* create/remove, name uniqueness */
@@ -91,7 +91,7 @@ static bool name_taken(const char *name)
  * (*out), not yet visible: the caller publishes or discards it.
  */
 int kplug_plugin_create(const char *name, const void *image, u32 len,
-			u32 budget_ms, struct kplug_log *log,
+			u32 budget_ms, struct kplug_loader_log *log,
 			struct kplug_plugin **out)
 {
 	struct kplug_image img;
@@ -99,9 +99,9 @@ int kplug_plugin_create(const char *name, const void *image, u32 len,
 	u32 i;
 	int err;
 
-	if (!kplug_name_valid(name, KPLUG_NAME_MAX, true)) {
-		kplug_log(log, "name: must be 1..%d characters of [A-Za-z0-9_.-]\n",
-			  KPLUG_NAME_MAX - 1);
+	if (!kplug_name_valid(name, KPLUG_NAME_MAX, KPLUG_NAME_PLUGIN)) {
+		kplug_loader_log(log, "name: must be 1..%d characters of [A-Za-z0-9_.-]\n",
+				 KPLUG_NAME_MAX - 1);
 		return -EINVAL;
 	}
 	err = kplug_image_check(image, len, log, &img);
@@ -131,10 +131,10 @@ int kplug_plugin_create(const char *name, const void *image, u32 len,
 	err = kplug_sandbox_create(&p->sb, img.hdr, img.text, img.data);
 	if (err) {
 		if (err == -E2BIG)
-			kplug_log(log, "sandbox: text, data and %u stack slots of %u bytes do not fit in %u MiB\n",
-				  nr_cpu_ids * KPLUG_SLOTS_PER_CPU,
-				  img.hdr->stack_size ?: KPLUG_STACK_DEFAULT,
-				  KPLUG_SANDBOX_MAX >> 20);
+			kplug_loader_log(log, "sandbox: text, data and %u stack slots of %u bytes do not fit in %u MiB\n",
+					 nr_cpu_ids * KPLUG_SLOTS_PER_CPU,
+					 img.hdr->stack_size ?: KPLUG_STACK_DEFAULT,
+					 KPLUG_SANDBOX_MAX >> 20);
 		kfree(p->entries);
 		kvfree(p->log);
 		kfree(p);
@@ -146,7 +146,7 @@ int kplug_plugin_create(const char *name, const void *image, u32 len,
 	mutex_lock(&plugins_lock);
 	if (name_taken(name)) {
 		err = -EEXIST;
-		kplug_log(log, "name: a plugin called \"%s\" exists\n", name);
+		kplug_loader_log(log, "name: a plugin called \"%s\" exists\n", name);
 	} else {
 		/* cyclic: a stale id does not reach a newer plugin soon */
 		err = xa_alloc_cyclic(&plugins, &p->id, p, XA_LIMIT(1, INT_MAX),

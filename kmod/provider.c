@@ -14,7 +14,7 @@
 #include <linux/slab.h>
 #include <net/net_namespace.h>
 
-#include "kplug.h"
+#include "internal.h"
 #include "../include/kplug_hook.h"
 
 /* Bytes of each packet a filter sees, from the IPv4 header on. */

@@ -48,7 +48,7 @@
 #include <asm/traps.h>
 
 #include "compat.h"
-#include "kplug.h"
+#include "internal.h"
 #include "fault.h"
 #include "../trampoline/world_switch.h"
 

@@ -24,7 +24,7 @@
 #include <asm/pgtable.h>
 #include <asm/tlbflush.h>
 
-#include "kplug.h"
+#include "internal.h"
 #include "../trampoline/world_switch.h"
 
 #define PTE_TABLE	(_PAGE_PRESENT | _PAGE_RW | _PAGE_ACCESSED | _PAGE_DIRTY)

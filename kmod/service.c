@@ -16,7 +16,7 @@
 #include <linux/string.h>
 
 #include "compat.h"
-#include "kplug.h"
+#include "internal.h"
 #include "../trampoline/world_switch.h"
 
 

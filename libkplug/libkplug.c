@@ -2,7 +2,7 @@
 /*
  * libkplug: the user-space side of kplug.  Compiles C with the code
  * generator (codegen/), talks to /dev/kplug through the ioctls of
- * uapi/kplug.h.  See kplug.h for the conventions.
+ * uapi/kplug.h.  See libkplug.h for the conventions.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -15,7 +15,7 @@
 #include <sys/mman.h>
 #include <unistd.h>
 
-#include "kplug.h"
+#include "libkplug.h"
 #include "../codegen/codegen.h"
 
 #define EXPORT __attribute__((visibility("default")))
@@ -60,19 +60,6 @@ static void pr(const char *fmt, ...)
 	fn(msg);
 }
 
-/* Return -err and set errno: the one error convention. */
-static int fail(int err)
-{
-	errno = err;
-	return -err;
-}
-
-static void *fail_ptr(int err)
-{
-	errno = err;
-	return NULL;
-}
-
 /* Copy a caller's options struct of any size (libbpf's OPTS_VALID):
  * a shorter one is zero-extended, a longer one must be zero past ours. */
 static int opts_get(const struct kplug_opts *in, struct kplug_opts *out)
@@ -84,13 +71,13 @@ static int opts_get(const struct kplug_opts *in, struct kplug_opts *out)
 		return 0;
 	n = in->sz;
 	if (n < sizeof(in->sz))
-		return fail(EINVAL);
+		return kplug_err(-EINVAL);
 	if (n > sizeof(*out)) {
 		const char *p = (const char *)in + sizeof(*out);
 
 		for (; p < (const char *)in + n; p++)
 			if (*p)
-				return fail(E2BIG);
+				return kplug_err(-E2BIG);
 		n = sizeof(*out);
 	}
 	memcpy(out, in, n);
@@ -106,7 +93,7 @@ static int dev_open(void)
 
 		if (err == ENOENT)
 			pr("libkplug: /dev/kplug does not exist: is kplug.ko loaded?\n");
-		return fail(err);
+		return kplug_err(-err);
 	}
 	return fd;
 }
@@ -120,7 +107,7 @@ static struct kplug *handle_new(int fd, __u32 id, const char *name)
 
 	if (!p) {
 		close(fd);
-		return fail_ptr(ENOMEM);
+		return kplug_err_ptr(-ENOMEM);
 	}
 	p->fd = fd;
 	a.id = id;
@@ -134,7 +121,7 @@ static struct kplug *handle_new(int fd, __u32 id, const char *name)
 		err = errno;
 		close(fd);
 		free(p);
-		return fail_ptr(err);
+		return kplug_err_ptr(-err);
 	}
 	p->id = a.id;
 	memcpy(p->name, a.name, sizeof(p->name));
@@ -145,18 +132,7 @@ static struct kplug *handle_new(int fd, __u32 id, const char *name)
 
 static int name_ok(const char *name)
 {
-	size_t i, n = name ? strlen(name) : 0;
-
-	if (n == 0 || n >= KPLUG_NAME_MAX)
-		return 0;
-	for (i = 0; i < n; i++) {
-		char c = name[i];
-
-		if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
-		      (c >= '0' && c <= '9') || c == '_' || c == '.' || c == '-'))
-			return 0;
-	}
-	return 1;
+	return name && kplug_name_valid(name, KPLUG_NAME_MAX, KPLUG_NAME_PLUGIN);
 }
 
 EXPORT struct kplug *kplug_create_image(const char *name, const void *image,
@@ -169,7 +145,7 @@ EXPORT struct kplug *kplug_create_image(const char *name, const void *image,
 	if (opts_get(opts, &o))
 		return NULL;
 	if (!name_ok(name) || !image || !len || len > 0xffffffffu)
-		return fail_ptr(EINVAL);
+		return kplug_err_ptr(-EINVAL);
 	fd = dev_open();
 	if (fd < 0)
 		return NULL;
@@ -186,7 +162,7 @@ EXPORT struct kplug *kplug_create_image(const char *name, const void *image,
 	if (ioctl(fd, KPLUG_IOC_CREATE, &a)) {
 		err = errno;
 		close(fd);
-		return fail_ptr(err);
+		return kplug_err_ptr(-err);
 	}
 	return handle_new(fd, a.id, NULL);
 }
@@ -215,10 +191,10 @@ EXPORT int kplug_link(const void *const *objs, const size_t *obj_lens,
 	if (opts_get(opts, &o))
 		return -errno;
 	if (!objs || !obj_lens || !nr_objs || !image || !len)
-		return fail(EINVAL);
+		return kplug_err(-EINVAL);
 	v = calloc(nr_objs, sizeof(*v));
 	if (!v)
-		return fail(ENOMEM);
+		return kplug_err(-ENOMEM);
 	for (i = 0; i < nr_objs; i++) {
 		v[i].data = objs[i];
 		v[i].len = obj_lens[i];
@@ -226,7 +202,7 @@ EXPORT int kplug_link(const void *const *objs, const size_t *obj_lens,
 	log_init(&log, &o);
 	err = kplug_codegen_link(v, nr_objs, o.stack_kb * 1024, &log, image, len);
 	free(v);
-	return err ? fail(-err) : 0;
+	return err ? kplug_err(err) : 0;
 }
 
 EXPORT int kplug_build(const char *filename, const char *source,
@@ -239,11 +215,11 @@ EXPORT int kplug_build(const char *filename, const char *source,
 	if (opts_get(opts, &o))
 		return -errno;
 	if (!filename || !source || !image || !len)
-		return fail(EINVAL);
+		return kplug_err(-EINVAL);
 	log_init(&log, &o);
 	err = kplug_codegen_build(filename, source, o.stack_kb * 1024, &log,
 				  image, len);
-	return err ? fail(-err) : 0;
+	return err ? kplug_err(err) : 0;
 }
 
 EXPORT struct kplug *kplug_create(const char *name, const char *source,
@@ -256,7 +232,7 @@ EXPORT struct kplug *kplug_create(const char *name, const char *source,
 	int err;
 
 	if (!name_ok(name))
-		return fail_ptr(EINVAL);
+		return kplug_err_ptr(-EINVAL);
 	snprintf(filename, sizeof(filename), "%s.c", name);
 	if (kplug_build(filename, source, opts, &image, &len))
 		return NULL;
@@ -272,7 +248,7 @@ EXPORT struct kplug *kplug_open(const char *name)
 	int fd;
 
 	if (!name_ok(name))
-		return fail_ptr(EINVAL);
+		return kplug_err_ptr(-EINVAL);
 	fd = dev_open();
 	if (fd < 0)
 		return NULL;
@@ -300,10 +276,10 @@ EXPORT int kplug_invoke(struct kplug *p, const char *entry, const __u32 *args,
 	if (!p || !entry || nargs > KPLUG_MAX_ARGS || (nargs && !args) ||
 	    (in_len && !in) || (out_len && !out) || in_len > 0xffffffffu ||
 	    out_len > 0xffffffffu)
-		return fail(EINVAL);
+		return kplug_err(-EINVAL);
 	i = entry_index(p, entry);
 	if (i == p->nr_entries)
-		return fail(ENOENT);
+		return kplug_err(-ENOENT);
 	a.id = p->id;
 	a.entry = i;
 	a.nargs = nargs;
@@ -318,7 +294,7 @@ EXPORT int kplug_invoke(struct kplug *p, const char *entry, const __u32 *args,
 
 		if (err == EIO)
 			last_fault = a.fault;
-		return fail(err);
+		return kplug_err(-err);
 	}
 	if (result)
 		*result = a.result;
@@ -356,12 +332,12 @@ EXPORT int kplug_info(const struct kplug *p, struct kplug_info_args *info)
 	struct kplug_info_args a = {};
 
 	if (!p || !info)
-		return fail(EINVAL);
+		return kplug_err(-EINVAL);
 	a.id = p->id;
 	a.entries = info->entries;	/* the caller's room for the table */
 	a.entries_cap = info->entries_cap;
 	if (ioctl(p->fd, KPLUG_IOC_INFO, &a))
-		return fail(errno);
+		return kplug_err(-errno);
 	*info = a;
 	return 0;
 }
@@ -376,13 +352,13 @@ static int dev_ioctl(unsigned long cmd, void *arg)
 	if (ioctl(fd, cmd, arg))
 		err = errno;
 	close(fd);
-	return err ? fail(err) : 0;
+	return err ? kplug_err(-err) : 0;
 }
 
 EXPORT int kplug_info_next(__u32 id, struct kplug_info_args *info)
 {
 	if (!info)
-		return fail(EINVAL);
+		return kplug_err(-EINVAL);
 	memset(info, 0, sizeof(*info));
 	info->id = id;
 	info->flags = KPLUG_INFO_NEXT;
@@ -396,16 +372,16 @@ static int hook_op(struct kplug *p, const char *hook, const char *entry,
 	__u32 i;
 
 	if (!p || !hook || !entry || !*hook || strlen(hook) >= sizeof(a.name))
-		return fail(EINVAL);
+		return kplug_err(-EINVAL);
 	i = entry_index(p, entry);
 	if (i == p->nr_entries)
-		return fail(ENOENT);
+		return kplug_err(-ENOENT);
 	a.op = op;
 	strcpy(a.name, hook);
 	a.id = p->id;
 	a.entry = i;
 	if (ioctl(p->fd, KPLUG_IOC_HOOK, &a))
-		return fail(errno);
+		return kplug_err(-errno);
 	return 0;
 }
 
@@ -422,7 +398,7 @@ EXPORT int kplug_detach(struct kplug *p, const char *hook, const char *entry)
 EXPORT int kplug_hook_info(unsigned int index, struct kplug_hook_args *info)
 {
 	if (!info)
-		return fail(EINVAL);
+		return kplug_err(-EINVAL);
 	memset(info, 0, sizeof(*info));
 	info->op = KPLUG_HOOK_INFO;
 	info->index = index;
@@ -435,13 +411,13 @@ EXPORT int kplug_read_log(const struct kplug *p, char *buf, size_t size,
 	struct kplug_log_args a = {};
 
 	if (!p || (size && !buf))
-		return fail(EINVAL);
+		return kplug_err(-EINVAL);
 	a.id = p->id;
 	a.flags = clear ? KPLUG_LOG_CLEAR : 0;
 	a.buf = (unsigned long)buf;
 	a.size = size > 0xffffffffu ? 0xffffffffu : size;
 	if (ioctl(p->fd, KPLUG_IOC_LOG, &a))
-		return fail(errno);
+		return kplug_err(-errno);
 	if (dropped)
 		*dropped = a.dropped;
 	return a.len;
@@ -453,15 +429,15 @@ EXPORT void *kplug_map_data(const struct kplug *p, size_t *len)
 	void *m;
 
 	if (!p || !len)
-		return fail_ptr(EINVAL);
+		return kplug_err_ptr(-EINVAL);
 	if (kplug_info(p, &a))
 		return NULL;
 	if (!a.data_pages)
-		return fail_ptr(ENODATA);
+		return kplug_err_ptr(-ENODATA);
 	*len = (size_t)a.data_pages * KPLUG_PAGE_SIZE;
 	m = mmap(NULL, *len, PROT_READ | PROT_WRITE, MAP_SHARED, p->fd,
 		 KPLUG_MMAP_OFFSET(p->id, 0));
-	return m == MAP_FAILED ? fail_ptr(errno) : m;
+	return m == MAP_FAILED ? kplug_err_ptr(-errno) : m;
 }
 
 EXPORT int kplug_remove(struct kplug *p)
@@ -470,12 +446,12 @@ EXPORT int kplug_remove(struct kplug *p)
 	int err = 0;
 
 	if (!p)
-		return fail(EINVAL);
+		return kplug_err(-EINVAL);
 	a.id = p->id;
 	if (ioctl(p->fd, KPLUG_IOC_REMOVE, &a))
 		err = errno;
 	kplug_close(p);
-	return err ? fail(err) : 0;
+	return err ? kplug_err(-err) : 0;
 }
 
 EXPORT void kplug_close(struct kplug *p)

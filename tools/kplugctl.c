@@ -18,7 +18,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "../libkplug/kplug.h"
+#include "../libkplug/libkplug.h"
 
 #ifndef KPLUGCTL_VERSION
 #define KPLUGCTL_VERSION "unknown"
@@ -314,7 +314,7 @@ static int failed_with_log(int err, const char *what, const char *log)
 
 /* Options; each verb's table entry says which it takes (a mask). */
 enum opt {
-	OPT_BUDGET_MS, OPT_MEM_KB, OPT_IN, OPT_OUT, OPT_OUT_SIZE, OPT_OUTPUT,
+	OPT_BUDGET_MS, OPT_STACK_KB, OPT_IN, OPT_OUT, OPT_OUT_SIZE, OPT_OUTPUT,
 	OPT_CLEAR, OPT_JSON, OPT_PRETTY, OPT_HELP, OPT_VERSION,
 };
 #define O(x)		(1u << OPT_##x)
@@ -327,7 +327,7 @@ static const struct optdef {
 	bool has_arg;
 } optdefs[] = {
 	[OPT_BUDGET_MS]	= { "budget-ms", 0, true },
-	[OPT_MEM_KB]	= { "mem-kb", 0, true },
+	[OPT_STACK_KB]	= { "stack-kb", 0, true },
 	[OPT_IN]	= { "in", 0, true },
 	[OPT_OUT]	= { "out", 0, true },
 	[OPT_OUT_SIZE]	= { "out-size", 0, true },
@@ -340,6 +340,18 @@ static const struct optdef {
 };
 #define NR_OPTS	(sizeof(optdefs) / sizeof(optdefs[0]))
 
+/*
+ * Old spellings, still accepted so that scripts keep working; help and
+ * docs give only the new name.  --mem-kb: the stack is the only memory
+ * it ever sized, and the library and the image call it stack too.
+ */
+static const struct optalias {
+	const char *name;
+	enum opt opt;
+} optaliases[] = {
+	{ "mem-kb", OPT_STACK_KB },
+};
+
 /* Positionals kept; a verb's table entry says how many it takes (fewer). */
 #define MAX_POS	64
 
@@ -347,7 +359,7 @@ struct args {
 	unsigned int npos;
 	char *pos[MAX_POS];
 	unsigned int seen;	/* mask of the options given */
-	__u32 budget_ms, mem_kb, out_size;
+	__u32 budget_ms, stack_kb, out_size;
 	const char *in, *out, *output;
 };
 
@@ -374,8 +386,8 @@ static int set_opt(struct args *a, enum opt o, const char *val)
 	case OPT_BUDGET_MS:
 		num = &a->budget_ms;
 		break;
-	case OPT_MEM_KB:
-		num = &a->mem_kb;
+	case OPT_STACK_KB:
+		num = &a->stack_kb;
 		break;
 	case OPT_OUT_SIZE:
 		num = &a->out_size;
@@ -417,6 +429,10 @@ static int find_long(const char *name, size_t len)
 		if (strlen(optdefs[i].name) == len &&
 		    !strncmp(optdefs[i].name, name, len))
 			return i;
+	for (i = 0; i < sizeof(optaliases) / sizeof(optaliases[0]); i++)
+		if (strlen(optaliases[i].name) == len &&
+		    !strncmp(optaliases[i].name, name, len))
+			return optaliases[i].opt;
 	return -1;
 }
 
@@ -519,10 +535,7 @@ static int need_module(void)
 /* Plugin names: 1..31 characters of [A-Za-z0-9_.-] (uapi/kplug.h). */
 static int check_name(const char *name)
 {
-	size_t n = strspn(name, "abcdefghijklmnopqrstuvwxyz"
-			  "ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_.-");
-
-	if (!name[0] || name[n] || n >= KPLUG_NAME_MAX)
+	if (!kplug_name_valid(name, KPLUG_NAME_MAX, KPLUG_NAME_PLUGIN))
 		return error(EXIT_USAGE, NULL,
 			     "invalid plugin name '%s': names are 1 to %d characters of [A-Za-z0-9_.-]",
 			     name, KPLUG_NAME_MAX - 1);
@@ -633,7 +646,7 @@ static int verb_create(struct args *a)
 	if (!src)
 		return error(EXIT_FAILED, NULL, "cannot read %s: %s", a->pos[1], strerror(errno));
 	opts.budget_ms = a->budget_ms;
-	opts.stack_kb = a->mem_kb;
+	opts.stack_kb = a->stack_kb;
 	/* build, then load: messages name the user's file, not NAME.c */
 	err = kplug_build(a->pos[1], src, &opts, &image, &len);
 	free(src);
@@ -660,7 +673,7 @@ static int verb_build(struct args *a)
 
 	if (!a->output)
 		return error(EXIT_USAGE, "see --help", "build wants -o FILE.kpi");
-	opts.stack_kb = a->mem_kb;
+	opts.stack_kb = a->stack_kb;
 	for (i = 0; i < n; i++) {
 		objs[i] = read_file(a->pos[i], &lens[i]);
 		if (!objs[i]) {
@@ -1128,14 +1141,14 @@ static const struct verb {
 	int (*fn)(struct args *a);
 	unsigned int min_pos, max_pos, opts;
 } verbs[] = {
-	{ "create", "NAME FILE.c [--budget-ms N] [--mem-kb N]",
+	{ "create", "NAME FILE.c [--budget-ms N] [--stack-kb N]",
 	  "Compile FILE.c and load it as plugin NAME. --budget-ms: default CPU budget\n"
-	  "of each call (at most the module's max_budget_ms); --mem-kb: stack per\n"
-	  "slot in KiB (default 16).", verb_create, 2, 2, O(BUDGET_MS) | O(MEM_KB) },
-	{ "build", "FILE.c|FILE.o... -o FILE.kpi [--mem-kb N]",
+	  "of each call (at most the module's max_budget_ms); --stack-kb: stack per\n"
+	  "slot in KiB (default 16).", verb_create, 2, 2, O(BUDGET_MS) | O(STACK_KB) },
+	{ "build", "FILE.c|FILE.o... -o FILE.kpi [--stack-kb N]",
 	  "Compile C (or link ELF32 objects from any compiler: gcc -m32 -O2\n"
 	  "-ffreestanding -fno-pic -c) into a kplug image without loading it.",
-	  verb_build, 1, MAX_POS, O(OUTPUT) | O(MEM_KB) },
+	  verb_build, 1, MAX_POS, O(OUTPUT) | O(STACK_KB) },
 	{ "load", "NAME FILE.kpi [--budget-ms N]",
 	  "Load an image built by `kplugctl build` as plugin NAME.", verb_load, 2, 2,
 	  O(BUDGET_MS) },

@@ -109,6 +109,39 @@
 #define KPLUG_NAME_MAX		32	/* bytes, including the NUL */
 #define KPLUG_MAX_ARGS		6
 
+/*
+ * Names are 1 .. size - 1 characters, NUL-terminated within size bytes
+ * (KPLUG_NAME_MAX for every name here), of [A-Za-z0-9_] and the
+ * characters of extra: none for entries (C identifiers), ".-" for
+ * plugins, ".-:" for hooks ("kprobe:SYMBOL").  The one check of that
+ * rule, shared by the kernel, libkplug, kplugctl and kplug's linker so
+ * that none of them accepts a name another refuses.  ASCII only, whatever
+ * the locale.  Returns 1 if name is valid, else 0.
+ */
+#define KPLUG_NAME_ENTRY	""
+#define KPLUG_NAME_PLUGIN	".-"
+#define KPLUG_NAME_HOOK		".-:"
+
+static inline int kplug_name_valid(const char *name, __u64 size,
+				   const char *extra)
+{
+	const char *x;
+	__u64 i;
+
+	for (i = 0; i < size && name[i]; i++) {
+		char c = name[i];
+
+		if ((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
+		    (c >= '0' && c <= '9') || c == '_')
+			continue;
+		for (x = extra; *x && *x != c; x++)
+			;
+		if (!*x)
+			return 0;
+	}
+	return i > 0 && i < size;
+}
+
 /* --- Sandbox layout: the same in every plugin ---------------------------- */
 #define KPLUG_PAGE_SIZE		4096u
 #define KPLUG_NULL_GUARD	0x00010000u	/* 0..64 KiB is never mapped */
@@ -151,7 +184,7 @@ struct kplug_image_hdr {
 	__u32	bss_size;	/* zero bytes after data */
 	__u32	stack_size;	/* per stack slot; 0 = KPLUG_STACK_DEFAULT */
 	__u32	nr_entries;	/* 1 .. KPLUG_MAX_ENTRIES */
-	__u32	checksum;	/* kplug_image_checksum() */
+	__u32	checksum;	/* kplug_crc32() of the image, this field 0 */
 };
 
 #define KPLUG_MAX_ENTRIES	64

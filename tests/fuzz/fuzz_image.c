@@ -15,7 +15,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	struct kplug_image img;
 	char text[512];
-	struct kplug_log log = { .buf = text, .size = sizeof(text) };
+	struct kplug_loader_log log = { .buf = text, .size = sizeof(text) };
 	const uint8_t *end;
 	uint8_t *buf;
 	int err;

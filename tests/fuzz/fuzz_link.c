@@ -17,7 +17,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	char text[1024], text2[512];
 	struct kplug_codegen_log log = { .buf = text, .size = sizeof(text) };
-	struct kplug_log klog = { .buf = text2, .size = sizeof(text2) };
+	struct kplug_loader_log klog = { .buf = text2, .size = sizeof(text2) };
 	struct kplug_object obj = { .name = "fuzz.o" };
 	struct kplug_image img;
 	void *image = NULL;

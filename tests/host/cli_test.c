@@ -16,6 +16,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "../../uapi/kplug.h"
 #include "../vm/json.h"
 #include "kselftest_harness.h"
 
@@ -273,6 +274,57 @@ TEST(json_escapes_paths)
 	unlink(src);
 	unlink(img);
 	rmdir(dir);
+}
+
+/* The image's stack_size (bytes) of a build with opt (NULL: none). */
+static __u32 built_stack(struct run *r, const char *opt, const char *val)
+{
+	char dir[] = "/tmp/kplugctl_cli.XXXXXX", src[128], img[128];
+	struct kplug_image_hdr h = {};
+	FILE *f;
+	int fd;
+
+	if (!mkdtemp(dir))
+		return ~0u;
+	snprintf(src, sizeof(src), "%s/s.c", dir);
+	snprintf(img, sizeof(img), "%s/s.kpi", dir);
+	f = fopen(src, "w");
+	if (f) {
+		fputs("u32 f(u32 a)\n{\n\treturn a;\n}\n", f);
+		fclose(f);
+	}
+	if (opt)
+		runv(r, "build", src, "-o", img, opt, val, NULL);
+	else
+		runv(r, "build", src, "-o", img, NULL);
+	fd = open(img, O_RDONLY);
+	if (fd < 0 || read(fd, &h, sizeof(h)) != sizeof(h))
+		h.stack_size = ~0u;
+	if (fd >= 0)
+		close(fd);
+	unlink(src);
+	unlink(img);
+	rmdir(dir);
+	return h.stack_size;
+}
+
+/* One name for the stack option; scripts written for --mem-kb still work. */
+TEST(stack_kb_and_its_old_name)
+{
+	static struct run r;
+
+	EXPECT_EQ(0, built_stack(&r, NULL, NULL));
+	EXPECT_EQ(0, r.code);
+	EXPECT_EQ(8192, built_stack(&r, "--stack-kb", "8"));
+	EXPECT_EQ(0, r.code);
+	EXPECT_EQ(12288, built_stack(&r, "--mem-kb", "12"));
+	EXPECT_EQ(0, r.code);
+	runv(&r, "build", "--help", NULL);
+	EXPECT_NE(NULL, strstr(r.out, "--stack-kb"));
+	EXPECT_EQ(NULL, strstr(r.out, "--mem-kb"));
+	runv(&r, "build", "x.c", "-o", "x.kpi", "--stack-kb", "-1", NULL);
+	EXPECT_EQ(2, r.code);
+	EXPECT_NE(NULL, strstr(r.err, "--stack-kb"));
 }
 
 TEST(without_the_module)

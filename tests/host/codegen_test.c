@@ -169,7 +169,7 @@ static int run32(const void *img, size_t len, const char *entry_and_args,
 static const struct kplug_image_hdr *check_image(const void *img, size_t len,
 						 struct kplug_image *parts)
 {
-	struct kplug_log l = { .buf = logbuf, .size = sizeof(logbuf) };
+	struct kplug_loader_log l = { .buf = logbuf, .size = sizeof(logbuf) };
 
 	logbuf[0] = '\0';
 	if (kplug_image_check(img, len, &l, parts))

@@ -42,7 +42,7 @@ static void good(struct img *m)
 
 static int check(struct img *m, size_t len, char *log, size_t size)
 {
-	struct kplug_log l = { .buf = log, .size = size };
+	struct kplug_loader_log l = { .buf = log, .size = size };
 
 	log[0] = 0;
 	return kplug_image_check(m, len, &l, NULL);
@@ -61,7 +61,7 @@ TEST(valid_image_parts)
 {
 	struct img m;
 	struct kplug_image v;
-	struct kplug_log l = {};
+	struct kplug_loader_log l = {};
 
 	good(&m);
 	ASSERT_EQ(0, kplug_image_check(&m, sizeof(m), &l, &v));
@@ -130,7 +130,7 @@ TEST(log_truncates_and_counts)
 {
 	struct img m;
 	char log[8];
-	struct kplug_log l = { .buf = log, .size = sizeof(log) };
+	struct kplug_loader_log l = { .buf = log, .size = sizeof(log) };
 
 	good(&m);
 	m.h.magic = 0;
@@ -148,13 +148,22 @@ TEST(no_log_is_fine)
 	EXPECT_EQ(-EINVAL, kplug_image_check(&m, sizeof(m), NULL, NULL));
 }
 
-TEST(plugin_names)
+TEST(names_one_rule)
 {
-	EXPECT_TRUE(kplug_name_valid("abc.d-e_1", KPLUG_NAME_MAX, true));
-	EXPECT_FALSE(kplug_name_valid("abc.d", KPLUG_NAME_MAX, false));
-	EXPECT_FALSE(kplug_name_valid("", KPLUG_NAME_MAX, true));
-	EXPECT_FALSE(kplug_name_valid("a/b", KPLUG_NAME_MAX, true));
-	EXPECT_FALSE(kplug_name_valid("..\n", KPLUG_NAME_MAX, true));
+	EXPECT_TRUE(kplug_name_valid("abc.d-e_1", KPLUG_NAME_MAX, KPLUG_NAME_PLUGIN));
+	EXPECT_FALSE(kplug_name_valid("abc.d", KPLUG_NAME_MAX, KPLUG_NAME_ENTRY));
+	EXPECT_FALSE(kplug_name_valid("", KPLUG_NAME_MAX, KPLUG_NAME_PLUGIN));
+	EXPECT_FALSE(kplug_name_valid("a/b", KPLUG_NAME_MAX, KPLUG_NAME_PLUGIN));
+	EXPECT_FALSE(kplug_name_valid("..\n", KPLUG_NAME_MAX, KPLUG_NAME_PLUGIN));
+	/* hooks add ':' (kprobe:SYMBOL), plugins do not */
+	EXPECT_TRUE(kplug_name_valid("kprobe:f.isra.0", KPLUG_NAME_MAX, KPLUG_NAME_HOOK));
+	EXPECT_FALSE(kplug_name_valid("kprobe:f", KPLUG_NAME_MAX, KPLUG_NAME_PLUGIN));
+	/* ASCII only: no Latin-1 letter, whatever isalnum() would say */
+	EXPECT_FALSE(kplug_name_valid("caf\xe9", KPLUG_NAME_MAX, KPLUG_NAME_HOOK));
+	/* 31 characters fit, 32 do not; unterminated within size is refused */
+	EXPECT_TRUE(kplug_name_valid("0123456789012345678901234567890", KPLUG_NAME_MAX, KPLUG_NAME_ENTRY));
+	EXPECT_FALSE(kplug_name_valid("01234567890123456789012345678901", KPLUG_NAME_MAX, KPLUG_NAME_ENTRY));
+	EXPECT_FALSE(kplug_name_valid("abc", 3, KPLUG_NAME_ENTRY));
 }
 
 TEST_HARNESS_MAIN

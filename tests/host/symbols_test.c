@@ -9,7 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "../../libkplug/kplug.h"
+#include "../../libkplug/libkplug.h"
 #include "kselftest_harness.h"
 
 /* The program's own, same names as libtcc's globals. */

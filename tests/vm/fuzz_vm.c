@@ -34,7 +34,7 @@
 #include <time.h>
 #include <unistd.h>
 #include "../../uapi/kplug.h"
-#include "../../libkplug/kplug.h"
+#include "../../libkplug/libkplug.h"
 
 static double deadline;
 static atomic_int failures;
@@ -64,6 +64,8 @@ static __u32 rnd(__u64 *s)	/* xorshift64* */
 }
 
 /* --- the oracle ------------------------------------------------------------ */
+/* Written again, not uapi's kplug_name_valid(): the oracle must not share
+ * the code it checks. */
 static int name_ok(const char *n, size_t size)
 {
 	size_t i;

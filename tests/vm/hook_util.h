@@ -17,7 +17,7 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
-#include "../../libkplug/kplug.h"
+#include "../../libkplug/libkplug.h"
 
 static inline int lo_up(void)
 {

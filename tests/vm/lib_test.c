@@ -14,7 +14,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-#include "../../libkplug/kplug.h"
+#include "../../libkplug/libkplug.h"
 #include "kselftest_harness.h"
 
 static const char *name(const char *base)

@@ -78,7 +78,7 @@ struct kplug_plugin {
 };
 
 int kplug_plugin_create(const char *name, const void *image, u32 len,
-			u32 budget_ms, struct kplug_log *log,
+			u32 budget_ms, struct kplug_loader_log *log,
 			struct kplug_plugin **out);
 void kplug_plugin_publish(struct kplug_plugin *p);
 void kplug_plugin_discard(struct kplug_plugin *p);

@@ -11,8 +11,8 @@
  * (kplug_remove, or `kplugctl remove`), not until the handle is closed.
  * Names are 1..31 characters of [A-Za-z0-9_.-].  Root only.
  */
-#ifndef LIBKPLUG_KPLUG_H
-#define LIBKPLUG_KPLUG_H
+#ifndef LIBKPLUG_H
+#define LIBKPLUG_H
 
 #include <stddef.h>
 #include <linux/types.h>
@@ -129,4 +129,4 @@ kplug_print_fn kplug_set_print(kplug_print_fn fn);
 }
 #endif
 
-#endif /* LIBKPLUG_KPLUG_H */
+#endif /* LIBKPLUG_H */
