@@ -337,6 +337,18 @@ int main(int argc, char **argv)
 		perror("stress: create");
 		return 1;
 	}
+	/*
+	 * The first attach registers the netfilter hook, which patches the
+	 * kernel's code (a static key): done here, before the traffic, since
+	 * QEMU's TCG with several vCPUs can keep a stale translation of a
+	 * site patched while another vCPU runs it (tests/vm/provider_test.c).
+	 * The hook stays registered until the module goes.
+	 */
+	if (kplug_attach(hook, NF_HOOK_NAME, "filter") ||
+	    kplug_detach(hook, NF_HOOK_NAME, "filter")) {
+		perror("stress: first attach");
+		return 1;
+	}
 	deadline = now_s() + atoi(argv[1]);
 	for (i = 0; i < 9; i++)
 		pthread_create(&th[i], NULL, kinds[i],
