@@ -43,20 +43,23 @@ static struct page *sandbox_alloc(struct kplug_sandbox *sb)
 	return pg;
 }
 
+/* A fresh zeroed page linked into *entry with flags: its kernel address. */
+static void *sandbox_link(struct kplug_sandbox *sb, u64 *entry, u64 flags)
+{
+	struct page *pg = sandbox_alloc(sb);
+
+	if (!pg)
+		return NULL;
+	*entry = page_to_phys(pg) | flags;
+	return page_address(pg);
+}
+
 /* The next-level table behind *entry, allocated if absent (alloc). */
 static u64 *table_next(struct kplug_sandbox *sb, u64 *entry, bool alloc)
 {
-	struct page *pg;
-
 	if (*entry & _PAGE_PRESENT)
 		return __va(*entry & PTE_PFN_MASK);
-	if (!alloc)
-		return NULL;
-	pg = sandbox_alloc(sb);
-	if (!pg)
-		return NULL;
-	*entry = page_to_phys(pg) | PTE_TABLE;
-	return page_address(pg);
+	return alloc ? sandbox_link(sb, entry, PTE_TABLE) : NULL;
 }
 
 /* The PTE for a sandbox address (below 1 GiB), or NULL. */
@@ -82,15 +85,8 @@ static u64 *sandbox_pte(struct kplug_sandbox *sb, u32 addr, bool alloc)
 static void *sandbox_map(struct kplug_sandbox *sb, u32 addr, u64 prot)
 {
 	u64 *pte = sandbox_pte(sb, addr, true);
-	struct page *pg;
 
-	if (!pte)
-		return NULL;
-	pg = sandbox_alloc(sb);
-	if (!pg)
-		return NULL;
-	*pte = page_to_phys(pg) | (prot & __supported_pte_mask);
-	return page_address(pg);
+	return pte ? sandbox_link(sb, pte, prot & __supported_pte_mask) : NULL;
 }
 
 /* Map [addr, addr + size) and fill it from src (len bytes, rest zero). */

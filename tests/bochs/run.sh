@@ -146,16 +146,8 @@ case "$ips" in ''|*[!0-9]*) die "BOCHS_IPS wants a number, not '$ips'" ;; esac
 case "$append" in
 *['$;"\{}'\''']*|*$'\n'*) die "--append: no \$ ; ' \" \\ { } or newlines (GRUB would parse them)" ;;
 esac
-case "$kname" in
-6.1)	kernel=$top/build/cache/kernel/vmlinuz ;;
-''|*/*|.|..) die "bad --kernel '$kname'" ;;
-*)	kernel=$top/build/cache/kernel-$kname/vmlinuz
-	# mkinitramfs.sh puts these modules in place of the default build's.
-	export KPLUG_KO_DIR=$top/build/kmod-$kname/ko
-	[ -f "$KPLUG_KO_DIR/kplug.ko" ] ||
-		die "no kplug.ko for $kname (make module KERNEL=$kname)" ;;
-esac
-[ -f "$kernel" ] || die "no test kernel at $kernel (run scripts/deps.sh, KERNEL=$kname)"
+. "$top/tests/vm/kernel.sh"
+test_kernel "$kname"
 command -v "$bochs_bin" >/dev/null || die "$bochs_bin not found (run scripts/deps.sh)"
 command -v grub-mkrescue >/dev/null || die "grub-mkrescue not found (run scripts/deps.sh)"
 command -v script >/dev/null || die "script not found (util-linux)"

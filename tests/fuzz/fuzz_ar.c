@@ -8,6 +8,7 @@
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
+#include "fuzz.h"
 #include "../../codegen/internal.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
@@ -18,10 +19,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	uint8_t *buf;
 	int r;
 
-	if (size > 1 << 20)
+	buf = fuzz_copy(data, size);
+	if (!buf)
 		return -1;
-	buf = malloc(size ? size : 1);
-	memcpy(buf, data, size);
 	while ((r = kplug_cg_ar_next(buf, size, &pos, name, &member, &len)) == 1) {
 		if (member < buf || member + len > buf + size || pos <= last ||
 		    strnlen(name, sizeof(name)) == sizeof(name))

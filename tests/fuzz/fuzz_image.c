@@ -9,6 +9,7 @@
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
+#include "fuzz.h"
 #include "../../kmod/image.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
@@ -20,11 +21,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	uint8_t *buf;
 	int err;
 
-	if (size > 1 << 20)
+	buf = fuzz_copy(data, size);
+	if (!buf)
 		return -1;
-	/* a copy of exactly size bytes: ASan sees any read past them */
-	buf = malloc(size ? size : 1);
-	memcpy(buf, data, size);
 	end = buf + size;
 	err = kplug_image_check(buf, size, &log, &img);
 	if (err != 0 && err != -EINVAL)

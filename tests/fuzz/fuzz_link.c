@@ -10,6 +10,7 @@
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
+#include "fuzz.h"
 #include "../../codegen/codegen.h"
 #include "../../kmod/image.h"
 
@@ -25,10 +26,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	uint8_t *buf;
 	int err;
 
-	if (size > 1 << 20)
+	buf = fuzz_copy(data, size);
+	if (!buf)
 		return -1;
-	buf = malloc(size ? size : 1);
-	memcpy(buf, data, size);
 	obj.data = buf;
 	obj.len = size;
 	err = kplug_codegen_link(&obj, 1, 0, &log, &image, &image_len);

@@ -16,10 +16,13 @@ for name in "$@"; do
 	corpus=$out/corpus/$name
 	mkdir -p "$corpus"
 	log=$out/$name.log
-	# The corpus first (new inputs go there), then the seeds (read-only).
+	# The corpus first (new inputs go there), then the seeds (read-only;
+	# the scanner's are the project's own plugin sources).
+	seeds=$top/tests/fuzz/seeds/$name
+	[ "$name" != scan ] || seeds=$top/tests/plugins
 	"$out/fuzz_$name" -max_total_time="$secs" -print_final_stats=1 \
 		-artifact_prefix="$out/crash-$name-" -close_fd_mask=3 \
-		"$corpus" "$top/tests/fuzz/seeds/$name" > "$log" 2>&1
+		"$corpus" "$seeds" > "$log" 2>&1
 	rc=$?
 	runs=$(sed -n 's/^stat::number_of_executed_units: *//p' "$log")
 	cov=$(grep -o 'cov: [0-9]* ft: [0-9]*' "$log" | tail -n1)

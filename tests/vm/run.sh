@@ -115,16 +115,8 @@ name=${name:-$(basename "$script")}
 case "$name" in ''|*/*|.|..) die "bad --name '$name'" ;; esac
 case "$smp" in ''|*[!0-9]*) die "--smp wants a number, not '$smp'" ;; esac
 case "$timeout_s" in ''|*[!0-9]*) die "--timeout wants seconds, not '$timeout_s'" ;; esac
-case "$kname" in
-6.1)	kernel=$top/build/cache/kernel/vmlinuz ;;
-''|*/*|.|..) die "bad --kernel '$kname'" ;;
-*)	kernel=$top/build/cache/kernel-$kname/vmlinuz
-	# mkinitramfs.sh puts these modules in place of the default build's.
-	export KPLUG_KO_DIR=$top/build/kmod-$kname/ko
-	[ -f "$KPLUG_KO_DIR/kplug.ko" ] ||
-		die "no kplug.ko for $kname (make module bench-module KERNEL=$kname)" ;;
-esac
-[ -f "$kernel" ] || die "no test kernel at $kernel (run scripts/deps.sh, KERNEL=$kname)"
+. "$top/tests/vm/kernel.sh"
+test_kernel "$kname"
 command -v "$qemu_bin" >/dev/null || die "$qemu_bin not found (run scripts/deps.sh)"
 
 # --- initramfs -----------------------------------------------------------
