@@ -13,13 +13,13 @@ if [ "$(nproc)" -lt 2 ]; then
 	exit 0
 fi
 kplugctl create vec_spin /kplug/plugins/demo.c --budget-ms 300 > /dev/null || exit 1
-spin_with_ipis() {	# spin_with_ipis VECTOR
-	# 10000 IPIs, 200 us apart (2 s), from CPU 1; meanwhile the plugin
-	# spins on CPU 0 until its 0.3 s budget, again and again.  A spin
-	# that ended while the IPIs were still coming was interrupted by
+spin_with_ipis() {	# spin_with_ipis VECTOR COUNT
+	# COUNT IPIs, 200 us apart (10000: 2 s), from CPU 1; meanwhile the
+	# plugin spins on CPU 0 until its 0.3 s budget, again and again.  A
+	# spin that ended while the IPIs were still coming was interrupted by
 	# them in ring 1 all along: that is what counts, not the time taken.
 	taskset -c 1 insmod /kplug/tests/kplug_ipi.ko vector=$1 target=0 \
-		count=10000 &
+		count=$2 &
 	ipi=$!
 	overlapped=0
 	while kill -0 $ipi 2> /dev/null; do
@@ -30,11 +30,15 @@ spin_with_ipis() {	# spin_with_ipis VECTOR
 	done
 	wait $ipi || return 1
 	rmmod kplug_ipi
-	echo "$overlapped spins ran entirely under IPIs on vector $1"
-	[ $overlapped -ge 1 ]
+	echo "$overlapped spins ran entirely under IPIs on vector $1 ($2 IPIs)"
+	[ $overlapped -ge 1 ] && return 0
+	# No spin fit in the IPIs' time: inconclusive, not a failure (on a
+	# host loaded enough, starting kplugctl under TCG can take longer
+	# than the 2 s of IPIs).  Once more with 8 times as many.
+	[ $2 -lt 80000 ] && spin_with_ipis $1 $(($2 * 8))
 }
 for v in 72 73 136 200 222; do
-	check "ipi_vector_$v" spin_with_ipis $v
+	check "ipi_vector_$v" spin_with_ipis $v 10000
 done
 kplugctl remove vec_spin > /dev/null
 exit $failed
