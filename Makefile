@@ -246,7 +246,7 @@ build/tests/hostile_test: tests/vm/hostile_test.c tests/vm/hook_util.h $(LIBKPLU
 	$(CC) $(CFLAGS) -fno-stack-protector -static -Ibuild/include -I$(CACHE)/kselftest \
 		-o $@ $< $(LIBKPLUG_A) $(CODEGEN_LDLIBS)
 
-build/tests/fuzz_vm: tests/vm/fuzz_vm.c $(LIBKPLUG_A) libkplug/libkplug.h uapi/kplug.h
+build/tests/fuzz_vm: tests/vm/fuzz_vm.c tests/vm/hook_util.h $(LIBKPLUG_A) libkplug/libkplug.h uapi/kplug.h
 	@mkdir -p $(@D)
 	$(CC) $(CFLAGS) -static -Ibuild/include -o $@ $< $(LIBKPLUG_A) $(CODEGEN_LDLIBS)
 

@@ -34,20 +34,12 @@
 #include <time.h>
 #include <unistd.h>
 #include "../../uapi/kplug.h"
-#include "../../libkplug/libkplug.h"
+#include "hook_util.h"
 
 static double deadline;
 static atomic_int failures;
 static atomic_ulong created, rejected, nomem, invoked, faulted, abused;
 static atomic_int dev_fd = -1;
-
-static double now_s(void)
-{
-	struct timespec t;
-
-	clock_gettime(CLOCK_MONOTONIC, &t);
-	return t.tv_sec + t.tv_nsec / 1e9;
-}
 
 #define FAIL(...) do {							\
 	fprintf(stderr, "fuzz-vm: FAIL: " __VA_ARGS__);			\

@@ -1,8 +1,9 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
  * Test helpers for the VM tests that drive hooks with real traffic
- * (provider_test.c, hostile_test.c): loopback, UDP sockets, counting the
- * datagrams that arrive, a hook's info by name, module parameters.
+ * (provider_test.c, hostile_test.c, stress.c, fuzz_vm.c): loopback, UDP
+ * sockets, counting the datagrams that arrive, a hook's info by name,
+ * module parameters, the monotonic clock.
  */
 #ifndef KPLUG_TEST_HOOK_UTIL_H
 #define KPLUG_TEST_HOOK_UTIL_H
@@ -15,9 +16,19 @@
 #include <string.h>
 #include <sys/ioctl.h>
 #include <sys/socket.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "../../libkplug/libkplug.h"
+
+/* The monotonic clock in seconds: wall time, only for bounding loops. */
+static inline double now_s(void)
+{
+	struct timespec t;
+
+	clock_gettime(CLOCK_MONOTONIC, &t);
+	return t.tv_sec + t.tv_nsec / 1e9;
+}
 
 static inline int lo_up(void)
 {

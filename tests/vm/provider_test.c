@@ -354,14 +354,6 @@ static int pin_cpu(int cpu)
 	return sched_setaffinity(0, sizeof(set), &set);
 }
 
-static double now_s(void)
-{
-	struct timespec t;
-
-	clock_gettime(CLOCK_MONOTONIC, &t);
-	return t.tv_sec + t.tv_nsec / 1e9;
-}
-
 /*
  * One datagram to port, and wait (up to 2 s) for it on rx.  One packet in
  * flight: no backlog to overflow, and the CPU waits for the softirq.

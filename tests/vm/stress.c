@@ -55,14 +55,6 @@ static atomic_int failures;
 static atomic_ulong churned, hammered, attached, datagrams, mapped, killed,
 	listed;
 
-static double now_s(void)
-{
-	struct timespec t;
-
-	clock_gettime(CLOCK_MONOTONIC, &t);
-	return t.tv_sec + t.tv_nsec / 1e9;
-}
-
 static int running(void)
 {
 	return now_s() < deadline && !failures;
