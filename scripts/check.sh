@@ -75,12 +75,11 @@ for entry in "$@"; do
 		fi
 		echo "check: vm $name (Bochs broadwell_ult, 1 CPU${append:+, $append})"
 		run=$top/tests/bochs/run.sh logs=bochs opts=()
-		[ -n "$kernel" ] && opts+=(--kernel "$kernel")
 	else
 		echo "check: vm $name (-cpu $cpu -smp $smp ${append:+, $append})"
 		run=$top/tests/vm/run.sh logs=vm opts=(--cpu "$cpu" --smp "$smp")
-		[ -n "$kernel" ] && opts+=(--kernel "$kernel")
 	fi
+	[ -n "$kernel" ] && opts+=(--kernel "$kernel")
 	out=$top/build/$logs-$name.out
 	if "$run" --name "$name" "${opts[@]}" \
 		${append:+--append "$append"} "$vm_script" > "$out" 2>&1; then
