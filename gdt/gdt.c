@@ -287,23 +287,30 @@ static u64 *gdt_build(int cpu)
 }
 
 /*
- * Point this CPU's private GDT at the plugin's segments and describe it in
- * gdtr.  Interrupts off.  The GDT is built on a CPU's first invocation (the
- * CPUNODE entry exists only once the CPU is up); the exit gate, never zero
- * once built, is the "built" flag.
+ * Put the plugin's segments (kplug_gdt_plugin_segments()) into this CPU's
+ * private GDT and describe it in gdtr.  Interrupts off.  The GDT is built
+ * on a CPU's first invocation (the CPUNODE entry exists only once the CPU
+ * is up); the exit gate, never zero once built, is the "built" flag.
  */
-void kplug_gdt_load_plugin(int cpu, u32 code_end, u32 data_end,
-			   struct kplug_dtr *gdtr)
+void kplug_gdt_load_plugin(int cpu, u64 code, u64 data, struct kplug_dtr *gdtr)
 {
 	u64 *gdt = cpu_gdt[cpu];
 
 	if (unlikely(!gdt[GDT_EXIT_GATE]))
 		gdt_build(cpu);
-	/* Preset accessed (desc.h): the CPU never writes the GDT. */
-	gdt[GDT_CODE] = kplug_desc_segment(code_end, KPLUG_TYPE_CODE_XRA, 1);
-	gdt[GDT_DATA] = kplug_desc_segment(data_end, KPLUG_TYPE_DATA_RWA, 1);
+	gdt[GDT_CODE] = code;
+	gdt[GDT_DATA] = data;
 	gdtr->limit = KPLUG_GDT_ENTRIES * 8 - 1;
 	gdtr->base = KPLUG_RO_GDT(cpu);
+}
+
+/* The plugin's code and data segments for kplug_gdt_load_plugin(): DPL 1,
+ * limits code_end - 1 and data_end - 1.  Preset accessed (desc.h): the
+ * CPU never writes the GDT. */
+void kplug_gdt_plugin_segments(u32 code_end, u32 data_end, u64 *code, u64 *data)
+{
+	*code = kplug_desc_segment(code_end, KPLUG_TYPE_CODE_XRA, 1);
+	*data = kplug_desc_segment(data_end, KPLUG_TYPE_DATA_RWA, 1);
 }
 
 void kplug_idt_dtr(struct kplug_dtr *idtr)

@@ -32,8 +32,9 @@ struct kplug_dtr {
 int kplug_gdt_init(const u64 *idt_targets, unsigned long exit_target,
 		   unsigned long service_target);
 void kplug_gdt_exit(void);
-void kplug_gdt_load_plugin(int cpu, u32 code_end, u32 data_end,
-			   struct kplug_dtr *gdtr);
+void kplug_gdt_plugin_segments(u32 code_end, u32 data_end, u64 *code,
+			       u64 *data);
+void kplug_gdt_load_plugin(int cpu, u64 code, u64 data, struct kplug_dtr *gdtr);
 void kplug_idt_dtr(struct kplug_dtr *idtr);
 
 #endif /* KPLUG_GDT_H */

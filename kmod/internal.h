@@ -18,7 +18,10 @@ struct kplug_sandbox {
 	u32 stacks_base;	/* first stack slot's guard page */
 	u32 stack_size;		/* per slot, page multiple */
 	u32 end;		/* DS/SS limit + 1 */
+	u64 code_desc, data_desc; /* its CS and DS/SS descriptors (gdt.h) */
 	unsigned int nr_slots;	/* per CPU */
+	void **stack_page;	/* per (CPU, slot): kernel address of the
+				 * slot's top page, where a call's frame goes */
 	unsigned long *slot_busy; /* nr_cpu_ids words, a bit per slot */
 };
 
@@ -35,6 +38,8 @@ void kplug_sandbox_destroy(struct kplug_sandbox *sb);
 int kplug_sandbox_slot_get(struct kplug_sandbox *sb, int cpu, bool atomic);
 void kplug_sandbox_slot_put(struct kplug_sandbox *sb, int cpu, int slot);
 u32 kplug_sandbox_stack_top(struct kplug_sandbox *sb, int cpu, int slot);
+int kplug_sandbox_stack_write(struct kplug_sandbox *sb, int cpu, int slot,
+			      u32 addr, const void *src, u32 len);
 void *kplug_sandbox_kaddr(struct kplug_sandbox *sb, u32 addr);
 int kplug_sandbox_write(struct kplug_sandbox *sb, u32 addr, const void *src,
 			u32 len);

@@ -29,6 +29,7 @@
  * to end a stretch nothing could bound the plugin's CPU time.
  */
 #include <linux/cpu.h>
+#include <linux/math64.h>
 #include <linux/moduleparam.h>
 #include <linux/preempt.h>
 #include <linux/sched.h>
@@ -46,6 +47,7 @@
 #include <asm/special_insns.h>
 #include <asm/tlbflush.h>
 #include <asm/traps.h>
+#include <asm/tsc.h>
 
 #include "compat.h"
 #include "internal.h"
@@ -171,6 +173,28 @@ static u64 budget_ns(struct kplug_plugin *p, u32 call_ms, bool atomic)
 }
 
 /*
+ * The clock of budgets: the TSC, converted from and to ns once per
+ * invocation at tsc_khz (a stretch starts and ends on one CPU with
+ * interrupts off, so TSCs of different CPUs are never compared); without
+ * a TSC, local_clock().  One RDTSC against local_clock()'s ~40
+ * instructions of bookkeeping, twice per stretch.  On the rare CPU whose
+ * TSC rate follows the core clock (no constant_tsc flag), budgets stretch
+ * and shrink with it.
+ */
+static bool budget_tsc;
+
+static u64 budget_clock(u32 khz)
+{
+	return khz ? rdtsc() : local_clock();
+}
+
+/* tsc_khz for this invocation's clock, or 0 for local_clock(). */
+static u32 budget_clock_khz(void)
+{
+	return budget_tsc ? READ_ONCE(tsc_khz) : 0;
+}
+
+/*
  * May a plugin run here, and may it be rescheduled?  See the top.  A task
  * in an RCU read-side section must not sleep, and PREEMPT_RCU does not
  * count that in preempt_count; without CONFIG_PREEMPT_COUNT nothing tells
@@ -275,18 +299,27 @@ static void fault_record(struct kplug_sandbox *sb, struct kplug_ctx *ctx,
 					   insn, n, &stacks);
 }
 
-/* What kplug_world_switch() needs besides the host state it saves. */
+/*
+ * What kplug_world_switch() needs besides the host state it saves, and the
+ * plugin's registers at its entry point.  Nothing else of ctx is read
+ * before the switch writes it.
+ */
 static void ctx_init(struct kplug_ctx *ctx, struct kplug_plugin *p,
-		     struct tss_struct *tss)
+		     struct tss_struct *tss, u32 eip, u32 esp)
 {
 	u64 cr3 = __pa(p->sb.pgd);
 
 	if (boot_cpu_has(X86_FEATURE_PCID))
 		cr3 |= KPLUG_PCID;	/* no NOFLUSH bit: flush our PCID */
+	ctx->regs = (struct kplug_regs){
+		.rip = eip, .rsp = esp, .rflags = RFLAGS_PLUGIN,
+	};
 	ctx->plugin_cr3 = cr3;
 	ctx->tss_sp0 = (unsigned long)&tss->x86_tss.sp0;
 	ctx->clear_cpu_buffers = cpu_feature_enabled(X86_FEATURE_CLEAR_CPU_BUF);
 	ctx->exit_spec = READ_ONCE(exit_spec);
+	ctx->fsgsbase = cpu_feature_enabled(X86_FEATURE_FSGSBASE);
+	ctx->ring0_pending = 0;
 	kplug_idt_dtr(&ctx->kplug_idtr);
 }
 
@@ -303,7 +336,8 @@ static unsigned long switch_to_plugin(struct kplug_ctx *ctx,
 	struct fences f;
 	unsigned long reason;
 
-	kplug_gdt_load_plugin(cpu, sb->code_end, sb->end, &ctx->plugin_gdtr);
+	kplug_gdt_load_plugin(cpu, sb->code_desc, sb->data_desc,
+			      &ctx->plugin_gdtr);
 	WRITE_ONCE(kplug_running[cpu], ctx);
 	fences_on(&f, tss);
 	reason = kplug_world_switch(ctx);
@@ -389,7 +423,7 @@ struct entry_frame {
  * down: the in buffer, the (zeroed) out buffer, then the frame.  Returns
  * ESP and where out is.
  */
-static int frame_build(struct kplug_sandbox *sb, u32 top,
+static int frame_build(struct kplug_sandbox *sb, int cpu, int slot,
 		       const struct kplug_call *call, u32 *out_addr, u32 *esp)
 {
 	struct entry_frame frame = {
@@ -397,19 +431,21 @@ static int frame_build(struct kplug_sandbox *sb, u32 top,
 		.in_len = call->in_len,
 		.out_len = call->out_len,
 	};
-	u32 addr = top;
+	u32 addr = kplug_sandbox_stack_top(sb, cpu, slot);
 	int err = 0;
 
 	memcpy(frame.args, call->args, sizeof(frame.args));
 	if (call->in_len) {
 		addr = round_down(addr - call->in_len, 16);
 		frame.in = addr;
-		err = kplug_sandbox_write(sb, addr, call->in, call->in_len);
+		err = kplug_sandbox_stack_write(sb, cpu, slot, addr, call->in,
+						call->in_len);
 	}
 	if (!err && call->out_len) {
 		addr = round_down(addr - call->out_len, 16);
 		frame.out = addr;
-		err = kplug_sandbox_write(sb, addr, NULL, call->out_len);
+		err = kplug_sandbox_stack_write(sb, cpu, slot, addr, NULL,
+						call->out_len);
 	}
 	*out_addr = frame.out;
 	/*
@@ -418,7 +454,8 @@ static int frame_build(struct kplug_sandbox *sb, u32 top,
 	 * at a call.
 	 */
 	*esp = round_down(addr - 64, 16) + 16 - offsetof(struct entry_frame, args);
-	return err ?: kplug_sandbox_write(sb, *esp, &frame, sizeof(frame));
+	return err ?: kplug_sandbox_stack_write(sb, cpu, slot, *esp, &frame,
+						sizeof(frame));
 }
 
 /* One invocation, pinned to its CPU: what the loop and its handlers share. */
@@ -428,8 +465,10 @@ struct run {
 	struct kplug_fault *fault;
 	bool atomic;		/* the caller's kplug_run_context() */
 	int cpu;
-	u64 budget, used;	/* ns of CPU time, plugin and services */
-	struct kplug_ctx ctx;
+	u32 khz;		/* budget_clock_khz() */
+	u64 budget, used;	/* CPU time, plugin and services, in
+				 * budget_clock() units */
+	struct kplug_ctx *ctx;
 };
 
 /*
@@ -439,7 +478,7 @@ struct run {
  */
 static int entry_check(struct run *r)
 {
-	struct kplug_regs *regs = &r->ctx.regs;
+	struct kplug_regs *regs = &r->ctx->regs;
 
 	if (WARN_ON_ONCE(raw_smp_processor_id() != r->cpu))
 		return -EFAULT;
@@ -449,8 +488,17 @@ static int entry_check(struct run *r)
 	if (!r->atomic && fatal_signal_pending(current))
 		return -EINTR;
 	regs_scrub(regs);
-	/* IRETQ to an EIP past the CS limit would fault in ring 0 (a gate's
-	 * return address can be code_end): stop here. */
+	/* The switch enters by POPFQ and a far return: TF would single-step
+	 * in ring 0.  A plugin that set TF is stopped by the #DB of its next
+	 * instruction anyway (only an interrupt comes in between): stop it
+	 * with that #DB here. */
+	if (regs->rflags & X86_EFLAGS_TF) {
+		regs->error_code = 0;
+		fault_record(&r->p->sb, r->ctx, X86_TRAP_DB, r->fault);
+		return -EIO;
+	}
+	/* A far return to an EIP past the CS limit would fault in ring 0 (a
+	 * gate's return address can be code_end): stop here. */
 	if (regs->rip >= r->p->sb.code_end) {
 		r->fault->kind = KPLUG_FAULT_LIMIT;
 		r->fault->vector = X86_TRAP_GP;
@@ -471,7 +519,7 @@ static int entry_check(struct run *r)
  */
 static void exit_irqoff(struct run *r, unsigned long reason)
 {
-	struct kplug_ctx *ctx = &r->ctx;
+	struct kplug_ctx *ctx = r->ctx;
 	u8 vector;
 
 	if (reason == X86_TRAP_NMI)
@@ -504,7 +552,7 @@ static void exit_irqoff(struct run *r, unsigned long reason)
 /* The entry returned (through the runtime page's exit stub). */
 static int exit_gate(struct run *r)
 {
-	*r->result = r->ctx.regs.rax;
+	*r->result = r->ctx->regs.rax;
 	return 0;
 }
 
@@ -515,17 +563,17 @@ static int exit_gate(struct run *r)
  */
 static int exit_service(struct run *r)
 {
-	u64 t0 = local_clock();
-	int err = kplug_service(r->p, &r->ctx.regs, r->fault);
+	u64 t0 = budget_clock(r->khz);
+	int err = kplug_service(r->p, &r->ctx->regs, r->fault);
 
-	r->used += local_clock() - t0;
+	r->used += budget_clock(r->khz) - t0;
 	return err ?: 1;
 }
 
 /* An exception in ring 1: the plugin faulted. */
 static int exit_exception(struct run *r, unsigned long vector)
 {
-	fault_record(&r->p->sb, &r->ctx, vector, r->fault);
+	fault_record(&r->p->sb, r->ctx, vector, r->fault);
 	return -EIO;
 }
 
@@ -563,14 +611,14 @@ static int run_loop(struct run *r)
 			local_irq_enable();
 			return ret;
 		}
-		t0 = local_clock();
-		reason = switch_to_plugin(&r->ctx, &r->p->sb, r->cpu);
-		r->used += local_clock() - t0;
+		t0 = budget_clock(r->khz);
+		reason = switch_to_plugin(r->ctx, &r->p->sb, r->cpu);
+		r->used += budget_clock(r->khz) - t0;
 		exit_irqoff(r, reason);
 		local_irq_enable();
 
 		/* kplug's own ring-0 exception ends it, whatever the exit */
-		ret = unlikely(r->ctx.ring0_pending) ? -EFAULT :
+		ret = unlikely(r->ctx->ring0_pending) ? -EFAULT :
 		      handle_exit(r, reason);
 		if (ret <= 0)
 			return ret;
@@ -585,10 +633,13 @@ static int run_loop(struct run *r)
 int kplug_run(struct kplug_plugin *p, struct kplug_call *call, u32 *result,
 	      struct kplug_fault *fault)
 {
+	/* 1 KiB that INIT_STACK_ALL_ZERO would clear on every call, and that
+	 * nothing reads before ctx_init() or the switch writes it. */
+	struct kplug_ctx ctx __no_stack_init;
 	struct run r = {
-		.p = p, .result = result, .fault = fault,
+		.p = p, .result = result, .fault = fault, .ctx = &ctx,
 		.atomic = call->atomic,
-		.budget = budget_ns(p, call->budget_ms, call->atomic),
+		.khz = budget_clock_khz(),
 	};
 	bool nopreempt = r.atomic && !IS_ENABLED(CONFIG_PREEMPT_RT);
 	struct kplug_sandbox *sb = &p->sb;
@@ -610,20 +661,20 @@ int kplug_run(struct kplug_plugin *p, struct kplug_call *call, u32 *result,
 	else
 		migrate_disable();
 	r.cpu = raw_smp_processor_id();
+	r.budget = budget_ns(p, call->budget_ms, call->atomic);
+	if (r.khz)
+		r.budget = mul_u64_u32_div(r.budget, r.khz, USEC_PER_SEC);
 	slot = kplug_sandbox_slot_get(sb, r.cpu, r.atomic);
 	if (slot < 0) {
 		ret = slot;
 		goto out_unpin;
 	}
 
-	ret = frame_build(sb, kplug_sandbox_stack_top(sb, r.cpu, slot), call,
-			  &out_addr, &esp);
+	ret = frame_build(sb, r.cpu, slot, call, &out_addr, &esp);
 	if (ret)
 		goto out;
-	r.ctx.regs.rip = KPLUG_TEXT_BASE + p->entry_offset[call->entry];
-	r.ctx.regs.rsp = esp;
-	r.ctx.regs.rflags = RFLAGS_PLUGIN;
-	ctx_init(&r.ctx, p, this_cpu_ptr(&cpu_tss_rw));
+	ctx_init(&ctx, p, this_cpu_ptr(&cpu_tss_rw),
+		 KPLUG_TEXT_BASE + p->entry_offset[call->entry], esp);
 
 	ret = run_loop(&r);
 	if (!ret && call->out_len)
@@ -635,12 +686,14 @@ out_unpin:
 		preempt_enable();
 	else
 		migrate_enable();
-	call->used_ns = r.used;
+	call->used_ns = r.khz ? mul_u64_u32_div(r.used, USEC_PER_SEC, r.khz) :
+			 r.used;
 	return ret;
 }
 
 int kplug_run_init(void)
 {
+	budget_tsc = boot_cpu_has(X86_FEATURE_TSC);
 	if (exit_spec_auto)
 		exit_spec = exit_spec_auto_bits();
 	return kplug_switch_init();

@@ -158,6 +158,26 @@ u32 kplug_sandbox_stack_top(struct kplug_sandbox *sb, int cpu, int slot)
 	return sb->stacks_base + (k + 1) * (PAGE_SIZE + sb->stack_size);
 }
 
+/*
+ * kplug_sandbox_write() into a stack slot: what lies in the slot's top
+ * page (a call's frame, small buffers) is copied without a page-table
+ * walk.  src NULL: zeroes.
+ */
+int kplug_sandbox_stack_write(struct kplug_sandbox *sb, int cpu, int slot,
+			      u32 addr, const void *src, u32 len)
+{
+	u32 top = kplug_sandbox_stack_top(sb, cpu, slot);
+	u8 *page = sb->stack_page[cpu * sb->nr_slots + slot];
+
+	if (addr < top - PAGE_SIZE || len > top - addr)
+		return kplug_sandbox_write(sb, addr, src, len);
+	if (src)
+		memcpy(page + (addr & ~PAGE_MASK), src, len);
+	else
+		memset(page + (addr & ~PAGE_MASK), 0, len);
+	return 0;
+}
+
 static int slot_try(struct kplug_sandbox *sb, int cpu, bool atomic)
 {
 	unsigned int slot = atomic ? KPLUG_SLOTS_TASK : 0;
@@ -235,10 +255,11 @@ int kplug_sandbox_create(struct kplug_sandbox *sb,
 	sb->max_pages = 1 + text_pages + data_pages + stack_pages + pt_pages;
 	sb->pages = kvcalloc(sb->max_pages, sizeof(*sb->pages), GFP_KERNEL_ACCOUNT);
 	sb->slot_busy = kcalloc(nr_cpu_ids, sizeof(long), GFP_KERNEL_ACCOUNT);
+	sb->stack_page = kcalloc(slots, sizeof(void *), GFP_KERNEL_ACCOUNT);
 	/* Order 1 and we use the first page: with PTI, Linux's paranoid entry
 	 * treats CR3 bit 12 as "user page table" and would flip it. */
 	sb->pgd = (u64 *)__get_free_pages(GFP_KERNEL_ACCOUNT | __GFP_ZERO, 1);
-	if (!sb->pages || !sb->slot_busy || !sb->pgd) {
+	if (!sb->pages || !sb->slot_busy || !sb->stack_page || !sb->pgd) {
 		err = -ENOMEM;
 		goto err;
 	}
@@ -259,11 +280,18 @@ int kplug_sandbox_create(struct kplug_sandbox *sb,
 	if (!err)
 		err = sandbox_fill(sb, sb->data_base, data_pages * PAGE_SIZE,
 				   data, hdr->data_size, PTE_DATA);
-	for (i = 0; !err && i < slots; i++)
-		err = sandbox_fill(sb, sb->stacks_base + i * (PAGE_SIZE + sb->stack_size) + PAGE_SIZE,
-				   sb->stack_size, NULL, 0, PTE_DATA);
+	for (i = 0; !err && i < slots; i++) {
+		u32 top = sb->stacks_base + (i + 1) * (PAGE_SIZE + sb->stack_size);
+
+		err = sandbox_fill(sb, top - sb->stack_size, sb->stack_size,
+				   NULL, 0, PTE_DATA);
+		if (!err)
+			sb->stack_page[i] = kplug_sandbox_kaddr(sb, top - PAGE_SIZE);
+	}
 	if (err)
 		goto err;
+	kplug_gdt_plugin_segments(sb->code_end, sb->end, &sb->code_desc,
+				  &sb->data_desc);
 	return 0;
 err:
 	kplug_sandbox_destroy(sb);
@@ -278,6 +306,7 @@ void kplug_sandbox_destroy(struct kplug_sandbox *sb)
 		__free_page(sb->pages[i]);
 	kvfree(sb->pages);
 	kfree(sb->slot_busy);
+	kfree(sb->stack_page);
 	if (sb->pgd)
 		free_pages((unsigned long)sb->pgd, 1);
 	memset(sb, 0, sizeof(*sb));

@@ -1,9 +1,9 @@
 ; SPDX-License-Identifier: GPL-2.0
 ;
 ; kplug's world switch: enter a plugin at ring 1 (compatibility mode) with
-; IRETQ, and come back to the host on the plugin's exit or service gate, an
-; exception, an interrupt or an NMI.  Everything that can be C is C (run.c); this file
-; only does what must happen with no C running: switching the descriptor
+; a far return, and come back to the host on the plugin's exit or service
+; gate, an exception, an interrupt or an NMI.  Everything that can be C is
+; C (run.c); this file only does what must happen with no C running: switching the descriptor
 ; tables, CR3, segment registers and their hidden bases.
 ;
 ; While a plugin runs, the CPU has kplug's IDT (every vector lands in a stub
@@ -26,7 +26,8 @@
 ; instead; the result is the same).
 ;
 ; Events that hit kplug's stubs in ring 0 (the short windows between the
-; IDT switch and the IRETQ, and between the exit and the IDT switch back):
+; IDT switch and the far return, and between the exit and the IDT switch
+; back):
 ;   NMI        marked pending for this CPU; run.c hands it to Linux after the
 ;              switch back (the host's kernel GS base may be gone here)
 ;   interrupt  only possible in the first instruction of a gate (call
@@ -116,24 +117,13 @@ global kplug_runtime_end
 ; Overwrite the CPU's return stack buffer with 32 entries that point at a
 ; speculation trap, as Linux does on context switch and KVM on VM exit: the
 ; plugin's own calls must not steer the kernel's returns speculatively.
-; Clobbers rcx and flags; rsp is unchanged at the end.
+; Unrolled: 32 calls and no loop branch, so no lfence for a mispredicted
+; one (Linux's 64-bit loop needs it).  Rsp is unchanged at the end.
 %macro FILL_RETURN_STACK 0
-	mov	ecx, 16
-%%loop:
-	call	%%one
-%%trap1:
-	pause
-	lfence
-	jmp	%%trap1
-%%one:
-	call	%%two
-%%trap2:
-	pause
-	lfence
-	jmp	%%trap2
-%%two:
-	dec	ecx
-	jnz	%%loop
+%rep 32
+	call	$ + 6		; a 5-byte call over the trap
+	int3			; speculation trap: never executed
+%endrep
 	add	rsp, 32 * 8
 %endmacro
 
@@ -176,7 +166,7 @@ section .kprobes.text progbits alloc exec nowrite align=16
 ; unsigned long kplug_world_switch(struct kplug_ctx *ctx)
 ;
 ; rdi = ctx, interrupts off.  Saves the callee-saved registers, RSP and the
-; host state it will change, switches to the plugin's world and IRETs into
+; host state it will change, switches to the plugin's world and returns into
 ; ring 1 with the register state in ctx->regs.  "Returns" from
 ; kplug_restore_host with the exit reason in rax.
 ;
@@ -207,6 +197,17 @@ kplug_world_switch:
 	sidt	[rdi + KPLUG_CTX_HOST_IDTR + KPLUG_DTR_LIMIT]
 	sldt	ax
 	mov	[rdi + KPLUG_CTX_HOST_LDT], ax
+	; The selector loads below clobber the FS and GS bases.  RDFSBASE and
+	; friends where Linux enabled them: the MSR writes on the way back
+	; serialise, WRFSBASE/WRGSBASE do not.
+	cmp	byte [rdi + KPLUG_CTX_FSGSBASE], 0
+	je	.base_msrs
+	rdfsbase rax
+	mov	[rdi + KPLUG_CTX_HOST_FS_BASE], rax
+	rdgsbase rax
+	mov	[rdi + KPLUG_CTX_HOST_GS_BASE], rax
+	jmp	.bases_saved
+.base_msrs:
 	mov	ecx, MSR_FS_BASE
 	rdmsr
 	mov	[rdi + KPLUG_CTX_HOST_FS_BASE], eax
@@ -215,6 +216,7 @@ kplug_world_switch:
 	rdmsr
 	mov	[rdi + KPLUG_CTX_HOST_GS_BASE], eax
 	mov	[rdi + KPLUG_CTX_HOST_GS_BASE + 4], edx
+.bases_saved:
 
 	; Until a plugin exit writes its vector there, the exit reason says
 	; the plugin never ran; no exception in kplug's ring-0 code yet.
@@ -253,12 +255,18 @@ kplug_world_switch:
 	mov	fs, eax
 	mov	gs, eax
 
-	; The IRET frame comes from ctx->regs (run.c sanitised it).
+	; A far return into ring 1, not IRETQ, which serialises: its frame
+	; comes from ctx->regs (run.c sanitised it), and the plugin's flags
+	; go in by POPFQ just before it, with IF clear until STI's shadow
+	; ends with the far return, so no interrupt arrives in between.
+	; run.c never enters with TF set, which would single-step in ring 0.
 	push	qword [rdi + KPLUG_CTX_REGS + KPLUG_REGS_SS]
 	push	qword [rdi + KPLUG_CTX_REGS + KPLUG_REGS_RSP]
-	push	qword [rdi + KPLUG_CTX_REGS + KPLUG_REGS_RFLAGS]
 	push	qword [rdi + KPLUG_CTX_REGS + KPLUG_REGS_CS]
 	push	qword [rdi + KPLUG_CTX_REGS + KPLUG_REGS_RIP]
+	mov	rax, [rdi + KPLUG_CTX_REGS + KPLUG_REGS_RFLAGS]
+	and	eax, ~X86_EFLAGS_IF
+	push	rax
 
 	; On CPUs with MDS-style leaks, clear the CPU buffers as Linux does
 	; before returning to user space: only plugin values are loaded
@@ -284,7 +292,9 @@ kplug_world_switch:
 	mov	r14, [rdi + KPLUG_CTX_REGS + KPLUG_REGS_R14]
 	mov	r15, [rdi + KPLUG_CTX_REGS + KPLUG_REGS_R15]
 	mov	rdi, [rdi + KPLUG_CTX_REGS + KPLUG_REGS_RDI]	; this kills ctx
-	iretq
+	popfq			; the plugin's flags, IF still clear
+	sti			; IF set from the end of the next instruction
+	o64 retf		; to ring 1: RIP, CS, then RSP, SS
 
 ;
 ; The two gates' targets.  The plugin did "call KPLUG_SEL_EXIT_GATE:0"
@@ -384,6 +394,14 @@ kplug_restore_host:
 	LOAD_HOST_SELECTOR es, KPLUG_CTX_HOST_ES
 	LOAD_HOST_SELECTOR fs, KPLUG_CTX_HOST_FS
 	LOAD_HOST_SELECTOR gs, KPLUG_CTX_HOST_GS	; may change the base: fix it next
+	cmp	byte [rdi + KPLUG_CTX_FSGSBASE], 0
+	je	.base_msrs
+	mov	rax, [rdi + KPLUG_CTX_HOST_FS_BASE]
+	wrfsbase rax
+	mov	rax, [rdi + KPLUG_CTX_HOST_GS_BASE]
+	wrgsbase rax		; kernel GS base is back
+	jmp	.bases_done
+.base_msrs:
 	mov	ecx, MSR_FS_BASE
 	mov	eax, [rdi + KPLUG_CTX_HOST_FS_BASE]
 	mov	edx, [rdi + KPLUG_CTX_HOST_FS_BASE + 4]
@@ -392,6 +410,7 @@ kplug_restore_host:
 	mov	eax, [rdi + KPLUG_CTX_HOST_GS_BASE]
 	mov	edx, [rdi + KPLUG_CTX_HOST_GS_BASE + 4]
 	wrmsr			; kernel GS base is back
+.bases_done:
 	mov	rax, [rdi + KPLUG_CTX_TSS_SP0]
 	mov	rcx, [rdi + KPLUG_CTX_HOST_SP0]
 	mov	[rax], rcx
