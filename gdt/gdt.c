@@ -313,12 +313,6 @@ void kplug_gdt_plugin_segments(u32 code_end, u32 data_end, u64 *code, u64 *data)
 	*data = kplug_desc_segment(data_end, KPLUG_TYPE_DATA_RWA, 1);
 }
 
-void kplug_idt_dtr(struct kplug_dtr *idtr)
-{
-	idtr->limit = 256 * 16 - 1;
-	idtr->base = KPLUG_RO_IDT;
-}
-
 int kplug_gdt_init(const u64 *idt_targets, unsigned long exit_target,
 		   unsigned long service_target)
 {

@@ -9,6 +9,7 @@
 
 #include <linux/types.h>
 #include <asm/segment.h>
+#include "desc.h"
 
 /* Selectors in kplug's private per-CPU GDT. */
 #define KPLUG_GDT_ENTRIES	22
@@ -35,6 +36,12 @@ void kplug_gdt_exit(void);
 void kplug_gdt_plugin_segments(u32 code_end, u32 data_end, u64 *code,
 			       u64 *data);
 void kplug_gdt_load_plugin(int cpu, u64 code, u64 data, struct kplug_dtr *gdtr);
-void kplug_idt_dtr(struct kplug_dtr *idtr);
+
+/* kplug's IDT, as lidt loads it: the same on every CPU. */
+static inline void kplug_idt_dtr(struct kplug_dtr *idtr)
+{
+	idtr->limit = 256 * 16 - 1;
+	idtr->base = KPLUG_RO_IDT;
+}
 
 #endif /* KPLUG_GDT_H */

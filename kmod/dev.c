@@ -196,6 +196,7 @@ out:
 
 static long ioc_info(unsigned int cmd, void __user *uarg)
 {
+	struct kplug_plugin_stats stats;
 	struct kplug_info_args a;
 	struct kplug_plugin *p;
 	u32 n;
@@ -228,9 +229,10 @@ static long ioc_info(unsigned int cmd, void __user *uarg)
 	a.mem_bytes = (u64)(p->sb.nr_pages + 2) * PAGE_SIZE;	/* + the pgd */
 	a.data_base = p->sb.data_base;
 	a.data_pages = (p->sb.stacks_base - p->sb.data_base) / PAGE_SIZE;
-	a.invocations = atomic64_read(&p->invocations);
-	a.faults = atomic64_read(&p->faults);
-	a.timeouts = atomic64_read(&p->timeouts);
+	kplug_plugin_stats_sum(p, &stats);
+	a.invocations = stats.invocations;
+	a.faults = stats.faults;
+	a.timeouts = stats.timeouts;
 	spin_lock_irq(&p->lock);
 	a.last_fault = p->last_fault;
 	spin_unlock_irq(&p->lock);

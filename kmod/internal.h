@@ -38,8 +38,8 @@ void kplug_sandbox_destroy(struct kplug_sandbox *sb);
 int kplug_sandbox_slot_get(struct kplug_sandbox *sb, int cpu, bool atomic);
 void kplug_sandbox_slot_put(struct kplug_sandbox *sb, int cpu, int slot);
 u32 kplug_sandbox_stack_top(struct kplug_sandbox *sb, int cpu, int slot);
-int kplug_sandbox_stack_write(struct kplug_sandbox *sb, int cpu, int slot,
-			      u32 addr, const void *src, u32 len);
+void *kplug_sandbox_stack_ptr(struct kplug_sandbox *sb, int cpu, int slot,
+			      u32 addr, u32 len);
 void *kplug_sandbox_kaddr(struct kplug_sandbox *sb, u32 addr);
 int kplug_sandbox_write(struct kplug_sandbox *sb, u32 addr, const void *src,
 			u32 len);
@@ -65,6 +65,14 @@ int kplug_service(struct kplug_plugin *p, struct kplug_regs *regs,
 u32 kplug_log_read(struct kplug_plugin *p, char *dst, u32 size, bool clear,
 		   u64 *dropped);
 
+/*
+ * A plugin's statistics: counted per CPU on the call path, so CPUs calling
+ * the same plugin share no cache line; summed when read.
+ */
+struct kplug_plugin_stats {
+	u64 invocations, faults, timeouts;
+};
+
 /* plugin.c: the registry of named plugins */
 struct kplug_plugin {
 	struct kref ref;
@@ -75,7 +83,7 @@ struct kplug_plugin {
 	u32 budget_ms;		/* default for its invocations, 0 = module's */
 	struct kplug_image_entry *entries;	/* names, for INFO */
 	struct kplug_sandbox sb;
-	atomic64_t invocations, faults, timeouts;
+	struct kplug_plugin_stats __percpu *stats;
 	spinlock_t lock;	/* last_fault */
 	struct kplug_fault last_fault;
 	struct kplug_log_ring *log;
@@ -93,6 +101,8 @@ int kplug_plugin_remove(u32 id);
 struct kplug_plugin *kplug_plugin_find(const char *name, u32 after_id,
 				       bool next);
 void kplug_plugin_remove_all(void);
+void kplug_plugin_stats_sum(struct kplug_plugin *p,
+			    struct kplug_plugin_stats *sum);
 void kplug_plugin_account(struct kplug_plugin *p, int err,
 			  const struct kplug_fault *fault);
 

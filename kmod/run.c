@@ -227,6 +227,16 @@ struct fences {
 	u16 io_bitmap_base;
 };
 
+/* The native instructions, not paravirt's indirect calls (main.c refuses
+ * Xen PV, the one paravirt guest with other MSR accessors). */
+static u64 msr_read(u32 msr)
+{
+	u32 lo, hi;
+
+	native_rdmsr(msr, lo, hi);
+	return (u64)hi << 32 | lo;
+}
+
 static void fences_on(struct fences *f, struct tss_struct *tss)
 {
 	/* The calling task's (ptrace) and the kernel's (perf) breakpoints:
@@ -236,11 +246,11 @@ static void fences_on(struct fences *f, struct tss_struct *tss)
 	f->dr7 = local_db_save();	/* Linux's own, as its NMI entry uses */
 	/* SYSCALL (EFER.SCE) and SYSENTER (SYSENTER_CS=0) raise #UD/#GP
 	 * instead of reaching Linux's entry code with our GS base. */
-	rdmsrl(MSR_EFER, f->efer);
-	wrmsrl(MSR_EFER, f->efer & ~EFER_SCE);
-	rdmsrl(MSR_IA32_SYSENTER_CS, f->sysenter_cs);
+	f->efer = msr_read(MSR_EFER);
+	native_wrmsrl(MSR_EFER, f->efer & ~EFER_SCE);
+	f->sysenter_cs = msr_read(MSR_IA32_SYSENTER_CS);
 	if (f->sysenter_cs)
-		wrmsrl(MSR_IA32_SYSENTER_CS, 0);
+		native_wrmsrl(MSR_IA32_SYSENTER_CS, 0);
 	/* A task's ioperm() bitmap must not open ports to the plugin. */
 	f->io_bitmap_base = tss->x86_tss.io_bitmap_base;
 	tss->x86_tss.io_bitmap_base = IO_BITMAP_OFFSET_INVALID;
@@ -253,22 +263,22 @@ static void fences_on(struct fences *f, struct tss_struct *tss)
 	 * around EFI runtime calls.  What runs in ring 0 meanwhile is the
 	 * world switch and, through it, Linux's NMI and #MC handlers. */
 	if (cpu_feature_enabled(X86_FEATURE_IBT)) {
-		rdmsrl(MSR_IA32_S_CET, f->s_cet);
+		f->s_cet = msr_read(MSR_IA32_S_CET);
 		if (f->s_cet & CET_ENDBR_EN)
-			wrmsrl(MSR_IA32_S_CET, f->s_cet & ~CET_ENDBR_EN);
+			native_wrmsrl(MSR_IA32_S_CET, f->s_cet & ~CET_ENDBR_EN);
 	}
 }
 
 static void fences_off(struct fences *f, struct tss_struct *tss)
 {
 	if (cpu_feature_enabled(X86_FEATURE_IBT) && (f->s_cet & CET_ENDBR_EN))
-		wrmsrl(MSR_IA32_S_CET, f->s_cet);
+		native_wrmsrl(MSR_IA32_S_CET, f->s_cet);
 	if (cpu_feature_enabled(X86_FEATURE_OSPKE) && rdpkru() != f->pkru)
 		wrpkru(f->pkru);
 	tss->x86_tss.io_bitmap_base = f->io_bitmap_base;
 	if (f->sysenter_cs)
-		wrmsrl(MSR_IA32_SYSENTER_CS, f->sysenter_cs);
-	wrmsrl(MSR_EFER, f->efer);
+		native_wrmsrl(MSR_IA32_SYSENTER_CS, f->sysenter_cs);
+	native_wrmsrl(MSR_EFER, f->efer);
 	local_db_restore(f->dr7);
 }
 
@@ -419,6 +429,24 @@ struct entry_frame {
 };
 
 /*
+ * Copy into this invocation's stack slot (src NULL: zeroes), straight
+ * into the slot's top page where it fits there.
+ */
+static int slot_write(struct kplug_sandbox *sb, int cpu, int slot, u32 addr,
+		      const void *src, u32 len)
+{
+	u8 *k = kplug_sandbox_stack_ptr(sb, cpu, slot, addr, len);
+
+	if (!k)
+		return kplug_sandbox_write(sb, addr, src, len);
+	if (src)
+		memcpy(k, src, len);
+	else
+		memset(k, 0, len);
+	return 0;
+}
+
+/*
  * Write an entry call into this invocation's stack slot, from the top
  * down: the in buffer, the (zeroed) out buffer, then the frame.  Returns
  * ESP and where out is.
@@ -432,20 +460,19 @@ static int frame_build(struct kplug_sandbox *sb, int cpu, int slot,
 		.out_len = call->out_len,
 	};
 	u32 addr = kplug_sandbox_stack_top(sb, cpu, slot);
+	struct entry_frame *f;
 	int err = 0;
 
 	memcpy(frame.args, call->args, sizeof(frame.args));
 	if (call->in_len) {
 		addr = round_down(addr - call->in_len, 16);
 		frame.in = addr;
-		err = kplug_sandbox_stack_write(sb, cpu, slot, addr, call->in,
-						call->in_len);
+		err = slot_write(sb, cpu, slot, addr, call->in, call->in_len);
 	}
 	if (!err && call->out_len) {
 		addr = round_down(addr - call->out_len, 16);
 		frame.out = addr;
-		err = kplug_sandbox_stack_write(sb, cpu, slot, addr, NULL,
-						call->out_len);
+		err = slot_write(sb, cpu, slot, addr, NULL, call->out_len);
 	}
 	*out_addr = frame.out;
 	/*
@@ -454,8 +481,13 @@ static int frame_build(struct kplug_sandbox *sb, int cpu, int slot,
 	 * at a call.
 	 */
 	*esp = round_down(addr - 64, 16) + 16 - offsetof(struct entry_frame, args);
-	return err ?: kplug_sandbox_stack_write(sb, cpu, slot, *esp, &frame,
-						sizeof(frame));
+	if (err)
+		return err;
+	f = kplug_sandbox_stack_ptr(sb, cpu, slot, *esp, sizeof(frame));
+	if (!f)
+		return kplug_sandbox_write(sb, *esp, &frame, sizeof(frame));
+	*f = frame;	/* a few moves, not memcpy()'s byte loop */
+	return 0;
 }
 
 /* One invocation, pinned to its CPU: what the loop and its handlers share. */

@@ -159,23 +159,19 @@ u32 kplug_sandbox_stack_top(struct kplug_sandbox *sb, int cpu, int slot)
 }
 
 /*
- * kplug_sandbox_write() into a stack slot: what lies in the slot's top
- * page (a call's frame, small buffers) is copied without a page-table
- * walk.  src NULL: zeroes.
+ * The kernel address of [addr, addr + len) in a stack slot if it lies in
+ * the slot's top page (a call's frame, small buffers: no page-table walk),
+ * else NULL.
  */
-int kplug_sandbox_stack_write(struct kplug_sandbox *sb, int cpu, int slot,
-			      u32 addr, const void *src, u32 len)
+void *kplug_sandbox_stack_ptr(struct kplug_sandbox *sb, int cpu, int slot,
+			      u32 addr, u32 len)
 {
 	u32 top = kplug_sandbox_stack_top(sb, cpu, slot);
 	u8 *page = sb->stack_page[cpu * sb->nr_slots + slot];
 
 	if (addr < top - PAGE_SIZE || len > top - addr)
-		return kplug_sandbox_write(sb, addr, src, len);
-	if (src)
-		memcpy(page + (addr & ~PAGE_MASK), src, len);
-	else
-		memset(page + (addr & ~PAGE_MASK), 0, len);
-	return 0;
+		return NULL;
+	return page + (addr & ~PAGE_MASK);
 }
 
 static int slot_try(struct kplug_sandbox *sb, int cpu, bool atomic)
@@ -206,12 +202,22 @@ static bool slot_claim(struct kplug_sandbox *sb, int cpu, int *slot)
 	return *slot >= 0;
 }
 
+/*
+ * Set in a CPU's slot_busy word once a task has had to wait there, and
+ * never cleared: until then, releasing a slot skips the wake-up (a hash
+ * and a wait-queue check on every call).  Each side sets its bit, then
+ * (full barrier) tests the other's, so one of them sees the other.
+ */
+#define SLOT_WAITERS	(BITS_PER_LONG - 1)
+
 int kplug_sandbox_slot_get(struct kplug_sandbox *sb, int cpu, bool atomic)
 {
 	int slot = slot_try(sb, cpu, atomic);
 
 	if (slot >= 0 || atomic)
 		return slot;
+	set_bit(SLOT_WAITERS, &sb->slot_busy[cpu]);
+	smp_mb__after_atomic();	/* the flag, then the slots' check */
 	if (wait_var_event_killable(&sb->slot_busy[cpu],
 				    slot_claim(sb, cpu, &slot)))
 		return -EINTR;
@@ -223,7 +229,8 @@ void kplug_sandbox_slot_put(struct kplug_sandbox *sb, int cpu, int slot)
 	clear_bit(slot, &sb->slot_busy[cpu]);
 	if (slot < KPLUG_SLOTS_TASK) {
 		smp_mb__after_atomic();	/* the bit, then the waiters' check */
-		wake_up_var(&sb->slot_busy[cpu]);
+		if (test_bit(SLOT_WAITERS, &sb->slot_busy[cpu]))
+			wake_up_var(&sb->slot_busy[cpu]);
 	}
 }
 

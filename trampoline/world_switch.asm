@@ -303,7 +303,7 @@ kplug_world_switch:
 ; The CPU switched to TSS.RSP0 and pushed RIP, CS, RSP, SS but no RFLAGS.
 ; Rebuild the interrupt-frame layout so every exit looks the same.
 ;
-%macro GATE_ENTRY 2		; label, exit reason
+%macro GATE_ENTRY 3		; label, exit reason, where to go on
 align 16
 %1:
 	ENDBR
@@ -319,11 +319,21 @@ align 16
 	pop	rax
 	push	0		; error code
 	push	%2		; exit reason
-	jmp	kplug_exit_plugin
+	jmp	%3
 %endmacro
 
-	GATE_ENTRY kplug_gate_exit, KPLUG_EXIT_GATE
-	GATE_ENTRY kplug_gate_service, KPLUG_EXIT_SERVICE
+	GATE_ENTRY kplug_gate_exit, KPLUG_EXIT_GATE, kplug_exit_returned
+	GATE_ENTRY kplug_gate_service, KPLUG_EXIT_SERVICE, kplug_exit_plugin
+
+;
+; The entry returned: run.c reads only its result (EAX) and the invocation
+; ends, so the other registers are not saved (kplug_restore_host clears
+; them all the same).
+;
+kplug_exit_returned:
+	push	rax
+	sub	rsp, 14 * 8	; rbx .. r15: not saved
+	jmp	kplug_exit_saved
 
 ;
 ; Common exit from ring 1.  Stack: vector, error code, hardware frame, all
@@ -345,6 +355,7 @@ kplug_exit_plugin:
 	push	r13
 	push	r14
 	push	r15
+kplug_exit_saved:
 	lea	rdi, [rsp - KPLUG_CTX_REGS]	; rsp == &ctx->regs
 	push	X86_EFLAGS_FIXED	; IF, AC, DF, TF, NT all clear from here
 	popfq
