@@ -35,11 +35,18 @@ int kplug_sandbox_create(struct kplug_sandbox *sb,
 			 const struct kplug_image_hdr *hdr,
 			 const u8 *text, const u8 *data);
 void kplug_sandbox_destroy(struct kplug_sandbox *sb);
-int kplug_sandbox_slot_get(struct kplug_sandbox *sb, int cpu, bool atomic);
+int kplug_sandbox_slot_try(struct kplug_sandbox *sb, int cpu, bool atomic);
+int kplug_sandbox_slot_wait(struct kplug_sandbox *sb, int cpu);
 void kplug_sandbox_slot_put(struct kplug_sandbox *sb, int cpu, int slot);
-u32 kplug_sandbox_stack_top(struct kplug_sandbox *sb, int cpu, int slot);
-void *kplug_sandbox_stack_ptr(struct kplug_sandbox *sb, int cpu, int slot,
-			      u32 addr, u32 len);
+
+/* The end of a stack slot: its stack grows down from here. */
+static inline u32 kplug_sandbox_stack_top(struct kplug_sandbox *sb, int cpu,
+					  int slot)
+{
+	u32 k = cpu * sb->nr_slots + slot;
+
+	return sb->stacks_base + (k + 1) * (PAGE_SIZE + sb->stack_size);
+}
 void *kplug_sandbox_kaddr(struct kplug_sandbox *sb, u32 addr);
 int kplug_sandbox_write(struct kplug_sandbox *sb, u32 addr, const void *src,
 			u32 len);

@@ -13,10 +13,10 @@
  *            interrupt, NMI    -> reschedule if needed, resume
  *            exception         -> fault record, abort
  *
- * The invoking task stays on its CPU (migrate_disable) because the
- * plugin's stack slot and kplug's GDT are per CPU, but it stays
- * preemptible: between stretches of plugin execution it may be scheduled
- * out, and another invocation on this CPU then takes another stack slot.
+ * The invoking task stays on its CPU (pin()) because the plugin's stack
+ * slot and kplug's GDT are per CPU, but it stays preemptible: between
+ * stretches of plugin execution it may be scheduled out, and another
+ * invocation on this CPU then takes another stack slot.
  *
  * Two kinds of caller (docs/hooks.md, "Contexts"):
  *   process  task, preemptible: reschedules between stretches, stops on a
@@ -321,9 +321,19 @@ static void ctx_init(struct kplug_ctx *ctx, struct kplug_plugin *p,
 
 	if (boot_cpu_has(X86_FEATURE_PCID))
 		cr3 |= KPLUG_PCID;	/* no NOFLUSH bit: flush our PCID */
-	ctx->regs = (struct kplug_regs){
-		.rip = eip, .rsp = esp, .rflags = RFLAGS_PLUGIN,
-	};
+	/* The plugin's registers at its entry point (the switch loads the
+	 * low halves of these, nothing else; the rest of regs is written by
+	 * the exits). */
+	ctx->regs.rax = 0;
+	ctx->regs.rbx = 0;
+	ctx->regs.rcx = 0;
+	ctx->regs.rdx = 0;
+	ctx->regs.rsi = 0;
+	ctx->regs.rdi = 0;
+	ctx->regs.rbp = 0;
+	ctx->regs.rip = eip;
+	ctx->regs.rsp = esp;
+	ctx->regs.rflags = RFLAGS_PLUGIN;
 	ctx->plugin_cr3 = cr3;
 	ctx->tss_sp0 = (unsigned long)&tss->x86_tss.sp0;
 	ctx->clear_cpu_buffers = cpu_feature_enabled(X86_FEATURE_CLEAR_CPU_BUF);
@@ -398,26 +408,6 @@ static void ring0_fault_report(struct kplug_ctx *ctx)
 }
 
 /*
- * Only the plugin's own state goes back into ring 1: the low 32 bits of the
- * registers it can see, zero in r8-r15 (compatibility mode cannot reach
- * them, but nothing of the kernel's should sit there either).
- */
-static void regs_scrub(struct kplug_regs *r)
-{
-	r->rax = (u32)r->rax;
-	r->rbx = (u32)r->rbx;
-	r->rcx = (u32)r->rcx;
-	r->rdx = (u32)r->rdx;
-	r->rsi = (u32)r->rsi;
-	r->rdi = (u32)r->rdi;
-	r->rbp = (u32)r->rbp;
-	r->rsp = (u32)r->rsp;
-	r->rip = (u32)r->rip;
-	r->r8 = r->r9 = r->r10 = r->r11 = 0;
-	r->r12 = r->r13 = r->r14 = r->r15 = 0;
-}
-
-/*
  * An entry's cdecl call as the plugin's stack holds it (uapi/kplug.h,
  * "Calling convention"): the return address, which leads to the runtime
  * page's exit stub, then the arguments.
@@ -428,14 +418,26 @@ struct entry_frame {
 	u32 in, in_len, out, out_len;
 };
 
-/*
- * Copy into this invocation's stack slot (src NULL: zeroes), straight
- * into the slot's top page where it fits there.
- */
-static int slot_write(struct kplug_sandbox *sb, int cpu, int slot, u32 addr,
-		      const void *src, u32 len)
+/* A stack slot: its top, and the kernel address of its top page. */
+struct slot {
+	u32 top;
+	u8 *page;
+};
+
+/* The kernel address of [addr, addr + len) if it lies in the slot's top
+ * page (a call's frame, small buffers: no page-table walk), else NULL. */
+static void *slot_ptr(const struct slot *s, u32 addr, u32 len)
 {
-	u8 *k = kplug_sandbox_stack_ptr(sb, cpu, slot, addr, len);
+	if (addr < s->top - PAGE_SIZE || len > s->top - addr)
+		return NULL;
+	return s->page + (addr & ~PAGE_MASK);
+}
+
+/* Copy into the slot (src NULL: zeroes). */
+static int slot_write(struct kplug_sandbox *sb, const struct slot *s,
+		      u32 addr, const void *src, u32 len)
+{
+	u8 *k = slot_ptr(s, addr, len);
 
 	if (!k)
 		return kplug_sandbox_write(sb, addr, src, len);
@@ -451,15 +453,19 @@ static int slot_write(struct kplug_sandbox *sb, int cpu, int slot, u32 addr,
  * down: the in buffer, the (zeroed) out buffer, then the frame.  Returns
  * ESP and where out is.
  */
-static int frame_build(struct kplug_sandbox *sb, int cpu, int slot,
+static int frame_build(struct kplug_sandbox *sb, int cpu, int n,
 		       const struct kplug_call *call, u32 *out_addr, u32 *esp)
 {
+	struct slot s = {
+		.top = kplug_sandbox_stack_top(sb, cpu, n),
+		.page = sb->stack_page[cpu * sb->nr_slots + n],
+	};
 	struct entry_frame frame = {
 		.ret = KPLUG_RUNTIME_BASE,
 		.in_len = call->in_len,
 		.out_len = call->out_len,
 	};
-	u32 addr = kplug_sandbox_stack_top(sb, cpu, slot);
+	u32 addr = s.top;
 	struct entry_frame *f;
 	int err = 0;
 
@@ -467,12 +473,12 @@ static int frame_build(struct kplug_sandbox *sb, int cpu, int slot,
 	if (call->in_len) {
 		addr = round_down(addr - call->in_len, 16);
 		frame.in = addr;
-		err = slot_write(sb, cpu, slot, addr, call->in, call->in_len);
+		err = slot_write(sb, &s, addr, call->in, call->in_len);
 	}
 	if (!err && call->out_len) {
 		addr = round_down(addr - call->out_len, 16);
 		frame.out = addr;
-		err = slot_write(sb, cpu, slot, addr, NULL, call->out_len);
+		err = slot_write(sb, &s, addr, NULL, call->out_len);
 	}
 	*out_addr = frame.out;
 	/*
@@ -483,7 +489,7 @@ static int frame_build(struct kplug_sandbox *sb, int cpu, int slot,
 	*esp = round_down(addr - 64, 16) + 16 - offsetof(struct entry_frame, args);
 	if (err)
 		return err;
-	f = kplug_sandbox_stack_ptr(sb, cpu, slot, *esp, sizeof(frame));
+	f = slot_ptr(&s, *esp, sizeof(frame));
 	if (!f)
 		return kplug_sandbox_write(sb, *esp, &frame, sizeof(frame));
 	*f = frame;	/* a few moves, not memcpy()'s byte loop */
@@ -496,6 +502,8 @@ struct run {
 	u32 *result;
 	struct kplug_fault *fault;
 	bool atomic;		/* the caller's kplug_run_context() */
+	bool migrate;		/* pinned by migrate_disable(), not by
+				 * preempt_disable() (kplug_run()) */
 	int cpu;
 	u32 khz;		/* budget_clock_khz() */
 	u64 budget, used;	/* CPU time, plugin and services, in
@@ -519,7 +527,6 @@ static int entry_check(struct run *r)
 	/* In atomic context current is whoever was interrupted. */
 	if (!r->atomic && fatal_signal_pending(current))
 		return -EINTR;
-	regs_scrub(regs);
 	/* The switch enters by POPFQ and a far return: TF would single-step
 	 * in ring 0.  A plugin that set TF is stopped by the #DB of its next
 	 * instruction anyway (only an interrupt comes in between): stop it
@@ -537,8 +544,6 @@ static int entry_check(struct run *r)
 		r->fault->eip = regs->rip;
 		return -EIO;
 	}
-	regs->cs = KPLUG_SEL_CODE;
-	regs->ss = KPLUG_SEL_DATA;
 	regs->rflags = (regs->rflags & RFLAGS_PLUGIN_MASK) | RFLAGS_PLUGIN;
 	return 0;
 }
@@ -629,6 +634,46 @@ static int handle_exit(struct run *r, unsigned long reason)
 	return exit_exception(r, reason);
 }
 
+/*
+ * The stack slot, kplug's GDT, TSS.RSP0 and kplug_running are this CPU's:
+ * an invocation is pinned here from the slot choice to the end.  It starts
+ * with preemption off, the cheap way (2 instructions against
+ * migrate_disable()'s 40), which changes nothing while the plugin runs:
+ * the run loop's reschedule is its only preemption point.  A task caller
+ * that must sleep there, or wait for a slot, goes over to
+ * migrate_disable() first and stays preemptible until the end.  An atomic
+ * caller is never preempted, so that it never holds one of the CPU's two
+ * atomic slots while scheduled out.  On PREEMPT_RT, where softirqs and
+ * BH-off sections are preemptible and take sleeping locks (the services'
+ * too), every caller is only kept on its CPU.
+ */
+static void pin(struct run *r)
+{
+	r->migrate = IS_ENABLED(CONFIG_PREEMPT_RT);
+	if (r->migrate)
+		migrate_disable();
+	else
+		preempt_disable();
+	r->cpu = raw_smp_processor_id();
+}
+
+static void pin_preemptible(struct run *r)
+{
+	if (r->migrate)
+		return;
+	migrate_disable();	/* before preemption is on: same CPU */
+	r->migrate = true;
+	preempt_enable();	/* may reschedule already */
+}
+
+static void unpin(struct run *r)
+{
+	if (r->migrate)
+		migrate_enable();
+	else
+		preempt_enable();
+}
+
 /* Enter the plugin, exit, hand over, handle; until a handler says stop. */
 static int run_loop(struct run *r)
 {
@@ -657,8 +702,11 @@ static int run_loop(struct run *r)
 		/* Not cond_resched(): with preempt=full it does nothing, and
 		 * an interrupt we handed over could not preempt us either
 		 * (its frame had IF=0).  Reschedule here, like KVM's run loop. */
-		if (!r->atomic && need_resched())
-			schedule();
+		if (!r->atomic && need_resched()) {
+			pin_preemptible(r);
+			if (need_resched())
+				schedule();
+		}
 	}
 }
 
@@ -673,30 +721,19 @@ int kplug_run(struct kplug_plugin *p, struct kplug_call *call, u32 *result,
 		.atomic = call->atomic,
 		.khz = budget_clock_khz(),
 	};
-	bool nopreempt = r.atomic && !IS_ENABLED(CONFIG_PREEMPT_RT);
 	struct kplug_sandbox *sb = &p->sb;
 	u32 esp, out_addr;
 	int slot, ret;
 
-	/*
-	 * The stack slot, kplug's GDT, TSS.RSP0 and kplug_running are this
-	 * CPU's: pin the invocation here from the slot choice to the end.  A
-	 * process caller stays preemptible.  An atomic one may still be a
-	 * preemptible task (inside rcu_read_lock() with PREEMPT_RCU): it is
-	 * not preempted at all, so that it never holds one of the CPU's two
-	 * atomic slots while scheduled out; except on PREEMPT_RT, where
-	 * softirqs and BH-off sections are preemptible and take sleeping
-	 * locks (the services' too), so it is only kept on its CPU.
-	 */
-	if (nopreempt)
-		preempt_disable();
-	else
-		migrate_disable();
-	r.cpu = raw_smp_processor_id();
+	pin(&r);
 	r.budget = budget_ns(p, call->budget_ms, call->atomic);
 	if (r.khz)
 		r.budget = mul_u64_u32_div(r.budget, r.khz, USEC_PER_SEC);
-	slot = kplug_sandbox_slot_get(sb, r.cpu, r.atomic);
+	slot = kplug_sandbox_slot_try(sb, r.cpu, r.atomic);
+	if (slot == -EBUSY && !r.atomic) {
+		pin_preemptible(&r);
+		slot = kplug_sandbox_slot_wait(sb, r.cpu);
+	}
 	if (slot < 0) {
 		ret = slot;
 		goto out_unpin;
@@ -714,10 +751,7 @@ int kplug_run(struct kplug_plugin *p, struct kplug_call *call, u32 *result,
 out:
 	kplug_sandbox_slot_put(sb, r.cpu, slot);
 out_unpin:
-	if (nopreempt)
-		preempt_enable();
-	else
-		migrate_enable();
+	unpin(&r);
 	call->used_ns = r.khz ? mul_u64_u32_div(r.used, USEC_PER_SEC, r.khz) :
 			 r.used;
 	return ret;

@@ -151,30 +151,10 @@ int kplug_sandbox_read(struct kplug_sandbox *sb, u32 addr, void *dst, u32 len)
 	return sandbox_copy(sb, addr, dst, len, false);
 }
 
-u32 kplug_sandbox_stack_top(struct kplug_sandbox *sb, int cpu, int slot)
-{
-	u32 k = cpu * sb->nr_slots + slot;
-
-	return sb->stacks_base + (k + 1) * (PAGE_SIZE + sb->stack_size);
-}
-
-/*
- * The kernel address of [addr, addr + len) in a stack slot if it lies in
- * the slot's top page (a call's frame, small buffers: no page-table walk),
- * else NULL.
- */
-void *kplug_sandbox_stack_ptr(struct kplug_sandbox *sb, int cpu, int slot,
-			      u32 addr, u32 len)
-{
-	u32 top = kplug_sandbox_stack_top(sb, cpu, slot);
-	u8 *page = sb->stack_page[cpu * sb->nr_slots + slot];
-
-	if (addr < top - PAGE_SIZE || len > top - addr)
-		return NULL;
-	return page + (addr & ~PAGE_MASK);
-}
-
-static int slot_try(struct kplug_sandbox *sb, int cpu, bool atomic)
+/* A free stack slot of this CPU for an atomic or a task caller, or -EBUSY.
+ * Atomic callers have two of their own, which tasks cannot starve (nested
+ * softirq and kprobe calls). */
+int kplug_sandbox_slot_try(struct kplug_sandbox *sb, int cpu, bool atomic)
 {
 	unsigned int slot = atomic ? KPLUG_SLOTS_TASK : 0;
 	unsigned int end = atomic ? sb->nr_slots : KPLUG_SLOTS_TASK;
@@ -185,20 +165,9 @@ static int slot_try(struct kplug_sandbox *sb, int cpu, bool atomic)
 	return -EBUSY;
 }
 
-/*
- * A free stack slot of this CPU.  Atomic callers get -EBUSY when both of
- * theirs are taken (nested softirq and kprobe calls).  A task waits: the
- * tasks holding its CPU's two task slots are pinned there, preempted
- * between stretches, and run again once it sleeps; failing instead would
- * let two tasks that keep getting preempted mid-call make a process
- * hook's plugin miss every other caller on that CPU.  Only a fatal signal
- * ends the wait (-EINTR): a task must not skip a hook's plugin by
- * arranging for a signal to be pending.  The wait is bounded by the
- * holders' budgets.
- */
 static bool slot_claim(struct kplug_sandbox *sb, int cpu, int *slot)
 {
-	*slot = slot_try(sb, cpu, false);
+	*slot = kplug_sandbox_slot_try(sb, cpu, false);
 	return *slot >= 0;
 }
 
@@ -210,12 +179,20 @@ static bool slot_claim(struct kplug_sandbox *sb, int cpu, int *slot)
  */
 #define SLOT_WAITERS	(BITS_PER_LONG - 1)
 
-int kplug_sandbox_slot_get(struct kplug_sandbox *sb, int cpu, bool atomic)
+/*
+ * Wait for a task slot of this CPU (the task is kept on it, and may
+ * sleep): the tasks holding the CPU's two task slots are pinned there,
+ * preempted between stretches, and run again once this one sleeps;
+ * failing instead would let two tasks that keep getting preempted
+ * mid-call make a process hook's plugin miss every other caller on that
+ * CPU.  Only a fatal signal ends the wait (-EINTR): a task must not skip
+ * a hook's plugin by arranging for a signal to be pending.  The wait is
+ * bounded by the holders' budgets.
+ */
+int kplug_sandbox_slot_wait(struct kplug_sandbox *sb, int cpu)
 {
-	int slot = slot_try(sb, cpu, atomic);
+	int slot;
 
-	if (slot >= 0 || atomic)
-		return slot;
 	set_bit(SLOT_WAITERS, &sb->slot_busy[cpu]);
 	smp_mb__after_atomic();	/* the flag, then the slots' check */
 	if (wait_var_event_killable(&sb->slot_busy[cpu],

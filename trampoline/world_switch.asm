@@ -256,15 +256,19 @@ kplug_world_switch:
 	mov	gs, eax
 
 	; A far return into ring 1, not IRETQ, which serialises: its frame
-	; comes from ctx->regs (run.c sanitised it), and the plugin's flags
-	; go in by POPFQ just before it, with IF clear until STI's shadow
-	; ends with the far return, so no interrupt arrives in between.
+	; comes from ctx->regs (run.c sanitised the flags), and the plugin's
+	; flags go in by POPFQ just before it, with IF clear until STI's
+	; shadow ends with the far return, so no interrupt arrives in between.
 	; run.c never enters with TF set, which would single-step in ring 0.
-	push	qword [rdi + KPLUG_CTX_REGS + KPLUG_REGS_SS]
-	push	qword [rdi + KPLUG_CTX_REGS + KPLUG_REGS_RSP]
-	push	qword [rdi + KPLUG_CTX_REGS + KPLUG_REGS_CS]
-	push	qword [rdi + KPLUG_CTX_REGS + KPLUG_REGS_RIP]
-	mov	rax, [rdi + KPLUG_CTX_REGS + KPLUG_REGS_RFLAGS]
+	; Only the low 32 bits of anything go to ring 1: 32-bit loads
+	; zero-extend.
+	push	KPLUG_SEL_DATA
+	mov	eax, [rdi + KPLUG_CTX_REGS + KPLUG_REGS_RSP]
+	push	rax
+	push	KPLUG_SEL_CODE
+	mov	eax, [rdi + KPLUG_CTX_REGS + KPLUG_REGS_RIP]
+	push	rax
+	mov	eax, [rdi + KPLUG_CTX_REGS + KPLUG_REGS_RFLAGS]
 	and	eax, ~X86_EFLAGS_IF
 	push	rax
 
@@ -275,23 +279,23 @@ kplug_world_switch:
 	je	.no_verw
 	verw	[x86_verw_sel]
 .no_verw:
-	; Every general register gets a plugin value: nothing of the
-	; kernel's reaches ring 1 (r8-r15 are zero in ctx).
-	mov	rax, [rdi + KPLUG_CTX_REGS + KPLUG_REGS_RAX]
-	mov	rbx, [rdi + KPLUG_CTX_REGS + KPLUG_REGS_RBX]
-	mov	rcx, [rdi + KPLUG_CTX_REGS + KPLUG_REGS_RCX]
-	mov	rdx, [rdi + KPLUG_CTX_REGS + KPLUG_REGS_RDX]
-	mov	rsi, [rdi + KPLUG_CTX_REGS + KPLUG_REGS_RSI]
-	mov	rbp, [rdi + KPLUG_CTX_REGS + KPLUG_REGS_RBP]
-	mov	r8, [rdi + KPLUG_CTX_REGS + KPLUG_REGS_R8]
-	mov	r9, [rdi + KPLUG_CTX_REGS + KPLUG_REGS_R9]
-	mov	r10, [rdi + KPLUG_CTX_REGS + KPLUG_REGS_R10]
-	mov	r11, [rdi + KPLUG_CTX_REGS + KPLUG_REGS_R11]
-	mov	r12, [rdi + KPLUG_CTX_REGS + KPLUG_REGS_R12]
-	mov	r13, [rdi + KPLUG_CTX_REGS + KPLUG_REGS_R13]
-	mov	r14, [rdi + KPLUG_CTX_REGS + KPLUG_REGS_R14]
-	mov	r15, [rdi + KPLUG_CTX_REGS + KPLUG_REGS_R15]
-	mov	rdi, [rdi + KPLUG_CTX_REGS + KPLUG_REGS_RDI]	; this kills ctx
+	; Every general register gets a plugin value or zero: nothing of the
+	; kernel's reaches ring 1 (compatibility mode cannot reach r8-r15).
+	mov	eax, [rdi + KPLUG_CTX_REGS + KPLUG_REGS_RAX]
+	mov	ebx, [rdi + KPLUG_CTX_REGS + KPLUG_REGS_RBX]
+	mov	ecx, [rdi + KPLUG_CTX_REGS + KPLUG_REGS_RCX]
+	mov	edx, [rdi + KPLUG_CTX_REGS + KPLUG_REGS_RDX]
+	mov	esi, [rdi + KPLUG_CTX_REGS + KPLUG_REGS_RSI]
+	mov	ebp, [rdi + KPLUG_CTX_REGS + KPLUG_REGS_RBP]
+	xor	r8d, r8d
+	xor	r9d, r9d
+	xor	r10d, r10d
+	xor	r11d, r11d
+	xor	r12d, r12d
+	xor	r13d, r13d
+	xor	r14d, r14d
+	xor	r15d, r15d
+	mov	edi, [rdi + KPLUG_CTX_REGS + KPLUG_REGS_RDI]	; this kills ctx
 	popfq			; the plugin's flags, IF still clear
 	sti			; IF set from the end of the next instruction
 	o64 retf		; to ring 1: RIP, CS, then RSP, SS
