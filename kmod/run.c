@@ -37,6 +37,7 @@
 #include <linux/sched/signal.h>
 #include <linux/slab.h>
 #include <linux/string.h>
+#include <linux/user-return-notifier.h>
 #include <asm/debugreg.h>
 #include <asm/desc.h>
 #include <asm/pkru.h>
@@ -221,7 +222,7 @@ int kplug_run_context(bool *atomic)
  * not see or use, changed around each stretch by switch_to_plugin().
  */
 struct fences {
-	u64 efer, sysenter_cs, s_cet;
+	u64 s_cet;
 	unsigned long dr7;
 	u32 pkru;
 	u16 io_bitmap_base;
@@ -237,6 +238,106 @@ static u64 msr_read(u32 msr)
 	return (u64)hi << 32 | lo;
 }
 
+/*
+ * SYSCALL (EFER.SCE clear) and SYSENTER (SYSENTER_CS zero) from ring 1
+ * must raise #UD/#GP instead of reaching Linux's entry code with the
+ * plugin's GS base.  Linux itself needs neither until this CPU returns to
+ * user space (the kernel executes no SYSCALL or SYSENTER, and SYSRET runs
+ * after the return-to-user work), so the fence stays up after a plugin
+ * and comes down on the next return to user space from this CPU, through
+ * a user-return notifier, the way KVM puts back the host's syscall MSRs
+ * after a guest: two WRMSRs (which serialise) per return to user space
+ * instead of four per stretch.  Before every stretch the MSRs themselves
+ * are read (RDMSR does not serialise): whatever wrote them since, a
+ * KVM VM exit or CPU bring-up, the plugin never runs unfenced.  The host
+ * values are put back by read-modify-write for EFER, so bits others set
+ * meanwhile (SVME) stay.  Caveat: code that reads these MSRs in between
+ * and keeps the value (KVM caching host state when a vCPU is created)
+ * sees the fenced one (docs/security.md).
+ */
+struct syscall_fence {
+	struct user_return_notifier urn;
+	bool armed;		/* urn registered, host values below */
+	bool sce;		/* the host's EFER.SCE */
+	u64 sysenter_cs;	/* the host's SYSENTER_CS */
+};
+
+static DEFINE_PER_CPU(struct syscall_fence, syscall_fence);
+
+/* Interrupts off: on the return to user space, or from kplug_run_exit(). */
+static void syscall_fence_off(struct syscall_fence *f)
+{
+	u64 efer = msr_read(MSR_EFER);
+
+	if (f->sce && !(efer & EFER_SCE))
+		native_wrmsrl(MSR_EFER, efer | EFER_SCE);
+	if (f->sysenter_cs && msr_read(MSR_IA32_SYSENTER_CS) != f->sysenter_cs)
+		native_wrmsrl(MSR_IA32_SYSENTER_CS, f->sysenter_cs);
+	f->armed = false;
+}
+
+static void syscall_fence_on_user_return(struct user_return_notifier *urn)
+{
+	user_return_notifier_unregister(urn);
+	syscall_fence_off(container_of(urn, struct syscall_fence, urn));
+}
+
+/* Interrupts off, before each stretch. */
+static void syscall_fence_on(void)
+{
+	struct syscall_fence *f = this_cpu_ptr(&syscall_fence);
+	u64 efer = msr_read(MSR_EFER);
+	u64 cs = msr_read(MSR_IA32_SYSENTER_CS);
+
+	if (!(efer & EFER_SCE) && !cs)
+		return;		/* up already */
+	if (!f->armed) {
+		f->sce = false;
+		f->sysenter_cs = 0;
+		f->urn.on_user_return = syscall_fence_on_user_return;
+		user_return_notifier_register(&f->urn);
+		f->armed = true;
+	}
+	/* Host values, also if something wrote them since we armed. */
+	if (efer & EFER_SCE) {
+		f->sce = true;
+		native_wrmsrl(MSR_EFER, efer & ~EFER_SCE);
+	}
+	if (cs) {
+		f->sysenter_cs = cs;
+		native_wrmsrl(MSR_IA32_SYSENTER_CS, 0);
+	}
+}
+
+/* Module exit: every CPU's fence down, its notifier gone.  An offline
+ * CPU's MSRs are set afresh when it comes up; only its list entry goes. */
+static void syscall_fence_exit_cpu(void *unused)
+{
+	struct syscall_fence *f = this_cpu_ptr(&syscall_fence);
+
+	if (f->armed) {
+		user_return_notifier_unregister(&f->urn);
+		syscall_fence_off(f);
+	}
+}
+
+static void syscall_fence_exit(void)
+{
+	int cpu;
+
+	cpus_read_lock();
+	on_each_cpu(syscall_fence_exit_cpu, NULL, 1);
+	for_each_possible_cpu(cpu) {
+		struct syscall_fence *f = per_cpu_ptr(&syscall_fence, cpu);
+
+		if (!cpu_online(cpu) && f->armed) {
+			hlist_del(&f->urn.link);
+			f->armed = false;
+		}
+	}
+	cpus_read_unlock();
+}
+
 static void fences_on(struct fences *f, struct tss_struct *tss)
 {
 	/* The calling task's (ptrace) and the kernel's (perf) breakpoints:
@@ -244,13 +345,7 @@ static void fences_on(struct fences *f, struct tss_struct *tss)
 	 * faults fails open) or in kplug's ring-0 windows, whose state no
 	 * host #DB handler may see.  KVM disarms them around VM entry too. */
 	f->dr7 = local_db_save();	/* Linux's own, as its NMI entry uses */
-	/* SYSCALL (EFER.SCE) and SYSENTER (SYSENTER_CS=0) raise #UD/#GP
-	 * instead of reaching Linux's entry code with our GS base. */
-	f->efer = msr_read(MSR_EFER);
-	native_wrmsrl(MSR_EFER, f->efer & ~EFER_SCE);
-	f->sysenter_cs = msr_read(MSR_IA32_SYSENTER_CS);
-	if (f->sysenter_cs)
-		native_wrmsrl(MSR_IA32_SYSENTER_CS, 0);
+	syscall_fence_on();
 	/* A task's ioperm() bitmap must not open ports to the plugin. */
 	f->io_bitmap_base = tss->x86_tss.io_bitmap_base;
 	tss->x86_tss.io_bitmap_base = IO_BITMAP_OFFSET_INVALID;
@@ -276,10 +371,7 @@ static void fences_off(struct fences *f, struct tss_struct *tss)
 	if (cpu_feature_enabled(X86_FEATURE_OSPKE) && rdpkru() != f->pkru)
 		wrpkru(f->pkru);
 	tss->x86_tss.io_bitmap_base = f->io_bitmap_base;
-	if (f->sysenter_cs)
-		native_wrmsrl(MSR_IA32_SYSENTER_CS, f->sysenter_cs);
-	native_wrmsrl(MSR_EFER, f->efer);
-	local_db_restore(f->dr7);
+	local_db_restore(f->dr7);	/* the syscall fence stays: see above */
 }
 
 /* Fill in the fault record of an exception taken in ring 1. */
@@ -767,5 +859,6 @@ int kplug_run_init(void)
 
 void kplug_run_exit(void)
 {
+	syscall_fence_exit();
 	kplug_switch_exit();
 }
