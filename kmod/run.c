@@ -411,8 +411,13 @@ static void ctx_init(struct kplug_ctx *ctx, struct kplug_plugin *p,
 {
 	u64 cr3 = __pa(p->sb.pgd);
 
+	/* Without NOFLUSH: one PCID for every sandbox, and with PTI it caches
+	 * kernel translations (non-global) that Linux never shoots down
+	 * there, so it is flushed on each entry.  The host's is not. */
 	if (boot_cpu_has(X86_FEATURE_PCID))
-		cr3 |= KPLUG_PCID;	/* no NOFLUSH bit: flush our PCID */
+		cr3 |= KPLUG_PCID;
+	ctx->host_cr3_noflush = boot_cpu_has(X86_FEATURE_PCID) ?
+				X86_CR3_PCID_NOFLUSH : 0;
 	/* The plugin's registers at its entry point (the switch loads the
 	 * low halves of these, nothing else; the rest of regs is written by
 	 * the exits). */

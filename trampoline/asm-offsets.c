@@ -75,6 +75,7 @@ static void __used common(void)
 	OFFSET(KPLUG_CTX_REGS, kplug_ctx, regs);
 	OFFSET(KPLUG_CTX_HOST_RSP, kplug_ctx, host_rsp);
 	OFFSET(KPLUG_CTX_HOST_CR3, kplug_ctx, host_cr3);
+	OFFSET(KPLUG_CTX_HOST_CR3_NOFLUSH, kplug_ctx, host_cr3_noflush);
 	OFFSET(KPLUG_CTX_PLUGIN_CR3, kplug_ctx, plugin_cr3);
 	OFFSET(KPLUG_CTX_HOST_FS_BASE, kplug_ctx, host_fs_base);
 	OFFSET(KPLUG_CTX_HOST_GS_BASE, kplug_ctx, host_gs_base);

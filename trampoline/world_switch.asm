@@ -185,6 +185,7 @@ kplug_world_switch:
 	pushfq
 	pop	qword [rdi + KPLUG_CTX_HOST_RFLAGS]
 	mov	rax, cr3
+	or	rax, [rdi + KPLUG_CTX_HOST_CR3_NOFLUSH]	; see world_switch.h
 	mov	[rdi + KPLUG_CTX_HOST_CR3], rax
 	mov	rax, [rdi + KPLUG_CTX_TSS_SP0]
 	mov	rax, [rax]

@@ -58,6 +58,11 @@ struct kplug_ctx {
 	struct kplug_regs regs;
 	u64 host_rsp;
 	u64 host_cr3;
+	u64 host_cr3_noflush;	/* X86_CR3_PCID_NOFLUSH with PCIDs: the
+				 * host's TLB entries stay valid while the
+				 * plugin runs (its own PCID), and a flush
+				 * meant for them waits in an IPI that Linux
+				 * handles after the switch back */
 	u64 plugin_cr3;
 	u64 host_fs_base;
 	u64 host_gs_base;
