@@ -11,6 +11,7 @@
 /* sandbox.c: a plugin's memory and page table */
 struct kplug_sandbox {
 	u64 *pgd;		/* order-1 allocation: PTI tests bit 12 of CR3 */
+	u64 pgd_pa;		/* its physical address, for CR3 */
 	struct page **pages;	/* every page we allocated, for freeing */
 	unsigned int nr_pages, max_pages;
 	u32 code_end;		/* CS limit + 1 */

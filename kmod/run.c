@@ -409,7 +409,7 @@ static void fault_record(struct kplug_sandbox *sb, struct kplug_ctx *ctx,
 static void ctx_init(struct kplug_ctx *ctx, struct kplug_plugin *p,
 		     struct tss_struct *tss, u32 eip, u32 esp)
 {
-	u64 cr3 = __pa(p->sb.pgd);
+	u64 cr3 = p->sb.pgd_pa;
 
 	/* Without NOFLUSH: one PCID for every sandbox, and with PTI it caches
 	 * kernel translations (non-global) that Linux never shoots down
@@ -545,10 +545,32 @@ static int slot_write(struct kplug_sandbox *sb, const struct slot *s,
 	return 0;
 }
 
+static void frame_fill(struct entry_frame *f, const struct kplug_call *call,
+		       u32 in, u32 out)
+{
+	f->ret = KPLUG_RUNTIME_BASE;
+	memcpy(f->args, call->args, sizeof(f->args));
+	f->in = in;
+	f->in_len = call->in_len;
+	f->out = out;
+	f->out_len = call->out_len;
+}
+
+/* A frame below the slot's top page (big buffers): through the tables. */
+static noinline int frame_write(struct kplug_sandbox *sb, u32 esp,
+				const struct kplug_call *call, u32 in, u32 out)
+{
+	struct entry_frame frame;
+
+	frame_fill(&frame, call, in, out);
+	return kplug_sandbox_write(sb, esp, &frame, sizeof(frame));
+}
+
 /*
  * Write an entry call into this invocation's stack slot, from the top
- * down: the in buffer, the (zeroed) out buffer, then the frame.  Returns
- * ESP and where out is.
+ * down: the in buffer, the (zeroed) out buffer, then the frame, written
+ * in place where it fits in the slot's top page.  Returns ESP and where
+ * out is.
  */
 static int frame_build(struct kplug_sandbox *sb, int cpu, int n,
 		       const struct kplug_call *call, u32 *out_addr, u32 *esp)
@@ -557,39 +579,35 @@ static int frame_build(struct kplug_sandbox *sb, int cpu, int n,
 		.top = kplug_sandbox_stack_top(sb, cpu, n),
 		.page = sb->stack_page[cpu * sb->nr_slots + n],
 	};
-	struct entry_frame frame = {
-		.ret = KPLUG_RUNTIME_BASE,
-		.in_len = call->in_len,
-		.out_len = call->out_len,
-	};
-	u32 addr = s.top;
+	u32 addr = s.top, in = 0, out = 0;
 	struct entry_frame *f;
-	int err = 0;
+	int err;
 
-	memcpy(frame.args, call->args, sizeof(frame.args));
 	if (call->in_len) {
 		addr = round_down(addr - call->in_len, 16);
-		frame.in = addr;
+		in = addr;
 		err = slot_write(sb, &s, addr, call->in, call->in_len);
+		if (err)
+			return err;
 	}
-	if (!err && call->out_len) {
+	if (call->out_len) {
 		addr = round_down(addr - call->out_len, 16);
-		frame.out = addr;
+		out = addr;
 		err = slot_write(sb, &s, addr, NULL, call->out_len);
+		if (err)
+			return err;
 	}
-	*out_addr = frame.out;
+	*out_addr = out;
 	/*
 	 * 64 bytes below the buffers hold the frame, placed so that ESP + 4
 	 * (its first argument) is 16-byte aligned, as the i386 ABI expects
 	 * at a call.
 	 */
 	*esp = round_down(addr - 64, 16) + 16 - offsetof(struct entry_frame, args);
-	if (err)
-		return err;
-	f = slot_ptr(&s, *esp, sizeof(frame));
+	f = slot_ptr(&s, *esp, sizeof(*f));
 	if (!f)
-		return kplug_sandbox_write(sb, *esp, &frame, sizeof(frame));
-	*f = frame;	/* a few moves, not memcpy()'s byte loop */
+		return frame_write(sb, *esp, call, in, out);
+	frame_fill(f, call, in, out);
 	return 0;
 }
 

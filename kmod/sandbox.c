@@ -248,6 +248,8 @@ int kplug_sandbox_create(struct kplug_sandbox *sb,
 		goto err;
 	}
 
+	sb->pgd_pa = __pa(sb->pgd);
+
 	/* The kernel half, shared; minus the per-mm LDT remap slot. */
 	kpgd = __va(read_cr3_pa());
 	for (i = PTRS_PER_PGD / 2; i < PTRS_PER_PGD; i++)

@@ -218,6 +218,20 @@ kplug_world_switch:
 	mov	[rdi + KPLUG_CTX_HOST_GS_BASE], eax
 	mov	[rdi + KPLUG_CTX_HOST_GS_BASE + 4], edx
 .bases_saved:
+	; FS and GS stay as they are if both are null and FSGSBASE is on
+	; (64-bit tasks, kernel threads): compatibility mode faults on any
+	; access through a null selector, and the bases cannot be read there
+	; (RDFSBASE is #UD).  Then kplug_restore_host reloads neither unless
+	; the plugin did: null selector loads are slow (about 170 cycles each
+	; on Zen 4, ../shared/HARDWARE-COSTS.md).
+	xor	eax, eax
+	cmp	byte [rdi + KPLUG_CTX_FSGSBASE], 0
+	je	.keep_set
+	mov	cx, [rdi + KPLUG_CTX_HOST_FS]
+	or	cx, [rdi + KPLUG_CTX_HOST_GS]
+	sete	al
+.keep_set:
+	mov	[rdi + KPLUG_CTX_KEEP_FSGS], al
 
 	; Until a plugin exit writes its vector there, the exit reason says
 	; the plugin never ran; no exception in kplug's ring-0 code yet.
@@ -248,13 +262,16 @@ kplug_world_switch:
 	mov	rax, [rdi + KPLUG_CTX_PLUGIN_CR3]
 	mov	cr3, rax		; the low half is now the sandbox
 
-	; Data segments: the plugin's.  This kills the kernel GS base until
-	; kplug_restore_host restores it.
+	; Data segments: the plugin's; FS and GS too unless kept (above),
+	; which kills the kernel GS base until kplug_restore_host restores it.
 	mov	eax, KPLUG_SEL_DATA
 	mov	ds, eax
 	mov	es, eax
+	cmp	byte [rdi + KPLUG_CTX_KEEP_FSGS], 0
+	jne	.fsgs_kept
 	mov	fs, eax
 	mov	gs, eax
+.fsgs_kept:
 
 	; A far return into ring 1, not IRETQ, which serialises: its frame
 	; comes from ctx->regs (run.c sanitised the flags), and the plugin's
@@ -408,6 +425,21 @@ kplug_restore_host:
 				; would return it to user space broken
 	LOAD_HOST_SELECTOR ds, KPLUG_CTX_HOST_DS
 	LOAD_HOST_SELECTOR es, KPLUG_CTX_HOST_ES
+	; FS and GS: nothing to do if they were kept (see the entry) and the
+	; plugin loaded neither, selector or base (a null load may clear it).
+	cmp	byte [rdi + KPLUG_CTX_KEEP_FSGS], 0
+	je	.load_fsgs
+	mov	ax, fs
+	mov	cx, gs
+	or	ax, cx
+	jnz	.load_fsgs
+	rdfsbase rax
+	cmp	rax, [rdi + KPLUG_CTX_HOST_FS_BASE]
+	jne	.load_fsgs
+	rdgsbase rax
+	cmp	rax, [rdi + KPLUG_CTX_HOST_GS_BASE]
+	je	.bases_done
+.load_fsgs:
 	LOAD_HOST_SELECTOR fs, KPLUG_CTX_HOST_FS
 	LOAD_HOST_SELECTOR gs, KPLUG_CTX_HOST_GS	; may change the base: fix it next
 	cmp	byte [rdi + KPLUG_CTX_FSGSBASE], 0
