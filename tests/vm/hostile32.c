@@ -11,7 +11,8 @@
  * call of the sample hook ("i 7", read back), open() of a missing file
  * (kprobe:getname) and one UDP datagram to each port (netfilter); after
  * each invocation, getpid() through the vDSO (SYSENTER or SYSCALL, which
- * kplug's lazily lowered syscall fence must allow again).  With
+ * kplug's lazily lowered syscall fence must allow again; not with "ldt",
+ * whose SS they would replace).  With
  * "ldt" it first installs an LDT entry (flat 32-bit data, DPL 3) and
  * loads its selector into DS, ES, FS and SS: int $0x80 saves SS in the
  * frame and IRET reloads it, so a switch that leaves LDTR null or the LDT
@@ -124,7 +125,7 @@ int main(int argc, char **argv)
 		/* kplug's syscall fence comes down on the way back here (run.c,
 		 * syscall_fence): else SYSENTER/SYSCALL would #GP/#UD. */
 		pid = sc6(SYS_getpid, nopid);
-		if (vsyscall)
+		if (vsyscall && !ldt)	/* SYSEXIT/SYSRET reload SS */
 			bad |= (vsyscall_getpid(vsyscall) != pid) << 7;
 
 		p = utoa(buf, i);
