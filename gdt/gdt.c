@@ -50,15 +50,12 @@
 
 static unsigned long exit_gate, service_gate;	/* the gates' targets */
 static u64 *kplug_idt;		/* 256 16-byte gates; writable alias */
-static u64 **cpu_gdt;		/* per CPU: KPLUG_GDT_ENTRIES descriptors;
+u64 **kplug_cpu_gdt;		/* per CPU: KPLUG_GDT_ENTRIES descriptors;
 				 * writable alias of a page of its own */
 
-#define GDT_CODE	(KPLUG_SEL_CODE >> 3)
-#define GDT_DATA	(KPLUG_SEL_DATA >> 3)
-#define GDT_EXIT_GATE	(KPLUG_SEL_EXIT_GATE >> 3)
 #define GDT_SERVICE_GATE (KPLUG_SEL_SERVICE_GATE >> 3)
 
-static_assert(GDT_CODE >= GDT_ENTRIES && GDT_SERVICE_GATE + 2 <= KPLUG_GDT_ENTRIES);
+static_assert(KPLUG_GDT_CODE >= GDT_ENTRIES && GDT_SERVICE_GATE + 2 <= KPLUG_GDT_ENTRIES);
 static_assert(KPLUG_GDT_ENTRIES * 8 <= PAGE_SIZE);
 
 /*
@@ -211,7 +208,7 @@ static int ro_map_all(void)
 		return -ENOMEM;
 
 	for_each_possible_cpu(cpu) {
-		err = ro_map(KPLUG_RO_GDT(cpu), virt_to_page(cpu_gdt[cpu]));
+		err = ro_map(KPLUG_RO_GDT(cpu), virt_to_page(kplug_cpu_gdt[cpu]));
 		if (err)
 			return err;
 	}
@@ -232,8 +229,8 @@ static void ro_unmap_all(void)
 	if (!ro_start)
 		return;
 	for_each_possible_cpu(cpu)
-		if (cpu_gdt[cpu])
-			ro_unmap(KPLUG_RO_GDT(cpu), cpu_gdt[cpu]);
+		if (kplug_cpu_gdt[cpu])
+			ro_unmap(KPLUG_RO_GDT(cpu), kplug_cpu_gdt[cpu]);
 	ro_unmap(KPLUG_RO_IDT, kplug_idt);
 	for (i = nr_ro_tables - 1; i >= 0; i--) {
 		if (memchr_inv(page_address(ro_tables[i].page), 0, PAGE_SIZE))
@@ -254,11 +251,11 @@ static void ro_unmap_all(void)
 }
 
 /* Build this CPU's private GDT from its live one.  Interrupts off. */
-static u64 *gdt_build(int cpu)
+u64 *kplug_gdt_build(int cpu)
 {
 	struct desc_ptr host;
 	const u64 *src;
-	u64 *gdt = cpu_gdt[cpu];
+	u64 *gdt = kplug_cpu_gdt[cpu];
 	int i;
 
 	native_store_gdt(&host);
@@ -280,36 +277,19 @@ static u64 *gdt_build(int cpu)
 		}
 		/* everything else (DPL 3, LDT, TLS) stays zero */
 	}
-	kplug_desc_gate(&gdt[GDT_EXIT_GATE], exit_gate, __KERNEL_CS,
+	kplug_desc_gate(&gdt[KPLUG_GDT_EXIT_GATE], exit_gate, __KERNEL_CS,
 			KPLUG_TYPE_CALL_GATE, 1, 0);
 	kplug_desc_gate(&gdt[GDT_SERVICE_GATE], service_gate, __KERNEL_CS, KPLUG_TYPE_CALL_GATE, 1, 0);
 	return gdt;
 }
 
-/*
- * Point this CPU's private GDT at the plugin's segments and describe it in
- * gdtr.  Interrupts off.  The GDT is built on a CPU's first invocation (the
- * CPUNODE entry exists only once the CPU is up); the exit gate, never zero
- * once built, is the "built" flag.
- */
-void kplug_gdt_load_plugin(int cpu, u32 code_end, u32 data_end,
-			   struct kplug_dtr *gdtr)
+/* The plugin's code and data segments for kplug_gdt_load_plugin(): DPL 1,
+ * limits code_end - 1 and data_end - 1.  Preset accessed (desc.h): the
+ * CPU never writes the GDT. */
+void kplug_gdt_plugin_segments(u32 code_end, u32 data_end, u64 *code, u64 *data)
 {
-	u64 *gdt = cpu_gdt[cpu];
-
-	if (unlikely(!gdt[GDT_EXIT_GATE]))
-		gdt_build(cpu);
-	/* Preset accessed (desc.h): the CPU never writes the GDT. */
-	gdt[GDT_CODE] = kplug_desc_segment(code_end, KPLUG_TYPE_CODE_XRA, 1);
-	gdt[GDT_DATA] = kplug_desc_segment(data_end, KPLUG_TYPE_DATA_RWA, 1);
-	gdtr->limit = KPLUG_GDT_ENTRIES * 8 - 1;
-	gdtr->base = KPLUG_RO_GDT(cpu);
-}
-
-void kplug_idt_dtr(struct kplug_dtr *idtr)
-{
-	idtr->limit = 256 * 16 - 1;
-	idtr->base = KPLUG_RO_IDT;
+	*code = kplug_desc_segment(code_end, KPLUG_TYPE_CODE_XRA, 1);
+	*data = kplug_desc_segment(data_end, KPLUG_TYPE_DATA_RWA, 1);
 }
 
 int kplug_gdt_init(const u64 *idt_targets, unsigned long exit_target,
@@ -320,13 +300,13 @@ int kplug_gdt_init(const u64 *idt_targets, unsigned long exit_target,
 	exit_gate = exit_target;
 	service_gate = service_target;
 	kplug_idt = (u64 *)get_zeroed_page(GFP_KERNEL);
-	cpu_gdt = kcalloc(nr_cpu_ids, sizeof(*cpu_gdt), GFP_KERNEL);
-	if (!kplug_idt || !cpu_gdt)
+	kplug_cpu_gdt = kcalloc(nr_cpu_ids, sizeof(*kplug_cpu_gdt), GFP_KERNEL);
+	if (!kplug_idt || !kplug_cpu_gdt)
 		goto err;
 	for_each_possible_cpu(cpu) {
 		/* A page of its own: nothing else shares the alias. */
-		cpu_gdt[cpu] = (u64 *)get_zeroed_page(GFP_KERNEL);
-		if (!cpu_gdt[cpu])
+		kplug_cpu_gdt[cpu] = (u64 *)get_zeroed_page(GFP_KERNEL);
+		if (!kplug_cpu_gdt[cpu])
 			goto err;
 	}
 
@@ -350,11 +330,11 @@ void kplug_gdt_exit(void)
 	int cpu;
 
 	ro_unmap_all();
-	if (cpu_gdt)
+	if (kplug_cpu_gdt)
 		for_each_possible_cpu(cpu)
-			free_page((unsigned long)cpu_gdt[cpu]);
-	kfree(cpu_gdt);
+			free_page((unsigned long)kplug_cpu_gdt[cpu]);
+	kfree(kplug_cpu_gdt);
 	free_page((unsigned long)kplug_idt);
-	cpu_gdt = NULL;
+	kplug_cpu_gdt = NULL;
 	kplug_idt = NULL;
 }

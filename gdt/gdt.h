@@ -9,6 +9,7 @@
 
 #include <linux/types.h>
 #include <asm/segment.h>
+#include "desc.h"
 
 /* Selectors in kplug's private per-CPU GDT. */
 #define KPLUG_GDT_ENTRIES	22
@@ -32,8 +33,41 @@ struct kplug_dtr {
 int kplug_gdt_init(const u64 *idt_targets, unsigned long exit_target,
 		   unsigned long service_target);
 void kplug_gdt_exit(void);
-void kplug_gdt_load_plugin(int cpu, u32 code_end, u32 data_end,
-			   struct kplug_dtr *gdtr);
-void kplug_idt_dtr(struct kplug_dtr *idtr);
+void kplug_gdt_plugin_segments(u32 code_end, u32 data_end, u64 *code,
+			       u64 *data);
+
+#define KPLUG_GDT_CODE		(KPLUG_SEL_CODE >> 3)
+#define KPLUG_GDT_DATA		(KPLUG_SEL_DATA >> 3)
+#define KPLUG_GDT_EXIT_GATE	(KPLUG_SEL_EXIT_GATE >> 3)
+
+extern u64 **kplug_cpu_gdt;	/* writable aliases, per CPU */
+u64 *kplug_gdt_build(int cpu);
+
+/*
+ * Put the plugin's segments (kplug_gdt_plugin_segments()) into this CPU's
+ * private GDT and describe it in gdtr.  Interrupts off.  The GDT is built
+ * on a CPU's first invocation (the CPUNODE entry exists only once the CPU
+ * is up); the exit gate, never zero once built, is the "built" flag.
+ * Inline: it runs before every stretch.
+ */
+static inline void kplug_gdt_load_plugin(int cpu, u64 code, u64 data,
+					 struct kplug_dtr *gdtr)
+{
+	u64 *gdt = kplug_cpu_gdt[cpu];
+
+	if (unlikely(!gdt[KPLUG_GDT_EXIT_GATE]))
+		gdt = kplug_gdt_build(cpu);
+	gdt[KPLUG_GDT_CODE] = code;
+	gdt[KPLUG_GDT_DATA] = data;
+	gdtr->limit = KPLUG_GDT_ENTRIES * 8 - 1;
+	gdtr->base = KPLUG_RO_GDT(cpu);
+}
+
+/* kplug's IDT, as lidt loads it: the same on every CPU. */
+static inline void kplug_idt_dtr(struct kplug_dtr *idtr)
+{
+	idtr->limit = 256 * 16 - 1;
+	idtr->base = KPLUG_RO_IDT;
+}
 
 #endif /* KPLUG_GDT_H */

@@ -20,6 +20,7 @@
 #ifndef KPLUG_HOOK_H
 #define KPLUG_HOOK_H
 
+#include <linux/compiler.h>
 #include <linux/types.h>
 #include "../uapi/kplug.h"	/* KPLUG_HOOK_CTX_*, KPLUG_HOOK_FIRST_NONZERO... */
 
@@ -48,13 +49,34 @@ struct kplug_hook *kplug_hook_register(const struct kplug_hook_desc *desc);
 void kplug_hook_unregister(struct kplug_hook *hook);
 
 /*
+ * The start of every struct kplug_hook, which kplug_hook_call() reads in
+ * the caller: with nothing attached a call costs a load and a test, no
+ * call into kplug.ko.  Written by kplug only.
+ */
+struct kplug_hook_head {
+	u32 attached;		/* non-zero while plugins are attached */
+	u32 default_result;
+};
+
+u32 __kplug_hook_call(struct kplug_hook *hook, const u32 *args,
+		      unsigned int nargs, const void *in, u32 in_len);
+
+/*
  * Run the attached plugins with nargs (0..KPLUG_MAX_ARGS) arguments and
- * in_len bytes at in; combine their results as the hook declared.  Costs
- * one pointer test with nothing attached.  A plugin that faults or runs
+ * in_len bytes at in; combine their results as the hook declared.  With
+ * nothing attached: default_result, inline.  A plugin that faults or runs
  * out of budget contributes default_result.  Any context with interrupts
  * on; sleeps only if the caller is preemptible.
  */
-u32 kplug_hook_call(struct kplug_hook *hook, const u32 *args,
-		    unsigned int nargs, const void *in, u32 in_len);
+static inline u32 kplug_hook_call(struct kplug_hook *hook, const u32 *args,
+				  unsigned int nargs, const void *in,
+				  u32 in_len)
+{
+	const struct kplug_hook_head *head = (const void *)hook;
+
+	if (likely(!READ_ONCE(head->attached)))
+		return head->default_result;
+	return __kplug_hook_call(hook, args, nargs, in, in_len);
+}
 
 #endif /* KPLUG_HOOK_H */

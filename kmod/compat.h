@@ -42,4 +42,15 @@ static inline void vm_flags_clear(struct vm_area_struct *vma,
 #endif
 void kplug_host_nmi_entry(void);
 
+/*
+ * A local that CONFIG_INIT_STACK_ALL_ZERO must not clear on every call
+ * (gcc 12 and clang have the attribute; the kernel's own macro for it
+ * came after 6.1).
+ */
+#if __has_attribute(__uninitialized__)
+#define __no_stack_init	__attribute__((__uninitialized__))
+#else
+#define __no_stack_init
+#endif
+
 #endif /* KPLUG_COMPAT_H */

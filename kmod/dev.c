@@ -23,21 +23,27 @@
  * caller's size; older (shorter, but at least min) structs are zero
  * extended, newer ones must be zero past what we know.
  */
-static int copy_args(void *dst, size_t ksize, size_t min, unsigned int cmd,
-		     void __user *src)
+static __always_inline int copy_args(void *dst, size_t ksize, size_t min,
+				     unsigned int cmd, void __user *src)
 {
 	size_t usize = _IOC_SIZE(cmd);
 
+	if (usize == ksize)	/* the usual case, at a constant size: no
+				 * run-time object size check */
+		return copy_from_user(dst, src, ksize) ? -EFAULT : 0;
 	if (usize < min)
 		return -EINVAL;
 	return copy_struct_from_user(dst, ksize, src, usize);
 }
 
-static int copy_args_out(void __user *dst, const void *src, size_t ksize,
-			 unsigned int cmd)
+static __always_inline int copy_args_out(void __user *dst, const void *src,
+					 size_t ksize, unsigned int cmd)
 {
-	return copy_to_user(dst, src, min_t(size_t, ksize, _IOC_SIZE(cmd))) ?
-	       -EFAULT : 0;
+	size_t usize = _IOC_SIZE(cmd);
+
+	if (usize >= ksize)
+		return copy_to_user(dst, src, ksize) ? -EFAULT : 0;
+	return copy_to_user(dst, src, usize) ? -EFAULT : 0;
 }
 
 /*
@@ -142,6 +148,7 @@ out:
 
 static long ioc_invoke(unsigned int cmd, void __user *uarg)
 {
+	struct kplug_invoke_args __user *ua = uarg;
 	struct kplug_invoke_args a;
 	struct kplug_call call = {};
 	struct kplug_plugin *p;
@@ -185,17 +192,25 @@ static long ioc_invoke(unsigned int cmd, void __user *uarg)
 	if (!err && a.out_len &&
 	    copy_to_user(u64_to_user_ptr(a.out), out, a.out_len))
 		err = -EFAULT;
-	err2 = copy_args_out(uarg, &a, sizeof(a), cmd);
+	/* Only the out fields go back: the result, and a fault record only
+	 * when there is one (the caller's is zero, checked above). */
+	err2 = put_user(a.result, &ua->result) ? -EFAULT : 0;
+	if (err == -EIO && !err2 &&
+	    copy_to_user(&ua->fault, &a.fault, sizeof(a.fault)))
+		err2 = -EFAULT;
 	err = err ?: err2;
 out:
-	kvfree(in);
-	kvfree(out);
+	if (in)		/* the usual call has no buffers: skip the calls */
+		kvfree(in);
+	if (out)
+		kvfree(out);
 	kplug_plugin_put(p);
 	return err;
 }
 
 static long ioc_info(unsigned int cmd, void __user *uarg)
 {
+	struct kplug_plugin_stats stats;
 	struct kplug_info_args a;
 	struct kplug_plugin *p;
 	u32 n;
@@ -228,9 +243,10 @@ static long ioc_info(unsigned int cmd, void __user *uarg)
 	a.mem_bytes = (u64)(p->sb.nr_pages + 2) * PAGE_SIZE;	/* + the pgd */
 	a.data_base = p->sb.data_base;
 	a.data_pages = (p->sb.stacks_base - p->sb.data_base) / PAGE_SIZE;
-	a.invocations = atomic64_read(&p->invocations);
-	a.faults = atomic64_read(&p->faults);
-	a.timeouts = atomic64_read(&p->timeouts);
+	kplug_plugin_stats_sum(p, &stats);
+	a.invocations = stats.invocations;
+	a.faults = stats.faults;
+	a.timeouts = stats.timeouts;
 	spin_lock_irq(&p->lock);
 	a.last_fault = p->last_fault;
 	spin_unlock_irq(&p->lock);

@@ -54,16 +54,25 @@ struct kplug_hook_att {
 	struct att_window __percpu *win;
 };
 
+/* Counted per CPU on the call path (no cache line shared between CPUs
+ * calling the hook), summed when read. */
+struct hook_stats {
+	u64 calls;		/* calls with plugins attached */
+	u64 missed;		/* of those, in a context that runs none */
+};
+
 struct kplug_hook {
+	struct kplug_hook_head head;	/* first: callers read it inline
+					 * (kplug_hook.h); attached follows
+					 * atts under hooks_lock */
 	struct list_head node;		/* in hooks, under hooks_lock */
 	struct list_head atts;		/* attach order; writers hold hooks_lock */
 	u32 nr_attached;		/* under hooks_lock */
 	char name[KPLUG_NAME_MAX];
-	u32 context, combine, default_result;
+	u32 context, combine;
 	char context_desc[KPLUG_HOOK_DESC_MAX];
 	char args_desc[KPLUG_HOOK_DESC_MAX];
-	atomic64_t calls;		/* calls with plugins attached */
-	atomic64_t missed;		/* of those, in a context that runs none */
+	struct hook_stats __percpu *stats;
 	const struct kplug_hook_ops *ops;	/* a provider's, or NULL */
 	void *priv;			/* the provider's */
 };
@@ -123,13 +132,17 @@ struct kplug_hook *kplug_hook_alloc(const struct kplug_hook_desc *desc,
 			      KPLUG_HOOK_CTX_IRQS_OFF))
 		return ERR_PTR(-EINVAL);
 	h = kzalloc(sizeof(*h), GFP_KERNEL);
-	if (!h)
+	if (h)
+		h->stats = alloc_percpu(struct hook_stats);
+	if (!h || !h->stats) {
+		kfree(h);
 		return ERR_PTR(-ENOMEM);
+	}
 	INIT_LIST_HEAD(&h->atts);
 	strscpy(h->name, desc->name, sizeof(h->name));
+	h->head.default_result = desc->default_result;
 	h->context = desc->context;
 	h->combine = desc->combine;
-	h->default_result = desc->default_result;
 	strscpy(h->context_desc, desc->context_desc ?: "", sizeof(h->context_desc));
 	strscpy(h->args_desc, desc->args_desc ?: "", sizeof(h->args_desc));
 	h->ops = ops;
@@ -151,6 +164,7 @@ static void hook_free(struct kplug_hook *h)
 {
 	if (h->ops && h->ops->release)
 		h->ops->release(h);
+	free_percpu(h->stats);
 	kfree(h);
 }
 
@@ -227,6 +241,7 @@ void kplug_hook_unregister(struct kplug_hook *h)
 	list_for_each_entry(a, &dead, dead)
 		list_del_rcu(&a->node);
 	h->nr_attached = 0;
+	WRITE_ONCE(h->head.attached, 0);
 	mutex_unlock(&hooks_lock);
 	atts_free(&dead);	/* waits even if none: calls still read h */
 	hook_free(h);
@@ -319,7 +334,7 @@ static int att_run(struct kplug_hook *h, struct kplug_hook_att *a,
 	if (READ_ONCE(a->suspended))
 		return -ETIME;
 	if (call->atomic && share_throttled(a)) {
-		atomic64_inc(&h->missed);
+		this_cpu_inc(h->stats->missed);
 		return -EAGAIN;
 	}
 	call->entry = a->entry;
@@ -330,7 +345,7 @@ static int att_run(struct kplug_hook *h, struct kplug_hook_att *a,
 		err = kplug_run(a->p, call, result, &fault);
 	kplug_plugin_account(a->p, err, &fault);
 	if (err == -EBUSY)	/* this CPU's atomic slots are all taken */
-		atomic64_inc(&h->missed);
+		this_cpu_inc(h->stats->missed);
 	else if (err)
 		atomic64_inc(&a->faults);
 	if (call->atomic) {
@@ -341,48 +356,40 @@ static int att_run(struct kplug_hook *h, struct kplug_hook_att *a,
 	return err;
 }
 
-/* Out of line: its stack frame and zeroing cost nothing when unused. */
-static noinline u32 hook_run(struct kplug_hook *h, const u32 *args,
-			     unsigned int nargs, const void *in, u32 in_len)
+/* kplug_hook_call() found plugins attached (kplug_hook.h). */
+u32 __kplug_hook_call(struct kplug_hook *h, const u32 *args,
+		      unsigned int nargs, const void *in, u32 in_len)
 {
 	struct kplug_call call = {};
 	struct kplug_hook_att *a;
 	u32 ret, result;
 	int idx;
 
-	atomic64_inc(&h->calls);
+	this_cpu_inc(h->stats->calls);
 	if (kplug_run_context(&call.atomic)) {
-		atomic64_inc(&h->missed);
-		return h->default_result;
+		this_cpu_inc(h->stats->missed);
+		return h->head.default_result;
 	}
 	if (nargs > KPLUG_MAX_ARGS || (nargs && !args) || (in_len && !in))
-		return h->default_result;
+		return h->head.default_result;
 
 	if (nargs)
 		memcpy(call.args, args, nargs * sizeof(*args));
 	call.in = in;
 	call.in_len = in_len;
-	ret = h->default_result;
+	ret = h->head.default_result;
 	idx = srcu_read_lock(&hook_srcu);
 	list_for_each_entry_srcu(a, &h->atts, node,
 				 srcu_read_lock_held(&hook_srcu)) {
 		ret = att_run(h, a, &call, &result) ?
-		      h->default_result : result;
+		      h->head.default_result : result;
 		if (h->combine == KPLUG_HOOK_FIRST_NONZERO && ret)
 			break;
 	}
 	srcu_read_unlock(&hook_srcu, idx);
 	return ret;
 }
-
-u32 kplug_hook_call(struct kplug_hook *h, const u32 *args, unsigned int nargs,
-		    const void *in, u32 in_len)
-{
-	if (list_empty(&h->atts))	/* one READ_ONCE of the head */
-		return h->default_result;
-	return hook_run(h, args, nargs, in, in_len);
-}
-EXPORT_SYMBOL_GPL(kplug_hook_call);
+EXPORT_SYMBOL_GPL(__kplug_hook_call);
 
 static struct kplug_hook_att *att_find(struct kplug_hook *h, u32 id, u32 entry)
 {
@@ -399,7 +406,7 @@ int kplug_hook_info(u32 index, struct kplug_hook_info *info)
 	struct kplug_hook_att *a;
 	struct kplug_hook *h;
 	u32 i = 0;
-	int err = -ENOENT;
+	int cpu, err = -ENOENT;
 
 	mutex_lock(&hooks_lock);
 	list_for_each_entry(h, &hooks, node) {
@@ -408,10 +415,14 @@ int kplug_hook_info(u32 index, struct kplug_hook_info *info)
 		memcpy(info->name, h->name, sizeof(info->name));
 		info->context = h->context;
 		info->combine = h->combine;
-		info->default_result = h->default_result;
+		info->default_result = h->head.default_result;
 		info->nr_attached = h->nr_attached;
-		info->calls = atomic64_read(&h->calls);
-		info->missed = atomic64_read(&h->missed);
+		info->calls = 0;
+		info->missed = 0;
+		for_each_possible_cpu(cpu) {
+			info->calls += READ_ONCE(per_cpu_ptr(h->stats, cpu)->calls);
+			info->missed += READ_ONCE(per_cpu_ptr(h->stats, cpu)->missed);
+		}
 		info->nr_suspended = 0;
 		list_for_each_entry(a, &h->atts, node)
 			info->nr_suspended += READ_ONCE(a->suspended);
@@ -476,6 +487,7 @@ int kplug_hook_attach(const char *name, u32 id, u32 entry)
 	if (!err) {
 		list_add_tail_rcu(&a->node, &h->atts);
 		h->nr_attached++;
+		WRITE_ONCE(h->head.attached, 1);
 	} else if (made) {	/* never armed: nothing can be calling it */
 		list_del(&h->node);
 		hook_free(h);
@@ -505,7 +517,9 @@ int kplug_hook_detach(const char *name, u32 id, u32 entry)
 		list_del_rcu(&a->node);
 		list_add(&a->dead, &dead);
 		/* last attachment: stop the calls (waits for those running) */
-		if (!--h->nr_attached && h->ops) {
+		if (!--h->nr_attached)
+			WRITE_ONCE(h->head.attached, 0);
+		if (!h->nr_attached && h->ops) {
 			if (h->ops->disarm)
 				h->ops->disarm(h);
 			if (h->ops->on_demand) {

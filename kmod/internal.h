@@ -11,6 +11,7 @@
 /* sandbox.c: a plugin's memory and page table */
 struct kplug_sandbox {
 	u64 *pgd;		/* order-1 allocation: PTI tests bit 12 of CR3 */
+	u64 pgd_pa;		/* its physical address, for CR3 */
 	struct page **pages;	/* every page we allocated, for freeing */
 	unsigned int nr_pages, max_pages;
 	u32 code_end;		/* CS limit + 1 */
@@ -18,7 +19,10 @@ struct kplug_sandbox {
 	u32 stacks_base;	/* first stack slot's guard page */
 	u32 stack_size;		/* per slot, page multiple */
 	u32 end;		/* DS/SS limit + 1 */
+	u64 code_desc, data_desc; /* its CS and DS/SS descriptors (gdt.h) */
 	unsigned int nr_slots;	/* per CPU */
+	void **stack_page;	/* per (CPU, slot): kernel address of the
+				 * slot's top page, where a call's frame goes */
 	unsigned long *slot_busy; /* nr_cpu_ids words, a bit per slot */
 };
 
@@ -32,9 +36,18 @@ int kplug_sandbox_create(struct kplug_sandbox *sb,
 			 const struct kplug_image_hdr *hdr,
 			 const u8 *text, const u8 *data);
 void kplug_sandbox_destroy(struct kplug_sandbox *sb);
-int kplug_sandbox_slot_get(struct kplug_sandbox *sb, int cpu, bool atomic);
+int kplug_sandbox_slot_try(struct kplug_sandbox *sb, int cpu, bool atomic);
+int kplug_sandbox_slot_wait(struct kplug_sandbox *sb, int cpu);
 void kplug_sandbox_slot_put(struct kplug_sandbox *sb, int cpu, int slot);
-u32 kplug_sandbox_stack_top(struct kplug_sandbox *sb, int cpu, int slot);
+
+/* The end of a stack slot: its stack grows down from here. */
+static inline u32 kplug_sandbox_stack_top(struct kplug_sandbox *sb, int cpu,
+					  int slot)
+{
+	u32 k = cpu * sb->nr_slots + slot;
+
+	return sb->stacks_base + (k + 1) * (PAGE_SIZE + sb->stack_size);
+}
 void *kplug_sandbox_kaddr(struct kplug_sandbox *sb, u32 addr);
 int kplug_sandbox_write(struct kplug_sandbox *sb, u32 addr, const void *src,
 			u32 len);
@@ -60,6 +73,14 @@ int kplug_service(struct kplug_plugin *p, struct kplug_regs *regs,
 u32 kplug_log_read(struct kplug_plugin *p, char *dst, u32 size, bool clear,
 		   u64 *dropped);
 
+/*
+ * A plugin's statistics: counted per CPU on the call path, so CPUs calling
+ * the same plugin share no cache line; summed when read.
+ */
+struct kplug_plugin_stats {
+	u64 invocations, faults, timeouts;
+};
+
 /* plugin.c: the registry of named plugins */
 struct kplug_plugin {
 	struct kref ref;
@@ -70,7 +91,7 @@ struct kplug_plugin {
 	u32 budget_ms;		/* default for its invocations, 0 = module's */
 	struct kplug_image_entry *entries;	/* names, for INFO */
 	struct kplug_sandbox sb;
-	atomic64_t invocations, faults, timeouts;
+	struct kplug_plugin_stats __percpu *stats;
 	spinlock_t lock;	/* last_fault */
 	struct kplug_fault last_fault;
 	struct kplug_log_ring *log;
@@ -88,6 +109,8 @@ int kplug_plugin_remove(u32 id);
 struct kplug_plugin *kplug_plugin_find(const char *name, u32 after_id,
 				       bool next);
 void kplug_plugin_remove_all(void);
+void kplug_plugin_stats_sum(struct kplug_plugin *p,
+			    struct kplug_plugin_stats *sum);
 void kplug_plugin_account(struct kplug_plugin *p, int err,
 			  const struct kplug_fault *fault);
 

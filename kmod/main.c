@@ -19,6 +19,13 @@ static int __init kplug_init(void)
 	unsigned long cr4 = __read_cr4();
 	int err;
 
+	/* A Xen PV guest's kernel runs in ring 3 (64-bit) under a hypervisor
+	 * that owns the descriptor tables and CR3; kplug also uses the
+	 * native MSR and CR instructions, not paravirt's (run.c). */
+	if (boot_cpu_has(X86_FEATURE_XENPV)) {
+		pr_err("Xen PV guest: kplug needs the descriptor tables, CR3 and ring 1 to itself\n");
+		return -EOPNOTSUPP;
+	}
 	if (cr4 & KPLUG_CR4_FRED) {
 		pr_err("FRED is active: ring-1 code cannot run under FRED; boot with fred=off\n");
 		return -EOPNOTSUPP;

@@ -13,6 +13,7 @@
  * failed, discards it (kplug_plugin_discard) as if it never existed.
  */
 #include <linux/mutex.h>
+#include <linux/percpu.h>
 #include <linux/slab.h>
 #include <linux/string.h>
 #include <linux/xarray.h>
@@ -30,6 +31,7 @@ static void plugin_free(struct kref *ref)
 	kplug_sandbox_destroy(&p->sb);
 	kfree(p->entries);
 	kvfree(p->log);
+	free_percpu(p->stats);
 	kfree_rcu(p, rcu);
 }
 
@@ -121,9 +123,11 @@ int kplug_plugin_create(const char *name, const void *image, u32 len,
 	p->entries = kmemdup(img.entries, p->nr_entries * sizeof(*p->entries),
 			     GFP_KERNEL_ACCOUNT);
 	p->log = kvzalloc(sizeof(*p->log), GFP_KERNEL_ACCOUNT);
-	if (!p->entries || !p->log) {
+	p->stats = alloc_percpu_gfp(struct kplug_plugin_stats, GFP_KERNEL_ACCOUNT);
+	if (!p->entries || !p->log || !p->stats) {
 		kfree(p->entries);
 		kvfree(p->log);
+		free_percpu(p->stats);
 		kfree(p);
 		return -ENOMEM;
 	}
@@ -137,6 +141,7 @@ int kplug_plugin_create(const char *name, const void *image, u32 len,
 					 KPLUG_SANDBOX_MAX >> 20);
 		kfree(p->entries);
 		kvfree(p->log);
+		free_percpu(p->stats);
 		kfree(p);
 		return err;
 	}
@@ -219,14 +224,29 @@ void kplug_plugin_account(struct kplug_plugin *p, int err,
 {
 	unsigned long flags;
 
-	atomic64_inc(&p->invocations);
+	this_cpu_inc(p->stats->invocations);
 	if (err == -EIO) {
-		atomic64_inc(&p->faults);
+		this_cpu_inc(p->stats->faults);
 		/* irqsave: hooks account from softirq too */
 		spin_lock_irqsave(&p->lock, flags);
 		p->last_fault = *fault;
 		spin_unlock_irqrestore(&p->lock, flags);
 	} else if (err == -ETIME) {
-		atomic64_inc(&p->timeouts);
+		this_cpu_inc(p->stats->timeouts);
+	}
+}
+
+void kplug_plugin_stats_sum(struct kplug_plugin *p,
+			    struct kplug_plugin_stats *sum)
+{
+	int cpu;
+
+	memset(sum, 0, sizeof(*sum));
+	for_each_possible_cpu(cpu) {
+		struct kplug_plugin_stats *s = per_cpu_ptr(p->stats, cpu);
+
+		sum->invocations += READ_ONCE(s->invocations);
+		sum->faults += READ_ONCE(s->faults);
+		sum->timeouts += READ_ONCE(s->timeouts);
 	}
 }

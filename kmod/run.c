@@ -13,10 +13,10 @@
  *            interrupt, NMI    -> reschedule if needed, resume
  *            exception         -> fault record, abort
  *
- * The invoking task stays on its CPU (migrate_disable) because the
- * plugin's stack slot and kplug's GDT are per CPU, but it stays
- * preemptible: between stretches of plugin execution it may be scheduled
- * out, and another invocation on this CPU then takes another stack slot.
+ * The invoking task stays on its CPU (pin()) because the plugin's stack
+ * slot and kplug's GDT are per CPU, but it stays preemptible: between
+ * stretches of plugin execution it may be scheduled out, and another
+ * invocation on this CPU then takes another stack slot.
  *
  * Two kinds of caller (docs/hooks.md, "Contexts"):
  *   process  task, preemptible: reschedules between stretches, stops on a
@@ -29,6 +29,7 @@
  * to end a stretch nothing could bound the plugin's CPU time.
  */
 #include <linux/cpu.h>
+#include <linux/math64.h>
 #include <linux/moduleparam.h>
 #include <linux/preempt.h>
 #include <linux/sched.h>
@@ -36,6 +37,7 @@
 #include <linux/sched/signal.h>
 #include <linux/slab.h>
 #include <linux/string.h>
+#include <linux/user-return-notifier.h>
 #include <asm/debugreg.h>
 #include <asm/desc.h>
 #include <asm/pkru.h>
@@ -46,6 +48,7 @@
 #include <asm/special_insns.h>
 #include <asm/tlbflush.h>
 #include <asm/traps.h>
+#include <asm/tsc.h>
 
 #include "compat.h"
 #include "internal.h"
@@ -171,6 +174,28 @@ static u64 budget_ns(struct kplug_plugin *p, u32 call_ms, bool atomic)
 }
 
 /*
+ * The clock of budgets: the TSC, converted from and to ns once per
+ * invocation at tsc_khz (a stretch starts and ends on one CPU with
+ * interrupts off, so TSCs of different CPUs are never compared); without
+ * a TSC, local_clock().  One RDTSC against local_clock()'s ~40
+ * instructions of bookkeeping, twice per stretch.  On the rare CPU whose
+ * TSC rate follows the core clock (no constant_tsc flag), budgets stretch
+ * and shrink with it.
+ */
+static bool budget_tsc;
+
+static u64 budget_clock(u32 khz)
+{
+	return khz ? rdtsc() : local_clock();
+}
+
+/* tsc_khz for this invocation's clock, or 0 for local_clock(). */
+static u32 budget_clock_khz(void)
+{
+	return budget_tsc ? READ_ONCE(tsc_khz) : 0;
+}
+
+/*
  * May a plugin run here, and may it be rescheduled?  See the top.  A task
  * in an RCU read-side section must not sleep, and PREEMPT_RCU does not
  * count that in preempt_count; without CONFIG_PREEMPT_COUNT nothing tells
@@ -197,11 +222,121 @@ int kplug_run_context(bool *atomic)
  * not see or use, changed around each stretch by switch_to_plugin().
  */
 struct fences {
-	u64 efer, sysenter_cs, s_cet;
+	u64 s_cet;
 	unsigned long dr7;
 	u32 pkru;
 	u16 io_bitmap_base;
 };
+
+/* The native instructions, not paravirt's indirect calls (main.c refuses
+ * Xen PV, the one paravirt guest with other MSR accessors). */
+static u64 msr_read(u32 msr)
+{
+	u32 lo, hi;
+
+	native_rdmsr(msr, lo, hi);
+	return (u64)hi << 32 | lo;
+}
+
+/*
+ * SYSCALL (EFER.SCE clear) and SYSENTER (SYSENTER_CS zero) from ring 1
+ * must raise #UD/#GP instead of reaching Linux's entry code with the
+ * plugin's GS base.  Linux itself needs neither until this CPU returns to
+ * user space (the kernel executes no SYSCALL or SYSENTER, and SYSRET runs
+ * after the return-to-user work), so the fence stays up after a plugin
+ * and comes down on the next return to user space from this CPU, through
+ * a user-return notifier, the way KVM puts back the host's syscall MSRs
+ * after a guest: two WRMSRs (which serialise) per return to user space
+ * instead of four per stretch.  Before every stretch the MSRs themselves
+ * are read (RDMSR does not serialise): whatever wrote them since, a
+ * KVM VM exit or CPU bring-up, the plugin never runs unfenced.  The host
+ * values are put back by read-modify-write for EFER, so bits others set
+ * meanwhile (SVME) stay.  Caveat: code that reads these MSRs in between
+ * and keeps the value (KVM caching host state when a vCPU is created)
+ * sees the fenced one (docs/security.md).
+ */
+struct syscall_fence {
+	struct user_return_notifier urn;
+	bool armed;		/* urn registered, host values below */
+	bool sce;		/* the host's EFER.SCE */
+	u64 sysenter_cs;	/* the host's SYSENTER_CS */
+};
+
+static DEFINE_PER_CPU(struct syscall_fence, syscall_fence);
+
+/* Interrupts off: on the return to user space, or from kplug_run_exit(). */
+static void syscall_fence_off(struct syscall_fence *f)
+{
+	u64 efer = msr_read(MSR_EFER);
+
+	if (f->sce && !(efer & EFER_SCE))
+		native_wrmsrl(MSR_EFER, efer | EFER_SCE);
+	if (f->sysenter_cs && msr_read(MSR_IA32_SYSENTER_CS) != f->sysenter_cs)
+		native_wrmsrl(MSR_IA32_SYSENTER_CS, f->sysenter_cs);
+	f->armed = false;
+}
+
+static void syscall_fence_on_user_return(struct user_return_notifier *urn)
+{
+	user_return_notifier_unregister(urn);
+	syscall_fence_off(container_of(urn, struct syscall_fence, urn));
+}
+
+/* Interrupts off, before each stretch. */
+static void syscall_fence_on(void)
+{
+	struct syscall_fence *f = this_cpu_ptr(&syscall_fence);
+	u64 efer = msr_read(MSR_EFER);
+	u64 cs = msr_read(MSR_IA32_SYSENTER_CS);
+
+	if (!(efer & EFER_SCE) && !cs)
+		return;		/* up already */
+	if (!f->armed) {
+		f->sce = false;
+		f->sysenter_cs = 0;
+		f->urn.on_user_return = syscall_fence_on_user_return;
+		user_return_notifier_register(&f->urn);
+		f->armed = true;
+	}
+	/* Host values, also if something wrote them since we armed. */
+	if (efer & EFER_SCE) {
+		f->sce = true;
+		native_wrmsrl(MSR_EFER, efer & ~EFER_SCE);
+	}
+	if (cs) {
+		f->sysenter_cs = cs;
+		native_wrmsrl(MSR_IA32_SYSENTER_CS, 0);
+	}
+}
+
+/* Module exit: every CPU's fence down, its notifier gone.  An offline
+ * CPU's MSRs are set afresh when it comes up; only its list entry goes. */
+static void syscall_fence_exit_cpu(void *unused)
+{
+	struct syscall_fence *f = this_cpu_ptr(&syscall_fence);
+
+	if (f->armed) {
+		user_return_notifier_unregister(&f->urn);
+		syscall_fence_off(f);
+	}
+}
+
+static void syscall_fence_exit(void)
+{
+	int cpu;
+
+	cpus_read_lock();
+	on_each_cpu(syscall_fence_exit_cpu, NULL, 1);
+	for_each_possible_cpu(cpu) {
+		struct syscall_fence *f = per_cpu_ptr(&syscall_fence, cpu);
+
+		if (!cpu_online(cpu) && f->armed) {
+			hlist_del(&f->urn.link);
+			f->armed = false;
+		}
+	}
+	cpus_read_unlock();
+}
 
 static void fences_on(struct fences *f, struct tss_struct *tss)
 {
@@ -210,13 +345,7 @@ static void fences_on(struct fences *f, struct tss_struct *tss)
 	 * faults fails open) or in kplug's ring-0 windows, whose state no
 	 * host #DB handler may see.  KVM disarms them around VM entry too. */
 	f->dr7 = local_db_save();	/* Linux's own, as its NMI entry uses */
-	/* SYSCALL (EFER.SCE) and SYSENTER (SYSENTER_CS=0) raise #UD/#GP
-	 * instead of reaching Linux's entry code with our GS base. */
-	rdmsrl(MSR_EFER, f->efer);
-	wrmsrl(MSR_EFER, f->efer & ~EFER_SCE);
-	rdmsrl(MSR_IA32_SYSENTER_CS, f->sysenter_cs);
-	if (f->sysenter_cs)
-		wrmsrl(MSR_IA32_SYSENTER_CS, 0);
+	syscall_fence_on();
 	/* A task's ioperm() bitmap must not open ports to the plugin. */
 	f->io_bitmap_base = tss->x86_tss.io_bitmap_base;
 	tss->x86_tss.io_bitmap_base = IO_BITMAP_OFFSET_INVALID;
@@ -229,23 +358,20 @@ static void fences_on(struct fences *f, struct tss_struct *tss)
 	 * around EFI runtime calls.  What runs in ring 0 meanwhile is the
 	 * world switch and, through it, Linux's NMI and #MC handlers. */
 	if (cpu_feature_enabled(X86_FEATURE_IBT)) {
-		rdmsrl(MSR_IA32_S_CET, f->s_cet);
+		f->s_cet = msr_read(MSR_IA32_S_CET);
 		if (f->s_cet & CET_ENDBR_EN)
-			wrmsrl(MSR_IA32_S_CET, f->s_cet & ~CET_ENDBR_EN);
+			native_wrmsrl(MSR_IA32_S_CET, f->s_cet & ~CET_ENDBR_EN);
 	}
 }
 
 static void fences_off(struct fences *f, struct tss_struct *tss)
 {
 	if (cpu_feature_enabled(X86_FEATURE_IBT) && (f->s_cet & CET_ENDBR_EN))
-		wrmsrl(MSR_IA32_S_CET, f->s_cet);
+		native_wrmsrl(MSR_IA32_S_CET, f->s_cet);
 	if (cpu_feature_enabled(X86_FEATURE_OSPKE) && rdpkru() != f->pkru)
 		wrpkru(f->pkru);
 	tss->x86_tss.io_bitmap_base = f->io_bitmap_base;
-	if (f->sysenter_cs)
-		wrmsrl(MSR_IA32_SYSENTER_CS, f->sysenter_cs);
-	wrmsrl(MSR_EFER, f->efer);
-	local_db_restore(f->dr7);
+	local_db_restore(f->dr7);	/* the syscall fence stays: see above */
 }
 
 /* Fill in the fault record of an exception taken in ring 1. */
@@ -275,18 +401,42 @@ static void fault_record(struct kplug_sandbox *sb, struct kplug_ctx *ctx,
 					   insn, n, &stacks);
 }
 
-/* What kplug_world_switch() needs besides the host state it saves. */
+/*
+ * What kplug_world_switch() needs besides the host state it saves, and the
+ * plugin's registers at its entry point.  Nothing else of ctx is read
+ * before the switch writes it.
+ */
 static void ctx_init(struct kplug_ctx *ctx, struct kplug_plugin *p,
-		     struct tss_struct *tss)
+		     struct tss_struct *tss, u32 eip, u32 esp)
 {
-	u64 cr3 = __pa(p->sb.pgd);
+	u64 cr3 = p->sb.pgd_pa;
 
+	/* Without NOFLUSH: one PCID for every sandbox, and with PTI it caches
+	 * kernel translations (non-global) that Linux never shoots down
+	 * there, so it is flushed on each entry.  The host's is not. */
 	if (boot_cpu_has(X86_FEATURE_PCID))
-		cr3 |= KPLUG_PCID;	/* no NOFLUSH bit: flush our PCID */
+		cr3 |= KPLUG_PCID;
+	ctx->host_cr3_noflush = boot_cpu_has(X86_FEATURE_PCID) ?
+				X86_CR3_PCID_NOFLUSH : 0;
+	/* The plugin's registers at its entry point (the switch loads the
+	 * low halves of these, nothing else; the rest of regs is written by
+	 * the exits). */
+	ctx->regs.rax = 0;
+	ctx->regs.rbx = 0;
+	ctx->regs.rcx = 0;
+	ctx->regs.rdx = 0;
+	ctx->regs.rsi = 0;
+	ctx->regs.rdi = 0;
+	ctx->regs.rbp = 0;
+	ctx->regs.rip = eip;
+	ctx->regs.rsp = esp;
+	ctx->regs.rflags = RFLAGS_PLUGIN;
 	ctx->plugin_cr3 = cr3;
 	ctx->tss_sp0 = (unsigned long)&tss->x86_tss.sp0;
 	ctx->clear_cpu_buffers = cpu_feature_enabled(X86_FEATURE_CLEAR_CPU_BUF);
 	ctx->exit_spec = READ_ONCE(exit_spec);
+	ctx->fsgsbase = cpu_feature_enabled(X86_FEATURE_FSGSBASE);
+	ctx->ring0_pending = 0;
 	kplug_idt_dtr(&ctx->kplug_idtr);
 }
 
@@ -303,7 +453,8 @@ static unsigned long switch_to_plugin(struct kplug_ctx *ctx,
 	struct fences f;
 	unsigned long reason;
 
-	kplug_gdt_load_plugin(cpu, sb->code_end, sb->end, &ctx->plugin_gdtr);
+	kplug_gdt_load_plugin(cpu, sb->code_desc, sb->data_desc,
+			      &ctx->plugin_gdtr);
 	WRITE_ONCE(kplug_running[cpu], ctx);
 	fences_on(&f, tss);
 	reason = kplug_world_switch(ctx);
@@ -354,26 +505,6 @@ static void ring0_fault_report(struct kplug_ctx *ctx)
 }
 
 /*
- * Only the plugin's own state goes back into ring 1: the low 32 bits of the
- * registers it can see, zero in r8-r15 (compatibility mode cannot reach
- * them, but nothing of the kernel's should sit there either).
- */
-static void regs_scrub(struct kplug_regs *r)
-{
-	r->rax = (u32)r->rax;
-	r->rbx = (u32)r->rbx;
-	r->rcx = (u32)r->rcx;
-	r->rdx = (u32)r->rdx;
-	r->rsi = (u32)r->rsi;
-	r->rdi = (u32)r->rdi;
-	r->rbp = (u32)r->rbp;
-	r->rsp = (u32)r->rsp;
-	r->rip = (u32)r->rip;
-	r->r8 = r->r9 = r->r10 = r->r11 = 0;
-	r->r12 = r->r13 = r->r14 = r->r15 = 0;
-}
-
-/*
  * An entry's cdecl call as the plugin's stack holds it (uapi/kplug.h,
  * "Calling convention"): the return address, which leads to the runtime
  * page's exit stub, then the arguments.
@@ -384,41 +515,100 @@ struct entry_frame {
 	u32 in, in_len, out, out_len;
 };
 
+/* A stack slot: its top, and the kernel address of its top page. */
+struct slot {
+	u32 top;
+	u8 *page;
+};
+
+/* The kernel address of [addr, addr + len) if it lies in the slot's top
+ * page (a call's frame, small buffers: no page-table walk), else NULL. */
+static void *slot_ptr(const struct slot *s, u32 addr, u32 len)
+{
+	if (addr < s->top - PAGE_SIZE || len > s->top - addr)
+		return NULL;
+	return s->page + (addr & ~PAGE_MASK);
+}
+
+/* Copy into the slot (src NULL: zeroes). */
+static int slot_write(struct kplug_sandbox *sb, const struct slot *s,
+		      u32 addr, const void *src, u32 len)
+{
+	u8 *k = slot_ptr(s, addr, len);
+
+	if (!k)
+		return kplug_sandbox_write(sb, addr, src, len);
+	if (src)
+		memcpy(k, src, len);
+	else
+		memset(k, 0, len);
+	return 0;
+}
+
+static void frame_fill(struct entry_frame *f, const struct kplug_call *call,
+		       u32 in, u32 out)
+{
+	f->ret = KPLUG_RUNTIME_BASE;
+	memcpy(f->args, call->args, sizeof(f->args));
+	f->in = in;
+	f->in_len = call->in_len;
+	f->out = out;
+	f->out_len = call->out_len;
+}
+
+/* A frame below the slot's top page (big buffers): through the tables. */
+static noinline int frame_write(struct kplug_sandbox *sb, u32 esp,
+				const struct kplug_call *call, u32 in, u32 out)
+{
+	struct entry_frame frame;
+
+	frame_fill(&frame, call, in, out);
+	return kplug_sandbox_write(sb, esp, &frame, sizeof(frame));
+}
+
 /*
  * Write an entry call into this invocation's stack slot, from the top
- * down: the in buffer, the (zeroed) out buffer, then the frame.  Returns
- * ESP and where out is.
+ * down: the in buffer, the (zeroed) out buffer, then the frame, written
+ * in place where it fits in the slot's top page.  Returns ESP and where
+ * out is.
  */
-static int frame_build(struct kplug_sandbox *sb, u32 top,
+static int frame_build(struct kplug_sandbox *sb, int cpu, int n,
 		       const struct kplug_call *call, u32 *out_addr, u32 *esp)
 {
-	struct entry_frame frame = {
-		.ret = KPLUG_RUNTIME_BASE,
-		.in_len = call->in_len,
-		.out_len = call->out_len,
+	struct slot s = {
+		.top = kplug_sandbox_stack_top(sb, cpu, n),
+		.page = sb->stack_page[cpu * sb->nr_slots + n],
 	};
-	u32 addr = top;
-	int err = 0;
+	u32 addr = s.top, in = 0, out = 0;
+	struct entry_frame *f;
+	int err;
 
-	memcpy(frame.args, call->args, sizeof(frame.args));
 	if (call->in_len) {
 		addr = round_down(addr - call->in_len, 16);
-		frame.in = addr;
-		err = kplug_sandbox_write(sb, addr, call->in, call->in_len);
+		in = addr;
+		err = slot_write(sb, &s, addr, call->in, call->in_len);
+		if (err)
+			return err;
 	}
-	if (!err && call->out_len) {
+	if (call->out_len) {
 		addr = round_down(addr - call->out_len, 16);
-		frame.out = addr;
-		err = kplug_sandbox_write(sb, addr, NULL, call->out_len);
+		out = addr;
+		err = slot_write(sb, &s, addr, NULL, call->out_len);
+		if (err)
+			return err;
 	}
-	*out_addr = frame.out;
+	*out_addr = out;
 	/*
 	 * 64 bytes below the buffers hold the frame, placed so that ESP + 4
 	 * (its first argument) is 16-byte aligned, as the i386 ABI expects
 	 * at a call.
 	 */
 	*esp = round_down(addr - 64, 16) + 16 - offsetof(struct entry_frame, args);
-	return err ?: kplug_sandbox_write(sb, *esp, &frame, sizeof(frame));
+	f = slot_ptr(&s, *esp, sizeof(*f));
+	if (!f)
+		return frame_write(sb, *esp, call, in, out);
+	frame_fill(f, call, in, out);
+	return 0;
 }
 
 /* One invocation, pinned to its CPU: what the loop and its handlers share. */
@@ -427,9 +617,13 @@ struct run {
 	u32 *result;
 	struct kplug_fault *fault;
 	bool atomic;		/* the caller's kplug_run_context() */
+	bool migrate;		/* pinned by migrate_disable(), not by
+				 * preempt_disable() (kplug_run()) */
 	int cpu;
-	u64 budget, used;	/* ns of CPU time, plugin and services */
-	struct kplug_ctx ctx;
+	u32 khz;		/* budget_clock_khz() */
+	u64 budget, used;	/* CPU time, plugin and services, in
+				 * budget_clock() units */
+	struct kplug_ctx *ctx;
 };
 
 /*
@@ -439,7 +633,7 @@ struct run {
  */
 static int entry_check(struct run *r)
 {
-	struct kplug_regs *regs = &r->ctx.regs;
+	struct kplug_regs *regs = &r->ctx->regs;
 
 	if (WARN_ON_ONCE(raw_smp_processor_id() != r->cpu))
 		return -EFAULT;
@@ -448,17 +642,23 @@ static int entry_check(struct run *r)
 	/* In atomic context current is whoever was interrupted. */
 	if (!r->atomic && fatal_signal_pending(current))
 		return -EINTR;
-	regs_scrub(regs);
-	/* IRETQ to an EIP past the CS limit would fault in ring 0 (a gate's
-	 * return address can be code_end): stop here. */
+	/* The switch enters by POPFQ and a far return: TF would single-step
+	 * in ring 0.  A plugin that set TF is stopped by the #DB of its next
+	 * instruction anyway (only an interrupt comes in between): stop it
+	 * with that #DB here. */
+	if (regs->rflags & X86_EFLAGS_TF) {
+		regs->error_code = 0;
+		fault_record(&r->p->sb, r->ctx, X86_TRAP_DB, r->fault);
+		return -EIO;
+	}
+	/* A far return to an EIP past the CS limit would fault in ring 0 (a
+	 * gate's return address can be code_end): stop here. */
 	if (regs->rip >= r->p->sb.code_end) {
 		r->fault->kind = KPLUG_FAULT_LIMIT;
 		r->fault->vector = X86_TRAP_GP;
 		r->fault->eip = regs->rip;
 		return -EIO;
 	}
-	regs->cs = KPLUG_SEL_CODE;
-	regs->ss = KPLUG_SEL_DATA;
 	regs->rflags = (regs->rflags & RFLAGS_PLUGIN_MASK) | RFLAGS_PLUGIN;
 	return 0;
 }
@@ -471,7 +671,7 @@ static int entry_check(struct run *r)
  */
 static void exit_irqoff(struct run *r, unsigned long reason)
 {
-	struct kplug_ctx *ctx = &r->ctx;
+	struct kplug_ctx *ctx = r->ctx;
 	u8 vector;
 
 	if (reason == X86_TRAP_NMI)
@@ -504,7 +704,7 @@ static void exit_irqoff(struct run *r, unsigned long reason)
 /* The entry returned (through the runtime page's exit stub). */
 static int exit_gate(struct run *r)
 {
-	*r->result = r->ctx.regs.rax;
+	*r->result = r->ctx->regs.rax;
 	return 0;
 }
 
@@ -515,17 +715,17 @@ static int exit_gate(struct run *r)
  */
 static int exit_service(struct run *r)
 {
-	u64 t0 = local_clock();
-	int err = kplug_service(r->p, &r->ctx.regs, r->fault);
+	u64 t0 = budget_clock(r->khz);
+	int err = kplug_service(r->p, &r->ctx->regs, r->fault);
 
-	r->used += local_clock() - t0;
+	r->used += budget_clock(r->khz) - t0;
 	return err ?: 1;
 }
 
 /* An exception in ring 1: the plugin faulted. */
 static int exit_exception(struct run *r, unsigned long vector)
 {
-	fault_record(&r->p->sb, &r->ctx, vector, r->fault);
+	fault_record(&r->p->sb, r->ctx, vector, r->fault);
 	return -EIO;
 }
 
@@ -549,6 +749,46 @@ static int handle_exit(struct run *r, unsigned long reason)
 	return exit_exception(r, reason);
 }
 
+/*
+ * The stack slot, kplug's GDT, TSS.RSP0 and kplug_running are this CPU's:
+ * an invocation is pinned here from the slot choice to the end.  It starts
+ * with preemption off, the cheap way (2 instructions against
+ * migrate_disable()'s 40), which changes nothing while the plugin runs:
+ * the run loop's reschedule is its only preemption point.  A task caller
+ * that must sleep there, or wait for a slot, goes over to
+ * migrate_disable() first and stays preemptible until the end.  An atomic
+ * caller is never preempted, so that it never holds one of the CPU's two
+ * atomic slots while scheduled out.  On PREEMPT_RT, where softirqs and
+ * BH-off sections are preemptible and take sleeping locks (the services'
+ * too), every caller is only kept on its CPU.
+ */
+static void pin(struct run *r)
+{
+	r->migrate = IS_ENABLED(CONFIG_PREEMPT_RT);
+	if (r->migrate)
+		migrate_disable();
+	else
+		preempt_disable();
+	r->cpu = raw_smp_processor_id();
+}
+
+static void pin_preemptible(struct run *r)
+{
+	if (r->migrate)
+		return;
+	migrate_disable();	/* before preemption is on: same CPU */
+	r->migrate = true;
+	preempt_enable();	/* may reschedule already */
+}
+
+static void unpin(struct run *r)
+{
+	if (r->migrate)
+		migrate_enable();
+	else
+		preempt_enable();
+}
+
 /* Enter the plugin, exit, hand over, handle; until a handler says stop. */
 static int run_loop(struct run *r)
 {
@@ -563,67 +803,62 @@ static int run_loop(struct run *r)
 			local_irq_enable();
 			return ret;
 		}
-		t0 = local_clock();
-		reason = switch_to_plugin(&r->ctx, &r->p->sb, r->cpu);
-		r->used += local_clock() - t0;
+		t0 = budget_clock(r->khz);
+		reason = switch_to_plugin(r->ctx, &r->p->sb, r->cpu);
+		r->used += budget_clock(r->khz) - t0;
 		exit_irqoff(r, reason);
 		local_irq_enable();
 
 		/* kplug's own ring-0 exception ends it, whatever the exit */
-		ret = unlikely(r->ctx.ring0_pending) ? -EFAULT :
+		ret = unlikely(r->ctx->ring0_pending) ? -EFAULT :
 		      handle_exit(r, reason);
 		if (ret <= 0)
 			return ret;
 		/* Not cond_resched(): with preempt=full it does nothing, and
 		 * an interrupt we handed over could not preempt us either
 		 * (its frame had IF=0).  Reschedule here, like KVM's run loop. */
-		if (!r->atomic && need_resched())
-			schedule();
+		if (!r->atomic && need_resched()) {
+			pin_preemptible(r);
+			if (need_resched())
+				schedule();
+		}
 	}
 }
 
 int kplug_run(struct kplug_plugin *p, struct kplug_call *call, u32 *result,
 	      struct kplug_fault *fault)
 {
+	/* 1 KiB that INIT_STACK_ALL_ZERO would clear on every call, and that
+	 * nothing reads before ctx_init() or the switch writes it. */
+	struct kplug_ctx ctx __no_stack_init;
 	struct run r = {
-		.p = p, .result = result, .fault = fault,
+		.p = p, .result = result, .fault = fault, .ctx = &ctx,
 		.atomic = call->atomic,
-		.budget = budget_ns(p, call->budget_ms, call->atomic),
+		.khz = budget_clock_khz(),
 	};
-	bool nopreempt = r.atomic && !IS_ENABLED(CONFIG_PREEMPT_RT);
 	struct kplug_sandbox *sb = &p->sb;
 	u32 esp, out_addr;
 	int slot, ret;
 
-	/*
-	 * The stack slot, kplug's GDT, TSS.RSP0 and kplug_running are this
-	 * CPU's: pin the invocation here from the slot choice to the end.  A
-	 * process caller stays preemptible.  An atomic one may still be a
-	 * preemptible task (inside rcu_read_lock() with PREEMPT_RCU): it is
-	 * not preempted at all, so that it never holds one of the CPU's two
-	 * atomic slots while scheduled out; except on PREEMPT_RT, where
-	 * softirqs and BH-off sections are preemptible and take sleeping
-	 * locks (the services' too), so it is only kept on its CPU.
-	 */
-	if (nopreempt)
-		preempt_disable();
-	else
-		migrate_disable();
-	r.cpu = raw_smp_processor_id();
-	slot = kplug_sandbox_slot_get(sb, r.cpu, r.atomic);
+	pin(&r);
+	r.budget = budget_ns(p, call->budget_ms, call->atomic);
+	if (r.khz)
+		r.budget = mul_u64_u32_div(r.budget, r.khz, USEC_PER_SEC);
+	slot = kplug_sandbox_slot_try(sb, r.cpu, r.atomic);
+	if (slot == -EBUSY && !r.atomic) {
+		pin_preemptible(&r);
+		slot = kplug_sandbox_slot_wait(sb, r.cpu);
+	}
 	if (slot < 0) {
 		ret = slot;
 		goto out_unpin;
 	}
 
-	ret = frame_build(sb, kplug_sandbox_stack_top(sb, r.cpu, slot), call,
-			  &out_addr, &esp);
+	ret = frame_build(sb, r.cpu, slot, call, &out_addr, &esp);
 	if (ret)
 		goto out;
-	r.ctx.regs.rip = KPLUG_TEXT_BASE + p->entry_offset[call->entry];
-	r.ctx.regs.rsp = esp;
-	r.ctx.regs.rflags = RFLAGS_PLUGIN;
-	ctx_init(&r.ctx, p, this_cpu_ptr(&cpu_tss_rw));
+	ctx_init(&ctx, p, this_cpu_ptr(&cpu_tss_rw),
+		 KPLUG_TEXT_BASE + p->entry_offset[call->entry], esp);
 
 	ret = run_loop(&r);
 	if (!ret && call->out_len)
@@ -631,16 +866,15 @@ int kplug_run(struct kplug_plugin *p, struct kplug_call *call, u32 *result,
 out:
 	kplug_sandbox_slot_put(sb, r.cpu, slot);
 out_unpin:
-	if (nopreempt)
-		preempt_enable();
-	else
-		migrate_enable();
-	call->used_ns = r.used;
+	unpin(&r);
+	call->used_ns = r.khz ? mul_u64_u32_div(r.used, USEC_PER_SEC, r.khz) :
+			 r.used;
 	return ret;
 }
 
 int kplug_run_init(void)
 {
+	budget_tsc = boot_cpu_has(X86_FEATURE_TSC);
 	if (exit_spec_auto)
 		exit_spec = exit_spec_auto_bits();
 	return kplug_switch_init();
@@ -648,5 +882,6 @@ int kplug_run_init(void)
 
 void kplug_run_exit(void)
 {
+	syscall_fence_exit();
 	kplug_switch_exit();
 }

@@ -151,14 +151,10 @@ int kplug_sandbox_read(struct kplug_sandbox *sb, u32 addr, void *dst, u32 len)
 	return sandbox_copy(sb, addr, dst, len, false);
 }
 
-u32 kplug_sandbox_stack_top(struct kplug_sandbox *sb, int cpu, int slot)
-{
-	u32 k = cpu * sb->nr_slots + slot;
-
-	return sb->stacks_base + (k + 1) * (PAGE_SIZE + sb->stack_size);
-}
-
-static int slot_try(struct kplug_sandbox *sb, int cpu, bool atomic)
+/* A free stack slot of this CPU for an atomic or a task caller, or -EBUSY.
+ * Atomic callers have two of their own, which tasks cannot starve (nested
+ * softirq and kprobe calls). */
+int kplug_sandbox_slot_try(struct kplug_sandbox *sb, int cpu, bool atomic)
 {
 	unsigned int slot = atomic ? KPLUG_SLOTS_TASK : 0;
 	unsigned int end = atomic ? sb->nr_slots : KPLUG_SLOTS_TASK;
@@ -169,29 +165,36 @@ static int slot_try(struct kplug_sandbox *sb, int cpu, bool atomic)
 	return -EBUSY;
 }
 
-/*
- * A free stack slot of this CPU.  Atomic callers get -EBUSY when both of
- * theirs are taken (nested softirq and kprobe calls).  A task waits: the
- * tasks holding its CPU's two task slots are pinned there, preempted
- * between stretches, and run again once it sleeps; failing instead would
- * let two tasks that keep getting preempted mid-call make a process
- * hook's plugin miss every other caller on that CPU.  Only a fatal signal
- * ends the wait (-EINTR): a task must not skip a hook's plugin by
- * arranging for a signal to be pending.  The wait is bounded by the
- * holders' budgets.
- */
 static bool slot_claim(struct kplug_sandbox *sb, int cpu, int *slot)
 {
-	*slot = slot_try(sb, cpu, false);
+	*slot = kplug_sandbox_slot_try(sb, cpu, false);
 	return *slot >= 0;
 }
 
-int kplug_sandbox_slot_get(struct kplug_sandbox *sb, int cpu, bool atomic)
-{
-	int slot = slot_try(sb, cpu, atomic);
+/*
+ * Set in a CPU's slot_busy word once a task has had to wait there, and
+ * never cleared: until then, releasing a slot skips the wake-up (a hash
+ * and a wait-queue check on every call).  Each side sets its bit, then
+ * (full barrier) tests the other's, so one of them sees the other.
+ */
+#define SLOT_WAITERS	(BITS_PER_LONG - 1)
 
-	if (slot >= 0 || atomic)
-		return slot;
+/*
+ * Wait for a task slot of this CPU (the task is kept on it, and may
+ * sleep): the tasks holding the CPU's two task slots are pinned there,
+ * preempted between stretches, and run again once this one sleeps;
+ * failing instead would let two tasks that keep getting preempted
+ * mid-call make a process hook's plugin miss every other caller on that
+ * CPU.  Only a fatal signal ends the wait (-EINTR): a task must not skip
+ * a hook's plugin by arranging for a signal to be pending.  The wait is
+ * bounded by the holders' budgets.
+ */
+int kplug_sandbox_slot_wait(struct kplug_sandbox *sb, int cpu)
+{
+	int slot;
+
+	set_bit(SLOT_WAITERS, &sb->slot_busy[cpu]);
+	smp_mb__after_atomic();	/* the flag, then the slots' check */
 	if (wait_var_event_killable(&sb->slot_busy[cpu],
 				    slot_claim(sb, cpu, &slot)))
 		return -EINTR;
@@ -203,7 +206,8 @@ void kplug_sandbox_slot_put(struct kplug_sandbox *sb, int cpu, int slot)
 	clear_bit(slot, &sb->slot_busy[cpu]);
 	if (slot < KPLUG_SLOTS_TASK) {
 		smp_mb__after_atomic();	/* the bit, then the waiters' check */
-		wake_up_var(&sb->slot_busy[cpu]);
+		if (test_bit(SLOT_WAITERS, &sb->slot_busy[cpu]))
+			wake_up_var(&sb->slot_busy[cpu]);
 	}
 }
 
@@ -235,13 +239,16 @@ int kplug_sandbox_create(struct kplug_sandbox *sb,
 	sb->max_pages = 1 + text_pages + data_pages + stack_pages + pt_pages;
 	sb->pages = kvcalloc(sb->max_pages, sizeof(*sb->pages), GFP_KERNEL_ACCOUNT);
 	sb->slot_busy = kcalloc(nr_cpu_ids, sizeof(long), GFP_KERNEL_ACCOUNT);
+	sb->stack_page = kcalloc(slots, sizeof(void *), GFP_KERNEL_ACCOUNT);
 	/* Order 1 and we use the first page: with PTI, Linux's paranoid entry
 	 * treats CR3 bit 12 as "user page table" and would flip it. */
 	sb->pgd = (u64 *)__get_free_pages(GFP_KERNEL_ACCOUNT | __GFP_ZERO, 1);
-	if (!sb->pages || !sb->slot_busy || !sb->pgd) {
+	if (!sb->pages || !sb->slot_busy || !sb->stack_page || !sb->pgd) {
 		err = -ENOMEM;
 		goto err;
 	}
+
+	sb->pgd_pa = __pa(sb->pgd);
 
 	/* The kernel half, shared; minus the per-mm LDT remap slot. */
 	kpgd = __va(read_cr3_pa());
@@ -259,11 +266,18 @@ int kplug_sandbox_create(struct kplug_sandbox *sb,
 	if (!err)
 		err = sandbox_fill(sb, sb->data_base, data_pages * PAGE_SIZE,
 				   data, hdr->data_size, PTE_DATA);
-	for (i = 0; !err && i < slots; i++)
-		err = sandbox_fill(sb, sb->stacks_base + i * (PAGE_SIZE + sb->stack_size) + PAGE_SIZE,
-				   sb->stack_size, NULL, 0, PTE_DATA);
+	for (i = 0; !err && i < slots; i++) {
+		u32 top = sb->stacks_base + (i + 1) * (PAGE_SIZE + sb->stack_size);
+
+		err = sandbox_fill(sb, top - sb->stack_size, sb->stack_size,
+				   NULL, 0, PTE_DATA);
+		if (!err)
+			sb->stack_page[i] = kplug_sandbox_kaddr(sb, top - PAGE_SIZE);
+	}
 	if (err)
 		goto err;
+	kplug_gdt_plugin_segments(sb->code_end, sb->end, &sb->code_desc,
+				  &sb->data_desc);
 	return 0;
 err:
 	kplug_sandbox_destroy(sb);
@@ -278,6 +292,7 @@ void kplug_sandbox_destroy(struct kplug_sandbox *sb)
 		__free_page(sb->pages[i]);
 	kvfree(sb->pages);
 	kfree(sb->slot_busy);
+	kfree(sb->stack_page);
 	if (sb->pgd)
 		free_pages((unsigned long)sb->pgd, 1);
 	memset(sb, 0, sizeof(*sb));

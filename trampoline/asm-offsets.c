@@ -75,6 +75,7 @@ static void __used common(void)
 	OFFSET(KPLUG_CTX_REGS, kplug_ctx, regs);
 	OFFSET(KPLUG_CTX_HOST_RSP, kplug_ctx, host_rsp);
 	OFFSET(KPLUG_CTX_HOST_CR3, kplug_ctx, host_cr3);
+	OFFSET(KPLUG_CTX_HOST_CR3_NOFLUSH, kplug_ctx, host_cr3_noflush);
 	OFFSET(KPLUG_CTX_PLUGIN_CR3, kplug_ctx, plugin_cr3);
 	OFFSET(KPLUG_CTX_HOST_FS_BASE, kplug_ctx, host_fs_base);
 	OFFSET(KPLUG_CTX_HOST_GS_BASE, kplug_ctx, host_gs_base);
@@ -92,6 +93,8 @@ static void __used common(void)
 	OFFSET(KPLUG_CTX_HOST_LDT, kplug_ctx, host_ldt);
 	OFFSET(KPLUG_CTX_CLEAR_BUFS, kplug_ctx, clear_cpu_buffers);
 	OFFSET(KPLUG_CTX_EXIT_SPEC, kplug_ctx, exit_spec);
+	OFFSET(KPLUG_CTX_FSGSBASE, kplug_ctx, fsgsbase);
+	OFFSET(KPLUG_CTX_KEEP_FSGS, kplug_ctx, keep_fsgs);
 	OFFSET(KPLUG_CTX_RESTORING, kplug_ctx, restoring);
 	OFFSET(KPLUG_CTX_RING0_PENDING, kplug_ctx, ring0_pending);
 	OFFSET(KPLUG_CTX_HOST_RFLAGS, kplug_ctx, host_rflags);
@@ -106,6 +109,7 @@ static void __used common(void)
 	OFFSET(KPLUG_DTR_LIMIT, kplug_dtr, limit);
 	BLANK();
 	DEFINE(KPLUG_SEL_CPUNODE, KPLUG_SEL_CPUNODE);
+	DEFINE(KPLUG_SEL_CODE, KPLUG_SEL_CODE);
 	DEFINE(KPLUG_SEL_DATA, KPLUG_SEL_DATA);
 	DEFINE(KPLUG_SEL_EXIT_GATE, KPLUG_SEL_EXIT_GATE);
 	DEFINE(KPLUG_SEL_SERVICE_GATE, KPLUG_SEL_SERVICE_GATE);

@@ -1,9 +1,9 @@
 ; SPDX-License-Identifier: GPL-2.0
 ;
 ; kplug's world switch: enter a plugin at ring 1 (compatibility mode) with
-; IRETQ, and come back to the host on the plugin's exit or service gate, an
-; exception, an interrupt or an NMI.  Everything that can be C is C (run.c); this file
-; only does what must happen with no C running: switching the descriptor
+; a far return, and come back to the host on the plugin's exit or service
+; gate, an exception, an interrupt or an NMI.  Everything that can be C is
+; C (run.c); this file only does what must happen with no C running: switching the descriptor
 ; tables, CR3, segment registers and their hidden bases.
 ;
 ; While a plugin runs, the CPU has kplug's IDT (every vector lands in a stub
@@ -26,7 +26,8 @@
 ; instead; the result is the same).
 ;
 ; Events that hit kplug's stubs in ring 0 (the short windows between the
-; IDT switch and the IRETQ, and between the exit and the IDT switch back):
+; IDT switch and the far return, and between the exit and the IDT switch
+; back):
 ;   NMI        marked pending for this CPU; run.c hands it to Linux after the
 ;              switch back (the host's kernel GS base may be gone here)
 ;   interrupt  only possible in the first instruction of a gate (call
@@ -116,24 +117,13 @@ global kplug_runtime_end
 ; Overwrite the CPU's return stack buffer with 32 entries that point at a
 ; speculation trap, as Linux does on context switch and KVM on VM exit: the
 ; plugin's own calls must not steer the kernel's returns speculatively.
-; Clobbers rcx and flags; rsp is unchanged at the end.
+; Unrolled: 32 calls and no loop branch, so no lfence for a mispredicted
+; one (Linux's 64-bit loop needs it).  Rsp is unchanged at the end.
 %macro FILL_RETURN_STACK 0
-	mov	ecx, 16
-%%loop:
-	call	%%one
-%%trap1:
-	pause
-	lfence
-	jmp	%%trap1
-%%one:
-	call	%%two
-%%trap2:
-	pause
-	lfence
-	jmp	%%trap2
-%%two:
-	dec	ecx
-	jnz	%%loop
+%rep 32
+	call	$ + 6		; a 5-byte call over the trap
+	int3			; speculation trap: never executed
+%endrep
 	add	rsp, 32 * 8
 %endmacro
 
@@ -176,7 +166,7 @@ section .kprobes.text progbits alloc exec nowrite align=16
 ; unsigned long kplug_world_switch(struct kplug_ctx *ctx)
 ;
 ; rdi = ctx, interrupts off.  Saves the callee-saved registers, RSP and the
-; host state it will change, switches to the plugin's world and IRETs into
+; host state it will change, switches to the plugin's world and returns into
 ; ring 1 with the register state in ctx->regs.  "Returns" from
 ; kplug_restore_host with the exit reason in rax.
 ;
@@ -195,6 +185,7 @@ kplug_world_switch:
 	pushfq
 	pop	qword [rdi + KPLUG_CTX_HOST_RFLAGS]
 	mov	rax, cr3
+	or	rax, [rdi + KPLUG_CTX_HOST_CR3_NOFLUSH]	; see world_switch.h
 	mov	[rdi + KPLUG_CTX_HOST_CR3], rax
 	mov	rax, [rdi + KPLUG_CTX_TSS_SP0]
 	mov	rax, [rax]
@@ -207,6 +198,17 @@ kplug_world_switch:
 	sidt	[rdi + KPLUG_CTX_HOST_IDTR + KPLUG_DTR_LIMIT]
 	sldt	ax
 	mov	[rdi + KPLUG_CTX_HOST_LDT], ax
+	; The selector loads below clobber the FS and GS bases.  RDFSBASE and
+	; friends where Linux enabled them: the MSR writes on the way back
+	; serialise, WRFSBASE/WRGSBASE do not.
+	cmp	byte [rdi + KPLUG_CTX_FSGSBASE], 0
+	je	.base_msrs
+	rdfsbase rax
+	mov	[rdi + KPLUG_CTX_HOST_FS_BASE], rax
+	rdgsbase rax
+	mov	[rdi + KPLUG_CTX_HOST_GS_BASE], rax
+	jmp	.bases_saved
+.base_msrs:
 	mov	ecx, MSR_FS_BASE
 	rdmsr
 	mov	[rdi + KPLUG_CTX_HOST_FS_BASE], eax
@@ -215,6 +217,21 @@ kplug_world_switch:
 	rdmsr
 	mov	[rdi + KPLUG_CTX_HOST_GS_BASE], eax
 	mov	[rdi + KPLUG_CTX_HOST_GS_BASE + 4], edx
+.bases_saved:
+	; FS and GS stay as they are if both are null and FSGSBASE is on
+	; (64-bit tasks, kernel threads): compatibility mode faults on any
+	; access through a null selector, and the bases cannot be read there
+	; (RDFSBASE is #UD).  Then kplug_restore_host reloads neither unless
+	; the plugin did: null selector loads are slow (about 170 cycles each
+	; on Zen 4, ../shared/HARDWARE-COSTS.md).
+	xor	eax, eax
+	cmp	byte [rdi + KPLUG_CTX_FSGSBASE], 0
+	je	.keep_set
+	mov	cx, [rdi + KPLUG_CTX_HOST_FS]
+	or	cx, [rdi + KPLUG_CTX_HOST_GS]
+	sete	al
+.keep_set:
+	mov	[rdi + KPLUG_CTX_KEEP_FSGS], al
 
 	; Until a plugin exit writes its vector there, the exit reason says
 	; the plugin never ran; no exception in kplug's ring-0 code yet.
@@ -245,20 +262,33 @@ kplug_world_switch:
 	mov	rax, [rdi + KPLUG_CTX_PLUGIN_CR3]
 	mov	cr3, rax		; the low half is now the sandbox
 
-	; Data segments: the plugin's.  This kills the kernel GS base until
-	; kplug_restore_host restores it.
+	; Data segments: the plugin's; FS and GS too unless kept (above),
+	; which kills the kernel GS base until kplug_restore_host restores it.
 	mov	eax, KPLUG_SEL_DATA
 	mov	ds, eax
 	mov	es, eax
+	cmp	byte [rdi + KPLUG_CTX_KEEP_FSGS], 0
+	jne	.fsgs_kept
 	mov	fs, eax
 	mov	gs, eax
+.fsgs_kept:
 
-	; The IRET frame comes from ctx->regs (run.c sanitised it).
-	push	qword [rdi + KPLUG_CTX_REGS + KPLUG_REGS_SS]
-	push	qword [rdi + KPLUG_CTX_REGS + KPLUG_REGS_RSP]
-	push	qword [rdi + KPLUG_CTX_REGS + KPLUG_REGS_RFLAGS]
-	push	qword [rdi + KPLUG_CTX_REGS + KPLUG_REGS_CS]
-	push	qword [rdi + KPLUG_CTX_REGS + KPLUG_REGS_RIP]
+	; A far return into ring 1, not IRETQ, which serialises: its frame
+	; comes from ctx->regs (run.c sanitised the flags), and the plugin's
+	; flags go in by POPFQ just before it, with IF clear until STI's
+	; shadow ends with the far return, so no interrupt arrives in between.
+	; run.c never enters with TF set, which would single-step in ring 0.
+	; Only the low 32 bits of anything go to ring 1: 32-bit loads
+	; zero-extend.
+	push	KPLUG_SEL_DATA
+	mov	eax, [rdi + KPLUG_CTX_REGS + KPLUG_REGS_RSP]
+	push	rax
+	push	KPLUG_SEL_CODE
+	mov	eax, [rdi + KPLUG_CTX_REGS + KPLUG_REGS_RIP]
+	push	rax
+	mov	eax, [rdi + KPLUG_CTX_REGS + KPLUG_REGS_RFLAGS]
+	and	eax, ~X86_EFLAGS_IF
+	push	rax
 
 	; On CPUs with MDS-style leaks, clear the CPU buffers as Linux does
 	; before returning to user space: only plugin values are loaded
@@ -267,24 +297,26 @@ kplug_world_switch:
 	je	.no_verw
 	verw	[x86_verw_sel]
 .no_verw:
-	; Every general register gets a plugin value: nothing of the
-	; kernel's reaches ring 1 (r8-r15 are zero in ctx).
-	mov	rax, [rdi + KPLUG_CTX_REGS + KPLUG_REGS_RAX]
-	mov	rbx, [rdi + KPLUG_CTX_REGS + KPLUG_REGS_RBX]
-	mov	rcx, [rdi + KPLUG_CTX_REGS + KPLUG_REGS_RCX]
-	mov	rdx, [rdi + KPLUG_CTX_REGS + KPLUG_REGS_RDX]
-	mov	rsi, [rdi + KPLUG_CTX_REGS + KPLUG_REGS_RSI]
-	mov	rbp, [rdi + KPLUG_CTX_REGS + KPLUG_REGS_RBP]
-	mov	r8, [rdi + KPLUG_CTX_REGS + KPLUG_REGS_R8]
-	mov	r9, [rdi + KPLUG_CTX_REGS + KPLUG_REGS_R9]
-	mov	r10, [rdi + KPLUG_CTX_REGS + KPLUG_REGS_R10]
-	mov	r11, [rdi + KPLUG_CTX_REGS + KPLUG_REGS_R11]
-	mov	r12, [rdi + KPLUG_CTX_REGS + KPLUG_REGS_R12]
-	mov	r13, [rdi + KPLUG_CTX_REGS + KPLUG_REGS_R13]
-	mov	r14, [rdi + KPLUG_CTX_REGS + KPLUG_REGS_R14]
-	mov	r15, [rdi + KPLUG_CTX_REGS + KPLUG_REGS_R15]
-	mov	rdi, [rdi + KPLUG_CTX_REGS + KPLUG_REGS_RDI]	; this kills ctx
-	iretq
+	; Every general register gets a plugin value or zero: nothing of the
+	; kernel's reaches ring 1 (compatibility mode cannot reach r8-r15).
+	mov	eax, [rdi + KPLUG_CTX_REGS + KPLUG_REGS_RAX]
+	mov	ebx, [rdi + KPLUG_CTX_REGS + KPLUG_REGS_RBX]
+	mov	ecx, [rdi + KPLUG_CTX_REGS + KPLUG_REGS_RCX]
+	mov	edx, [rdi + KPLUG_CTX_REGS + KPLUG_REGS_RDX]
+	mov	esi, [rdi + KPLUG_CTX_REGS + KPLUG_REGS_RSI]
+	mov	ebp, [rdi + KPLUG_CTX_REGS + KPLUG_REGS_RBP]
+	xor	r8d, r8d
+	xor	r9d, r9d
+	xor	r10d, r10d
+	xor	r11d, r11d
+	xor	r12d, r12d
+	xor	r13d, r13d
+	xor	r14d, r14d
+	xor	r15d, r15d
+	mov	edi, [rdi + KPLUG_CTX_REGS + KPLUG_REGS_RDI]	; this kills ctx
+	popfq			; the plugin's flags, IF still clear
+	sti			; IF set from the end of the next instruction
+	o64 retf		; to ring 1: RIP, CS, then RSP, SS
 
 ;
 ; The two gates' targets.  The plugin did "call KPLUG_SEL_EXIT_GATE:0"
@@ -293,7 +325,7 @@ kplug_world_switch:
 ; The CPU switched to TSS.RSP0 and pushed RIP, CS, RSP, SS but no RFLAGS.
 ; Rebuild the interrupt-frame layout so every exit looks the same.
 ;
-%macro GATE_ENTRY 2		; label, exit reason
+%macro GATE_ENTRY 3		; label, exit reason, where to go on
 align 16
 %1:
 	ENDBR
@@ -309,11 +341,21 @@ align 16
 	pop	rax
 	push	0		; error code
 	push	%2		; exit reason
-	jmp	kplug_exit_plugin
+	jmp	%3
 %endmacro
 
-	GATE_ENTRY kplug_gate_exit, KPLUG_EXIT_GATE
-	GATE_ENTRY kplug_gate_service, KPLUG_EXIT_SERVICE
+	GATE_ENTRY kplug_gate_exit, KPLUG_EXIT_GATE, kplug_exit_returned
+	GATE_ENTRY kplug_gate_service, KPLUG_EXIT_SERVICE, kplug_exit_plugin
+
+;
+; The entry returned: run.c reads only its result (EAX) and the invocation
+; ends, so the other registers are not saved (kplug_restore_host clears
+; them all the same).
+;
+kplug_exit_returned:
+	push	rax
+	sub	rsp, 14 * 8	; rbx .. r15: not saved
+	jmp	kplug_exit_saved
 
 ;
 ; Common exit from ring 1.  Stack: vector, error code, hardware frame, all
@@ -335,6 +377,7 @@ kplug_exit_plugin:
 	push	r13
 	push	r14
 	push	r15
+kplug_exit_saved:
 	lea	rdi, [rsp - KPLUG_CTX_REGS]	; rsp == &ctx->regs
 	push	X86_EFLAGS_FIXED	; IF, AC, DF, TF, NT all clear from here
 	popfq
@@ -382,8 +425,31 @@ kplug_restore_host:
 				; would return it to user space broken
 	LOAD_HOST_SELECTOR ds, KPLUG_CTX_HOST_DS
 	LOAD_HOST_SELECTOR es, KPLUG_CTX_HOST_ES
+	; FS and GS: nothing to do if they were kept (see the entry) and the
+	; plugin loaded neither, selector or base (a null load may clear it).
+	cmp	byte [rdi + KPLUG_CTX_KEEP_FSGS], 0
+	je	.load_fsgs
+	mov	ax, fs
+	mov	cx, gs
+	or	ax, cx
+	jnz	.load_fsgs
+	rdfsbase rax
+	cmp	rax, [rdi + KPLUG_CTX_HOST_FS_BASE]
+	jne	.load_fsgs
+	rdgsbase rax
+	cmp	rax, [rdi + KPLUG_CTX_HOST_GS_BASE]
+	je	.bases_done
+.load_fsgs:
 	LOAD_HOST_SELECTOR fs, KPLUG_CTX_HOST_FS
 	LOAD_HOST_SELECTOR gs, KPLUG_CTX_HOST_GS	; may change the base: fix it next
+	cmp	byte [rdi + KPLUG_CTX_FSGSBASE], 0
+	je	.base_msrs
+	mov	rax, [rdi + KPLUG_CTX_HOST_FS_BASE]
+	wrfsbase rax
+	mov	rax, [rdi + KPLUG_CTX_HOST_GS_BASE]
+	wrgsbase rax		; kernel GS base is back
+	jmp	.bases_done
+.base_msrs:
 	mov	ecx, MSR_FS_BASE
 	mov	eax, [rdi + KPLUG_CTX_HOST_FS_BASE]
 	mov	edx, [rdi + KPLUG_CTX_HOST_FS_BASE + 4]
@@ -392,6 +458,7 @@ kplug_restore_host:
 	mov	eax, [rdi + KPLUG_CTX_HOST_GS_BASE]
 	mov	edx, [rdi + KPLUG_CTX_HOST_GS_BASE + 4]
 	wrmsr			; kernel GS base is back
+.bases_done:
 	mov	rax, [rdi + KPLUG_CTX_TSS_SP0]
 	mov	rcx, [rdi + KPLUG_CTX_HOST_SP0]
 	mov	[rax], rcx

@@ -58,6 +58,11 @@ struct kplug_ctx {
 	struct kplug_regs regs;
 	u64 host_rsp;
 	u64 host_cr3;
+	u64 host_cr3_noflush;	/* X86_CR3_PCID_NOFLUSH with PCIDs: the
+				 * host's TLB entries stay valid while the
+				 * plugin runs (its own PCID), and a flush
+				 * meant for them waits in an IPI that Linux
+				 * handles after the switch back */
 	u64 plugin_cr3;
 	u64 host_fs_base;
 	u64 host_gs_base;
@@ -72,6 +77,8 @@ struct kplug_ctx {
 	u16 host_ldt;
 	u8 clear_cpu_buffers;	/* VERW before entering (MDS & co) */
 	u8 exit_spec;		/* KPLUG_SPEC_* on every exit */
+	u8 fsgsbase;		/* CR4.FSGSBASE: RD/WRFSBASE, not the MSRs */
+	u8 keep_fsgs;		/* set by the switch: FS and GS left alone */
 	u8 restoring;		/* set by kplug_restore_host, cleared on entry */
 	u8 ring0_pending;	/* an exception in kplug's ring-0 code: ring0 */
 	u64 host_rflags;

@@ -9,7 +9,10 @@
  *
  * N times each: KPLUG_IOC_INVOKE (compat ioctl) of ENTRY(i, 7), a process
  * call of the sample hook ("i 7", read back), open() of a missing file
- * (kprobe:getname) and one UDP datagram to each port (netfilter).  With
+ * (kprobe:getname) and one UDP datagram to each port (netfilter); after
+ * each invocation, getpid() through the vDSO (SYSENTER or SYSCALL, which
+ * kplug's lazily lowered syscall fence must allow again; not with "ldt",
+ * whose SS they would replace).  With
  * "ldt" it first installs an LDT entry (flat 32-bit data, DPL 3) and
  * loads its selector into DS, ES, FS and SS: int $0x80 saves SS in the
  * frame and IRET reloads it, so a switch that leaves LDTR null or the LDT
@@ -24,6 +27,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/auxv.h>
 #include <sys/socket.h>
 #include <sys/syscall.h>
 #include <unistd.h>
@@ -42,6 +46,17 @@ asm(".text\n.globl sc6\nsc6:\n"
     "	pop %edi\n	pop %esi\n	pop %ebx\n	pop %ebp\n	ret\n");
 
 #define LDT_SEL	0x7	/* LDT entry 0, TI=1, RPL 3 */
+
+/* getpid() through the vDSO's __kernel_vsyscall: SYSENTER on Intel,
+ * SYSCALL on AMD, from compatibility mode. */
+static long vsyscall_getpid(unsigned long entry)
+{
+	long r;
+
+	asm volatile("call *%1" : "=a"(r) : "r"(entry), "a"(SYS_getpid)
+		     : "memory", "ecx", "edx");
+	return r;
+}
 
 static char *utoa(char *p, unsigned int v)
 {
@@ -63,7 +78,8 @@ int main(int argc, char **argv)
 	struct kplug_invoke_args a;
 	unsigned short ds, es, fs, ss;
 	char buf[32], rb[16], *p;
-	long r;
+	long r, pid, nopid[6] = { 0 };
+	unsigned long vsyscall = getauxval(AT_SYSINFO);
 
 	if (argc < 8)
 		return 100;
@@ -106,6 +122,11 @@ int main(int argc, char **argv)
 		a.args[1] = 7;
 		r = sc6(SYS_ioctl, inv);
 		bad |= (r != 0 || a.result != i + 7) << 0;
+		/* kplug's syscall fence comes down on the way back here (run.c,
+		 * syscall_fence): else SYSENTER/SYSCALL would #GP/#UD. */
+		pid = sc6(SYS_getpid, nopid);
+		if (vsyscall && !ldt)	/* SYSEXIT/SYSRET reload SS */
+			bad |= (vsyscall_getpid(vsyscall) != pid) << 7;
 
 		p = utoa(buf, i);
 		*p++ = ' ';
@@ -132,7 +153,7 @@ int main(int argc, char **argv)
 			       ds, es, fs, ss);
 	}
 	if (bad)
-		printf("hostile32: failures %#x (1 ioctl, 2/4 sample, 8 open, 16/32 send, 64 selectors)\n",
+		printf("hostile32: failures %#x (1 ioctl, 2/4 sample, 8 open, 16/32 send, 64 selectors, 128 vsyscall)\n",
 		       bad);
 	return bad;
 }
