@@ -16,8 +16,9 @@
 #   make check-kaslr-tables  two KASLR boots of a CPU without UMIP: the
 #                descriptor-table addresses a plugin reads do not change
 #   make fuzz    the host fuzzers (tests/fuzz/: image validator, ELF
-#                reader and linker, ar reader, source scanner), FUZZ_SECONDS
-#                each (default 60); fails on any crash
+#                reader and linker, ar reader, source scanner, kplugctl's
+#                command line), FUZZ_SECONDS each (default 60); fails on
+#                any crash
 #   make fuzz-vm the in-VM fuzzer (tests/vm/fuzz_vm.c: mutated images against
 #                an oracle, invoked; bad-pointer ioctls), FUZZ_VM_SECONDS
 #                (default 600); make check runs 10 s of it in every VM
@@ -91,7 +92,6 @@ all: module libkplug tools plugins vm-tests \
 	build/tests/kplug_bench build/tests/kplug_run32 build/tests/udp_demo bench-build
 
 include codegen/Makefile.inc
-include tests/fuzz/Makefile.inc
 
 # --- libkplug (LGPL-2.1): static and shared, symbols from libkplug.map ----
 LIBKPLUG_VERSION := 1.0.0
@@ -156,6 +156,9 @@ build/host/cli_test: tests/host/cli_test.c tests/vm/json.h uapi/kplug.h build/ho
 	$(CC) $(CFLAGS) $(SAN_CFLAGS) -I$(CACHE)/kselftest -o $@ $<
 
 tools: build/tools/kplugctl
+
+# After libkplug and kplugctl: fuzz_cli links the one and includes the other.
+include tests/fuzz/Makefile.inc
 
 # Three headers, three audiences: libkplug.h for programs that use the
 # library, linux/kplug.h (the uapi) below it, and kplug.h for plugins, so

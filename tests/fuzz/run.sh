@@ -2,7 +2,8 @@
 # SPDX-License-Identifier: GPL-2.0
 #
 # make fuzz: run each host fuzzer for SECONDS from its seeds and the corpus
-# earlier runs grew, print runs and coverage, fail on any crash.
+# earlier runs grew (and its dictionary, tests/fuzz/NAME.dict, if any),
+# print runs and coverage, fail on any crash.
 #
 # Usage: tests/fuzz/run.sh SECONDS NAME...   (fuzzers in build/fuzz/fuzz_NAME)
 set -uo pipefail
@@ -20,7 +21,9 @@ for name in "$@"; do
 	# the scanner's are the project's own plugin sources).
 	seeds=$top/tests/fuzz/seeds/$name
 	[ "$name" != scan ] || seeds=$top/tests/plugins
+	dict=$top/tests/fuzz/$name.dict
 	"$out/fuzz_$name" -max_total_time="$secs" -print_final_stats=1 \
+		$([ -f "$dict" ] && echo "-dict=$dict") \
 		-artifact_prefix="$out/crash-$name-" -close_fd_mask=3 \
 		"$corpus" "$seeds" > "$log" 2>&1
 	rc=$?
