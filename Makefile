@@ -6,8 +6,9 @@
 #   make         build kmod/kplug.ko, plugins, test programs
 #   make run     the main job: boot the test VM, load the module, create,
 #                invoke and remove the demo plugins
-#   make check   host tests, then the VM suite on every CPU model of the CI
-#                matrix; ends with "N passed, N failed"
+#   make check   host tests and 3 s of each host fuzzer, then the VM suite
+#                on every CPU model of the CI matrix; ends with "N passed,
+#                N failed"
 #   make check-matrix  the same on the full platform matrix
 #   make check-kernels the suite on each of the six Debian kernels kplug
 #                supports (6.1 and 6.12; generic, rt, cloud)
@@ -311,8 +312,11 @@ host-tests: $(HOST_TESTS)
 run: deps all
 	tests/vm/run.sh --name demo --icount --smp 1 tests/vm/demo.sh
 
-check: deps all host-tests kernel-6.12
-	@bash scripts/check.sh $(HOST_TESTS) -- $(VM_MATRIX)
+# The host fuzzers' smoke run (tests/fuzz/smoke_test.sh, 3 s each) counts
+# as a host test: clang and its fuzzer runtime cost CI about 55 MB of
+# packages (half a minute to fetch and unpack), the run about 20 s.
+check: fuzz-deps all host-tests fuzz-build kernel-6.12
+	@bash scripts/check.sh $(HOST_TESTS) tests/fuzz/smoke_test.sh -- $(VM_MATRIX)
 
 # A test kernel and kplug built for it (make kernel-6.12, kernel-6.1-rt,
 # ...; modules in build/kmod-NAME/ko/, the default 6.1's in place).  Every
