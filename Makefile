@@ -25,6 +25,8 @@
 #                (default 600); make check runs 10 s of it in every VM
 #   make stress  churn stress in the VM (tests/vm/stress.c), STRESS_SECONDS
 #                (default 600); make check runs 15 s of it in every VM
+#   make check-debug  the suite, a stress and a kmemleak scan on a debug
+#                kernel built from Debian's 6.1 source (KASAN, lockdep, ...)
 #   make bench   the benchmark suite in the VM (bench/run.sh); one table,
 #                build/bench/results.json (docs/performance.md)
 #   make clean
@@ -56,12 +58,15 @@ CFLAGS := -O2 -g -Wall -Wextra -Wno-sign-compare -Wno-unused-parameter
 PLUGINS   := $(patsubst tests/plugins/%.asm,build/plugins/%.bin,$(wildcard tests/plugins/*.asm)) \
 	     $(patsubst tests/plugins/%.c,build/plugins/%.c,$(wildcard tests/plugins/*.c)) \
 	     build/plugins/demo-gcc.kpi
+# VM_TESTS: what the VM's /kplug/tests/ holds; suite.sh and stress.sh are
+# the scripts tests/vm/debug.sh (make check-debug) runs there.
 VM_TESTS  := build/tests/kplug_test build/tests/attack_test build/tests/limit_test \
 	     build/tests/lib_test build/tests/cli_test.sh build/tests/tap.sh build/tests/hook_test.sh \
 	     build/tests/provider_test build/tests/host_state_test build/tests/dtables_test \
 	     build/tests/vectors_test.sh build/tests/hostile_test build/tests/hostile32 \
 	     build/tests/hold_sched_events build/tests/stress build/tests/stress_test.sh \
-	     build/tests/fuzz_vm build/tests/fuzz_vm_test.sh build/tests/json_check
+	     build/tests/fuzz_vm build/tests/fuzz_vm_test.sh build/tests/json_check \
+	     build/tests/suite.sh build/tests/stress.sh
 HOST_TESTS := build/host/desc_test build/host/image_test build/host/fault_test \
 	      build/host/codegen_test build/host/cli_test build/host/symbols_test
 
@@ -349,6 +354,18 @@ STRESS_SECONDS ?= 600
 stress: deps all
 	tests/vm/run.sh --name stress --timeout $$(($(STRESS_SECONDS) + 300)) \
 		--append kplug_stress_seconds=$(STRESS_SECONDS) tests/vm/stress.sh
+
+# The debug-kernel tier: Debian's 6.1 source built with KASAN, KFENCE,
+# lockdep, UBSAN, kmemleak and more (scripts/debug-kernel.sh; cached in
+# build/cache/kernel-6.1-debug/, about an hour the first time), kplug
+# built for it, then tests/vm/debug.sh in one 2-vCPU VM: the suite, the
+# churn stress for DEBUG_STRESS_SECONDS with rmmod/insmod, a kmemleak scan.
+# Not part of make check: it does not fit CI's time budget.
+DEBUG_STRESS_SECONDS ?= 60
+.PHONY: check-debug
+check-debug: deps all kernel-6.1-debug
+	@bash scripts/check.sh --script tests/vm/debug.sh --timeout 5400 -- \
+		debug-max-smp2:max:2:kplug_stress_seconds=$(DEBUG_STRESS_SECONDS):6.1-debug
 
 # The in-VM fuzzer (tests/vm/fuzz_vm.c) in a 2-vCPU VM for FUZZ_SECONDS.
 .PHONY: fuzz-vm
