@@ -357,7 +357,7 @@ stress: deps all
 
 # The debug-kernel tier: Debian's 6.1 source built with KASAN, KFENCE,
 # lockdep, UBSAN, kmemleak and more (scripts/debug-kernel.sh; cached in
-# build/cache/kernel-6.1-debug/, about an hour the first time), kplug
+# build/cache/kernel-6.1-debug/, hours the first time at nice 19), kplug
 # built for it, then tests/vm/debug.sh in one 2-vCPU VM: the suite, the
 # churn stress for DEBUG_STRESS_SECONDS with rmmod/insmod, a kmemleak scan.
 # Not part of make check: it does not fit CI's time budget.
