@@ -24,9 +24,9 @@
 #   vmlinuz   -> obj/arch/x86/boot/bzImage
 #   abi, versions, build.log, build-time, ok
 # The build is cached: with CACHE_DIR/ok present nothing is done, and an
-# interrupted build resumes where it stopped.  It is long (about 1,300
-# objects, each compiled with KASAN and UBSAN; hours at nice -n 19 on two
-# cores shared with other work): nice -n 19, JOBS (default nproc) jobs.
+# interrupted build resumes where it stopped.  It is long (every object
+# compiled with KASAN and UBSAN; hours at nice -n 19 on two cores shared
+# with other work): nice -n 19, JOBS (default nproc) jobs.
 set -euo pipefail
 
 die() { echo "debug-kernel: error: $*" >&2; exit 1; }
