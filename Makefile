@@ -6,8 +6,9 @@
 #   make         build kmod/kplug.ko, plugins, test programs
 #   make run     the main job: boot the test VM, load the module, create,
 #                invoke and remove the demo plugins
-#   make check   host tests, then the VM suite on every CPU model of the CI
-#                matrix; ends with "N passed, N failed"
+#   make check   host tests and 3 s of each host fuzzer, then the VM suite
+#                on every CPU model of the CI matrix; ends with "N passed,
+#                N failed"
 #   make check-matrix  the same on the full platform matrix
 #   make check-kernels the suite on each of the six Debian kernels kplug
 #                supports (6.1 and 6.12; generic, rt, cloud)
@@ -16,13 +17,16 @@
 #   make check-kaslr-tables  two KASLR boots of a CPU without UMIP: the
 #                descriptor-table addresses a plugin reads do not change
 #   make fuzz    the host fuzzers (tests/fuzz/: image validator, ELF
-#                reader and linker, ar reader, source scanner), FUZZ_SECONDS
-#                each (default 60); fails on any crash
+#                reader and linker, ar reader, source scanner, kplugctl's
+#                command line), FUZZ_SECONDS each (default 60); fails on
+#                any crash
 #   make fuzz-vm the in-VM fuzzer (tests/vm/fuzz_vm.c: mutated images against
 #                an oracle, invoked; bad-pointer ioctls), FUZZ_VM_SECONDS
 #                (default 600); make check runs 10 s of it in every VM
 #   make stress  churn stress in the VM (tests/vm/stress.c), STRESS_SECONDS
 #                (default 600); make check runs 15 s of it in every VM
+#   make check-debug  the suite, a stress and a kmemleak scan on a debug
+#                kernel built from Debian's 6.1 source (KASAN, lockdep, ...)
 #   make bench   the benchmark suite in the VM (bench/run.sh); one table,
 #                build/bench/results.json (docs/performance.md)
 #   make clean
@@ -54,12 +58,15 @@ CFLAGS := -O2 -g -Wall -Wextra -Wno-sign-compare -Wno-unused-parameter
 PLUGINS   := $(patsubst tests/plugins/%.asm,build/plugins/%.bin,$(wildcard tests/plugins/*.asm)) \
 	     $(patsubst tests/plugins/%.c,build/plugins/%.c,$(wildcard tests/plugins/*.c)) \
 	     build/plugins/demo-gcc.kpi
+# VM_TESTS: what the VM's /kplug/tests/ holds; suite.sh and stress.sh are
+# the scripts tests/vm/debug.sh (make check-debug) runs there.
 VM_TESTS  := build/tests/kplug_test build/tests/attack_test build/tests/limit_test \
 	     build/tests/lib_test build/tests/cli_test.sh build/tests/tap.sh build/tests/hook_test.sh \
 	     build/tests/provider_test build/tests/host_state_test build/tests/dtables_test \
 	     build/tests/vectors_test.sh build/tests/hostile_test build/tests/hostile32 \
 	     build/tests/hold_sched_events build/tests/stress build/tests/stress_test.sh \
-	     build/tests/fuzz_vm build/tests/fuzz_vm_test.sh build/tests/json_check
+	     build/tests/fuzz_vm build/tests/fuzz_vm_test.sh build/tests/json_check \
+	     build/tests/suite.sh build/tests/stress.sh
 HOST_TESTS := build/host/desc_test build/host/image_test build/host/fault_test \
 	      build/host/codegen_test build/host/cli_test build/host/symbols_test
 
@@ -91,7 +98,6 @@ all: module libkplug tools plugins vm-tests \
 	build/tests/kplug_bench build/tests/kplug_run32 build/tests/udp_demo bench-build
 
 include codegen/Makefile.inc
-include tests/fuzz/Makefile.inc
 
 # --- libkplug (LGPL-2.1): static and shared, symbols from libkplug.map ----
 LIBKPLUG_VERSION := 1.0.0
@@ -156,6 +162,9 @@ build/host/cli_test: tests/host/cli_test.c tests/vm/json.h uapi/kplug.h build/ho
 	$(CC) $(CFLAGS) $(SAN_CFLAGS) -I$(CACHE)/kselftest -o $@ $<
 
 tools: build/tools/kplugctl
+
+# After libkplug and kplugctl: fuzz_cli links the one and includes the other.
+include tests/fuzz/Makefile.inc
 
 # Three headers, three audiences: libkplug.h for programs that use the
 # library, linux/kplug.h (the uapi) below it, and kplug.h for plugins, so
@@ -308,8 +317,11 @@ host-tests: $(HOST_TESTS)
 run: deps all
 	tests/vm/run.sh --name demo --icount --smp 1 tests/vm/demo.sh
 
-check: deps all host-tests kernel-6.12
-	@bash scripts/check.sh $(HOST_TESTS) -- $(VM_MATRIX)
+# The host fuzzers' smoke run (tests/fuzz/smoke_test.sh, 3 s each) counts
+# as a host test: clang and its fuzzer runtime cost CI about 55 MB of
+# packages (half a minute to fetch and unpack), the run about 20 s.
+check: fuzz-deps all host-tests fuzz-build kernel-6.12
+	@bash scripts/check.sh $(HOST_TESTS) tests/fuzz/smoke_test.sh -- $(VM_MATRIX)
 
 # A test kernel and kplug built for it (make kernel-6.12, kernel-6.1-rt,
 # ...; modules in build/kmod-NAME/ko/, the default 6.1's in place).  Every
@@ -342,6 +354,18 @@ STRESS_SECONDS ?= 600
 stress: deps all
 	tests/vm/run.sh --name stress --timeout $$(($(STRESS_SECONDS) + 300)) \
 		--append kplug_stress_seconds=$(STRESS_SECONDS) tests/vm/stress.sh
+
+# The debug-kernel tier: Debian's 6.1 source built with KASAN, KFENCE,
+# lockdep, UBSAN, kmemleak and more (scripts/debug-kernel.sh; cached in
+# build/cache/kernel-6.1-debug/, hours the first time at nice 19), kplug
+# built for it, then tests/vm/debug.sh in one 2-vCPU VM: the suite, the
+# churn stress for DEBUG_STRESS_SECONDS with rmmod/insmod, a kmemleak scan.
+# Not part of make check: it does not fit CI's time budget.
+DEBUG_STRESS_SECONDS ?= 60
+.PHONY: check-debug
+check-debug: deps all kernel-6.1-debug
+	@bash scripts/check.sh --script tests/vm/debug.sh --timeout 5400 -- \
+		debug-max-smp2:max:2:kplug_stress_seconds=$(DEBUG_STRESS_SECONDS):6.1-debug
 
 # The in-VM fuzzer (tests/vm/fuzz_vm.c) in a 2-vCPU VM for FUZZ_SECONDS.
 .PHONY: fuzz-vm

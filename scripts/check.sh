@@ -4,7 +4,8 @@
 # make check: run the host test binaries, then the VM suite once per entry
 # of the VM matrix, and print one summary line "N passed, N failed".
 #
-# Usage: scripts/check.sh [--script FILE] HOST_TEST... -- NAME:CPU:SMP:APPEND[:KERNEL]...
+# Usage: scripts/check.sh [--script FILE] [--timeout SECS] HOST_TEST... --
+#                         NAME:CPU:SMP:APPEND[:KERNEL]...
 #
 # Each VM entry boots tests/vm/run.sh (QEMU TCG, -cpu CPU -smp SMP; logs in
 # build/vm/NAME/), or, when CPU is "bochs", tests/bochs/run.sh (Bochs
@@ -12,6 +13,7 @@
 # build/bochs/NAME/).  APPEND: kernel arguments separated by commas.
 # KERNEL: another Debian test kernel (the rigs' --kernel).
 #   --script FILE   the script each VM runs (default tests/vm/suite.sh)
+#   --timeout SECS  each VM's wall-clock limit (default: the rig's)
 # Summary in build/check.log and build/check.summary.
 #
 # Counted: every kselftest TAP result line ("ok"/"not ok") of every run,
@@ -22,11 +24,15 @@ set -uo pipefail
 
 top=$(cd "$(dirname "$0")/.." && pwd)
 vm_script=$top/tests/vm/suite.sh
-if [ "${1:-}" = --script ]; then
-	[ $# -ge 2 ] || { echo "check: error: --script needs an argument" >&2; exit 2; }
-	vm_script=$2
+vm_timeout=
+while [ "${1:-}" = --script ] || [ "${1:-}" = --timeout ]; do
+	[ $# -ge 2 ] || { echo "check: error: $1 needs an argument" >&2; exit 2; }
+	case "$1" in
+	--script)  vm_script=$2 ;;
+	--timeout) vm_timeout=$2 ;;
+	esac
 	shift 2
-fi
+done
 [ -f "$vm_script" ] || { echo "check: error: no script $vm_script" >&2; exit 2; }
 summary=check
 log=$top/build/$summary.log
@@ -80,6 +86,7 @@ for entry in "$@"; do
 		run=$top/tests/vm/run.sh logs=vm opts=(--cpu "$cpu" --smp "$smp")
 	fi
 	[ -n "$kernel" ] && opts+=(--kernel "$kernel")
+	[ -n "$vm_timeout" ] && opts+=(--timeout "$vm_timeout")
 	out=$top/build/$logs-$name.out
 	if "$run" --name "$name" "${opts[@]}" \
 		${append:+--append "$append"} "$vm_script" > "$out" 2>&1; then

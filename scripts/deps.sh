@@ -2,14 +2,15 @@
 # SPDX-License-Identifier: GPL-2.0
 #
 # Bootstrap everything kplug needs on a Debian 12 machine, as root.
-# Usage: [KERNEL=6.1|6.1-rt|6.1-cloud|6.12|6.12-rt|6.12-cloud] [FUZZ=1]
-#        scripts/deps.sh
+# Usage: [KERNEL=6.1|6.1-rt|6.1-cloud|6.12|6.12-rt|6.12-cloud|6.1-debug]
+#        [FUZZ=1] scripts/deps.sh
 # FUZZ=1 adds clang and its libFuzzer runtime (make fuzz).
 # Idempotent: a second run only checks.  Everything that is not a Debian
 # package installed on the system lands in build/cache/ (ignored by git):
 #   kernel/    the test kernel (linux-image, -headers, -common, -kbuild),
 #              unpacked, never installed; kernel-$KERNEL/ for the others
-#              (KERNEL=6.12, 6.1-rt, ...: see below)
+#              (KERNEL=6.12, 6.1-rt, ...: see below); kernel-6.1-debug/
+#              is built from source by scripts/debug-kernel.sh
 #   tcc/       TinyCC source and the i386 libtcc.a / libtcc1.a built from it
 #   kselftest/ kselftest_harness.h and kselftest.h from the kernel source
 set -euo pipefail
@@ -80,9 +81,15 @@ case "$kernel" in
 6.12)           kdir=$cache/kernel-$kernel meta=linux-image-6.12-amd64 ;;
 6.12-rt|6.12-cloud)
 		kdir=$cache/kernel-$kernel meta=linux-image-6.12-${kernel#6.12-}-amd64 ;;
-*)              die "unknown KERNEL=$kernel (6.1, 6.1-rt, 6.1-cloud, 6.12, 6.12-rt, 6.12-cloud)" ;;
+6.1-debug)      kdir=$cache/kernel-$kernel meta= ;;
+*)              die "unknown KERNEL=$kernel (6.1, 6.1-rt, 6.1-cloud, 6.12, 6.12-rt, 6.12-cloud, 6.1-debug)" ;;
 esac
-if [ ! -f "$kdir/ok" ]; then
+if [ "$kernel" = 6.1-debug ]; then
+	# Debian's 6.1 source with the checkers on, built here (about an hour
+	# the first time); its config starts from the default kernel's.
+	[ -f "$cache/kernel/ok" ] || KERNEL=6.1 bash "$0"
+	bash "$top/scripts/debug-kernel.sh" "$kdir" || die "the debug kernel did not build"
+elif [ ! -f "$kdir/ok" ]; then
 	img=$(apt-cache depends "$meta" | sed -n 's/.*Depends: \(linux-image-[0-9][^ ]*-amd64\)$/\1/p' | head -1)
 	[ -n "$img" ] || die "cannot resolve $meta to a kernel package"
 	abi=${img#linux-image-}          # e.g. 6.1.0-35-amd64, 6.12.117+deb12-rt-amd64

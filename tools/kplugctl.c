@@ -361,6 +361,8 @@ struct args {
 	unsigned int seen;	/* mask of the options given */
 	__u32 budget_ms, stack_kb, out_size;
 	const char *in, *out, *output;
+	char **rest;		/* bench: its own arguments, unparsed */
+	int nrest;
 };
 
 static int parse_u32(const char *s, __u32 *v)
@@ -1201,13 +1203,21 @@ static void usage(FILE *f)
 		"Exit codes: 0 ok, 1 failed, 2 usage, 3 plugin faulted, 4 plugin over budget.\n");
 }
 
-static int run(int argc, char **argv)
+/*
+ * The whole command line, nothing run: the options before the verb, the
+ * verb, its arguments.  Returns an exit code; 0 with *verb set: run it
+ * (a bench verb gets its own arguments, unparsed, in a->rest), 0 with
+ * *verb NULL: done (--help, --version printed).  tests/fuzz/fuzz_cli.c
+ * calls it on random command lines.
+ */
+static int parse_command(int argc, char **argv, const struct verb **verb,
+			 struct args *a)
 {
 	const struct verb *v = NULL;
-	struct args a = {};
 	unsigned int i;
 	int a0 = 1, err;
 
+	*verb = NULL;
 	/* options before the verb: the global ones and --version */
 	for (; a0 < argc && argv[a0][0] == '-' && strcmp(argv[a0], "--"); a0++) {
 		if (!strcmp(argv[a0], "--version")) {
@@ -1224,7 +1234,7 @@ static int run(int argc, char **argv)
 			usage(stdout);
 			return 0;
 		}
-		err = parse_args(1, argv + a0, GLOBAL_OPTS, 0, "kplugctl", &a);
+		err = parse_args(1, argv + a0, GLOBAL_OPTS, 0, "kplugctl", a);
 		if (err)
 			return err;
 	}
@@ -1242,37 +1252,65 @@ static int run(int argc, char **argv)
 	if (!v->fn) {
 		if (json)
 			return error(EXIT_USAGE, NULL, "%s has no JSON output", v->name);
-		return run_bench(argc - a0 - 1, argv + a0 + 1);
+		a->rest = argv + a0 + 1;
+		a->nrest = argc - a0 - 1;
+		*verb = v;
+		return 0;
 	}
 	err = parse_args(argc - a0 - 1, argv + a0 + 1, v->opts | GLOBAL_OPTS,
-			 v->max_pos, v->name, &a);
+			 v->max_pos, v->name, a);
 	if (err)
 		return err;
-	if (a.seen & O(HELP)) {	/* text, even with -j */
+	if (a->seen & O(HELP)) {	/* text, even with -j */
 		printf("Usage: kplugctl %s %s\n\n%s\n", v->name, v->usage, v->help);
 		return 0;
 	}
-	if (a.npos < v->min_pos)
-		return error(EXIT_USAGE, "see kplugctl %s --help",
-			     "%s wants %s", v->name, v->usage);
+	if (a->npos < v->min_pos) {
+		char hint[64];
+
+		snprintf(hint, sizeof(hint), "see kplugctl %s --help", v->name);
+		return error(EXIT_USAGE, hint, "%s wants %s", v->name, v->usage);
+	}
+	*verb = v;
+	return 0;
+}
+
+static int run(int argc, char **argv)
+{
+	const struct verb *v;
+	struct args a = {};
+	int err;
+
+	err = parse_command(argc, argv, &v, &a);
+	if (err || !v)
+		return err;
+	if (!v->fn)
+		return run_bench(a.nrest, a.rest);
 	return v->fn(&a);
 }
 
-int main(int argc, char **argv)
+/*
+ * -j anywhere decides how even an error before it is printed (the parser
+ * switches to JSON too, for the forms this loop does not see).
+ */
+static void json_prescan(int argc, char **argv)
 {
 	int i;
 
-	/*
-	 * -j anywhere decides how even an error before it is printed (the
-	 * parser switches to JSON too, for the forms this loop does not see).
-	 */
 	for (i = 1; i < argc && strcmp(argv[i], "--"); i++) {
 		if (!strcmp(argv[i], "-j") || !strcmp(argv[i], "--json"))
 			json = true;
 		if (!strcmp(argv[i], "-p") || !strcmp(argv[i], "--pretty"))
 			json = pretty = true;
 	}
+}
+
+#ifndef KPLUGCTL_NO_MAIN
+int main(int argc, char **argv)
+{
+	json_prescan(argc, argv);
 	out_init();
 	kplug_set_print(NULL);		/* errors are reported here, once */
 	return out_finish(run(argc, argv));
 }
+#endif

@@ -207,6 +207,17 @@ TEST(help_from_the_table)
 	EXPECT_NE(NULL, strstr(r.out, "Usage: kplugctl invoke"));
 }
 
+/* Too few arguments: the hint names the verb's own --help. */
+TEST(too_few_arguments_hint)
+{
+	static struct run r;
+
+	runv(&r, "invoke", "p", NULL);
+	EXPECT_EQ(2, r.code);
+	EXPECT_NE(NULL, strstr(r.err, "Error: invoke wants NAME ENTRY"));
+	EXPECT_NE(NULL, strstr(r.err, "-- see kplugctl invoke --help"));
+}
+
 TEST(out_size_wants_out)
 {
 	static struct run r;
