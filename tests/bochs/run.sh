@@ -31,7 +31,9 @@
 #                     fixed ones below (no $ ; ' " \ { } characters: they
 #                     would mean something to GRUB's script parser)
 #   --timeout SECS    kill Bochs after SECS seconds of wall time (default
-#                     600)
+#                     1500: the whole suite takes about 6 minutes on an
+#                     idle build machine, and 13 with four make checks at
+#                     once)
 #   --name NAME       name of the run (default: basename of SCRIPT); files go
 #                     to build/bochs/NAME/
 #   -h, --help        print this text
@@ -116,7 +118,7 @@ usage() { sed -n '/^# Usage:/,/^set -euo/{/^set -euo/d;s/^# \{0,1\}//;p}' "$0"; 
 die() { echo "vm: error: $*" >&2; exit 2; }
 
 # --- options -------------------------------------------------------------
-boot=pvh append= timeout_s=600 name= kname=6.1
+boot=pvh append= timeout_s=1500 name= kname=6.1
 while [ $# -gt 0 ]; do
 	case "$1" in
 	--boot|--append|--timeout|--name|--kernel)
