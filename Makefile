@@ -435,3 +435,9 @@ bench-build: bench-module build/plugins/bench/work.c \
 
 bench: deps all
 	@bash bench/run.sh
+
+# One null hook round trip, instruction by instruction (bench/profile/).
+.PHONY: profile
+profile: deps all
+	@PROFILE=1 bash scripts/deps.sh
+	@bash bench/profile/run.sh

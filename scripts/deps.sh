@@ -33,6 +33,7 @@ pkgs="make gcc gcc-multilib nasm qemu-system-x86 busybox-static cpio
       texinfo python3 bochs bochsbios vgabios bochs-term grub-pc-bin
       grub-common xorriso mtools pahole lz4 bzip2 lzop"
 [ "${FUZZ:-}" != 1 ] || pkgs="$pkgs clang libclang-rt-14-dev"
+[ "${PROFILE:-}" != 1 ] || pkgs="$pkgs gdb"	# make profile
 missing=
 for p in $pkgs; do
 	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'ok installed' ||
