@@ -59,7 +59,8 @@ VM_TESTS  := build/tests/kplug_test build/tests/attack_test build/tests/limit_te
 	     build/tests/provider_test build/tests/host_state_test build/tests/dtables_test \
 	     build/tests/vectors_test.sh build/tests/hostile_test build/tests/hostile32 \
 	     build/tests/hold_sched_events build/tests/stress build/tests/stress_test.sh \
-	     build/tests/fuzz_vm build/tests/fuzz_vm_test.sh build/tests/json_check
+	     build/tests/fuzz_vm build/tests/fuzz_vm_test.sh build/tests/json_check \
+	     build/tests/compilers_test.sh
 HOST_TESTS := build/host/desc_test build/host/image_test build/host/fault_test \
 	      build/host/codegen_test build/host/cli_test build/host/symbols_test
 
@@ -289,13 +290,36 @@ build/tests/kplug_run32: tests/host/codegen_run32.c uapi/kplug.h
 # The demo plugin built by gcc on the host (bring your own compiler).
 build/plugins/demo-gcc.o: tests/plugins/demo.c codegen/sdk/kplug.h
 	@mkdir -p $(@D)
-	$(CC) -m32 -O2 -ffreestanding -fno-pic -fno-stack-protector -mno-sse \
-		-mno-mmx -mno-80387 -fno-asynchronous-unwind-tables \
-		-fcf-protection=none -include codegen/sdk/kplug.h -c -o $@ $<
+	$(CC) -m32 -O2 $(PLUGIN_CFLAGS) -include codegen/sdk/kplug.h -c -o $@ $<
 
 build/plugins/demo-gcc.kpi: build/plugins/demo-gcc.o build/tools/kplugctl
 	build/tools/kplugctl build $< -o $@ > /dev/null
 	@rm -f $<
+
+# --- Any compiler: the same plugins from gcc and clang at every level ----
+# build/plugins/cc/PLUGIN-COMPILER-LEVEL.kpi, each run in the VM by
+# tests/vm/compilers_test.sh.  clang is Debian's; "clang32" is clang with
+# --target=i386-linux-gnu instead of -m32.
+CC_PLUGINS := demo net_demo cc_recurse cc_globals
+CC_BUILDS  := gcc:O0 gcc:O1 gcc:O2 gcc:O3 gcc:Os clang:O0 clang:O2 clang:Os clang32:O2
+PLUGIN_CFLAGS := -ffreestanding -fno-pic -fno-stack-protector -mno-sse -mno-mmx \
+	-mno-80387 -fno-asynchronous-unwind-tables -fcf-protection=none
+cc_driver = $(if $(filter gcc,$(1)),gcc -m32,$(if $(filter clang,$(1)),clang -m32,clang --target=i386-linux-gnu))
+
+# $(1) plugin, $(2) compiler, $(3) level
+define cc_image
+build/plugins/cc/$(1)-$(2)-$(3).kpi: tests/plugins/$(1).c codegen/sdk/kplug.h build/tools/kplugctl
+	@mkdir -p $$(@D)
+	$(call cc_driver,$(2)) -$(3) $$(PLUGIN_CFLAGS) -include codegen/sdk/kplug.h \
+		-c -o $$(@:.kpi=.o) $$<
+	build/tools/kplugctl build $$(@:.kpi=.o) -o $$@ > /dev/null
+	@rm -f $$(@:.kpi=.o)
+CC_IMAGES += build/plugins/cc/$(1)-$(2)-$(3).kpi
+endef
+$(foreach p,$(CC_PLUGINS),$(foreach b,$(CC_BUILDS),\
+	$(eval $(call cc_image,$(p),$(word 1,$(subst :, ,$(b))),$(word 2,$(subst :, ,$(b)))))))
+
+plugins: $(CC_IMAGES)
 
 vm-tests: $(VM_TESTS)
 
@@ -392,9 +416,7 @@ build/plugins/bench/work.c: $(BENCH_WORK)
 	cat $^ > $@
 
 build/plugins/bench/work-gcc.o: build/plugins/bench/work.c codegen/sdk/kplug.h
-	$(CC) -m32 -O2 -ffreestanding -fno-pic -fno-stack-protector -mno-sse \
-		-mno-mmx -mno-80387 -fno-asynchronous-unwind-tables \
-		-fcf-protection=none -include codegen/sdk/kplug.h -c -o $@ $<
+	$(CC) -m32 -O2 $(PLUGIN_CFLAGS) -include codegen/sdk/kplug.h -c -o $@ $<
 
 build/plugins/bench/work-gcc.kpi: build/plugins/bench/work-gcc.o build/tools/kplugctl
 	build/tools/kplugctl build $< -o $@ > /dev/null
