@@ -60,7 +60,7 @@ VM_TESTS  := build/tests/kplug_test build/tests/attack_test build/tests/limit_te
 	     build/tests/vectors_test.sh build/tests/hostile_test build/tests/hostile32 \
 	     build/tests/hold_sched_events build/tests/stress build/tests/stress_test.sh \
 	     build/tests/fuzz_vm build/tests/fuzz_vm_test.sh build/tests/json_check \
-	     build/tests/compilers_test.sh
+	     build/tests/compilers_test.sh build/tests/sdk_test.sh
 HOST_TESTS := build/host/desc_test build/host/image_test build/host/fault_test \
 	      build/host/codegen_test build/host/cli_test build/host/symbols_test
 
@@ -300,7 +300,7 @@ build/plugins/demo-gcc.kpi: build/plugins/demo-gcc.o build/tools/kplugctl
 # build/plugins/cc/PLUGIN-COMPILER-LEVEL.kpi, each run in the VM by
 # tests/vm/compilers_test.sh.  clang is Debian's; "clang32" is clang with
 # --target=i386-linux-gnu instead of -m32.
-CC_PLUGINS := demo net_demo cc_recurse cc_globals
+CC_PLUGINS := demo net_demo cc_recurse cc_globals sdk_check
 CC_BUILDS  := gcc:O0 gcc:O1 gcc:O2 gcc:O3 gcc:Os clang:O0 clang:O2 clang:Os clang32:O2
 PLUGIN_CFLAGS := -ffreestanding -fno-pic -fno-stack-protector -mno-sse -mno-mmx \
 	-mno-80387 -fno-asynchronous-unwind-tables -fcf-protection=none

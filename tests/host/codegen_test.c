@@ -24,6 +24,7 @@
 #define SDK_DIR		KPLUG_TOP "/codegen/sdk"
 #define PLUGIN_200	KPLUG_TOP "/tests/host/codegen_plugin.c"
 #define RUN32		KPLUG_TOP "/build/host/codegen_run32"
+#define SDK_CHECK	KPLUG_TOP "/tests/plugins/sdk_check.c"
 #define GCC_FLAGS	"-m32 -O2 -ffreestanding -fno-pic -fno-stack-protector -mno-sse -mno-mmx -mno-80387 -fno-asynchronous-unwind-tables"
 
 static char logbuf[16384];
@@ -573,6 +574,46 @@ TEST(clang_calls_service_thunks)
 		free(obj);
 		free(img);
 	}
+}
+
+/*
+ * The SDK's string functions, types and atomics (tests/plugins/sdk_check.c:
+ * check() returns 0 or the failing line) as 32-bit code, built by tcc
+ * and by gcc without optimisation (gcc -O2 folds many calls to constants
+ * and would not call the runtime).
+ */
+TEST(sdk_library_as_32bit_code)
+{
+	static const char *const levels[] = { "-O0", "-O1" };
+	char flags[256], *src, *full;
+	size_t slen, olen, len;
+	unsigned int k, r;
+	void *obj, *img;
+
+	NEED_RUN32();
+
+	src = read_file(SDK_CHECK, &slen);
+	ASSERT_NE(NULL, src);
+	ASSERT_EQ(0, build("sdk_check.c", src, &img, &len)) TH_LOG("log: %s", logbuf);
+	ASSERT_EQ(0, run32(img, len, "check", &r, NULL, 0));
+	EXPECT_EQ(0, r) TH_LOG("tcc: check failed at line %u", r);
+	free(img);
+
+	full = malloc(slen + 32);
+	ASSERT_NE(NULL, full);
+	sprintf(full, "#include <kplug.h>\n#line 1\n%s", src);
+	for (k = 0; k < ARRAY_SIZE(levels); k++) {
+		snprintf(flags, sizeof(flags), "%s %s", GCC_FLAGS, levels[k]);
+		obj = gcc_object(full, flags, &olen);
+		ASSERT_NE(NULL, obj);
+		ASSERT_EQ(0, link1("sdk_check.o", obj, olen, &img, &len)) TH_LOG("log: %s", logbuf);
+		ASSERT_EQ(0, run32(img, len, "check", &r, NULL, 0));
+		EXPECT_EQ(0, r) TH_LOG("gcc %s: check failed at line %u", levels[k], r);
+		free(obj);
+		free(img);
+	}
+	free(full);
+	free(src);
 }
 
 /* Objects from both compilers link together; duplicates are refused. */

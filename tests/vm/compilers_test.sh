@@ -52,14 +52,19 @@ check_plugin() {
 		check "$2.data"      invoke_is 103 "$2" counters 0
 		check "$2.bss"       invoke_is 88 "$2" counters 1
 		;;
+	sdk_check)	# 0, or the line of the check that failed
+		check "$2.sdk"       invoke_is 0 "$2" check
+		;;
 	esac
 }
 
 nr_checks() {
-	case $1 in demo) echo 6 ;; net_demo) echo 4 ;; cc_recurse) echo 3 ;; *) echo 6 ;; esac
+	case $1 in
+	demo|cc_globals) echo 6 ;; net_demo) echo 4 ;; cc_recurse) echo 3 ;; sdk_check) echo 2 ;;
+	esac
 }
 
-plugins="demo net_demo cc_recurse cc_globals"
+plugins="demo net_demo cc_recurse cc_globals sdk_check"
 total=0
 for p in $plugins; do
 	builds=$(ls $CC/$p-*.kpi 2>/dev/null | wc -l)
