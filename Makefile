@@ -47,7 +47,7 @@ MODTREE := $(TOP)
 else
 MODTREE := $(TOP)/build/kmod-$(KERNEL)
 endif
-MODSRCS := kmod gdt trampoline include uapi tests/kmod bench/kmod bench/work
+MODSRCS := kmod gdt trampoline include uapi tests/kmod bench/kmod bench/work VERSION
 CC     ?= gcc
 CFLAGS := -O2 -g -Wall -Wextra -Wno-sign-compare -Wno-unused-parameter
 
@@ -95,7 +95,8 @@ include codegen/Makefile.inc
 include tests/fuzz/Makefile.inc
 
 # --- libkplug (LGPL-2.1): static and shared, symbols from libkplug.map ----
-LIBKPLUG_VERSION := 1.0.0
+# One version for the module (MODULE_VERSION), libkplug and kplugctl.
+LIBKPLUG_VERSION := $(shell cat VERSION)
 LIBKPLUG_A  := build/libkplug/libkplug.a
 LIBKPLUG_SO := build/libkplug/libkplug.so.1
 UAPI_INC    := build/include/linux/kplug.h
@@ -158,23 +159,71 @@ build/host/cli_test: tests/host/cli_test.c tests/vm/json.h uapi/kplug.h build/ho
 
 tools: build/tools/kplugctl
 
+# The man pages and bash completion are generated: kplugctl's from its
+# own verb and option tables (what --help prints), libkplug(3) from
+# libkplug.h.
+DOCS := build/man/kplugctl.8 build/man/libkplug.3 build/completion/kplugctl
+build/man/kplugctl.8: build/tools/kplugctl
+	@mkdir -p $(@D)
+	build/tools/kplugctl --generate man > $@
+build/completion/kplugctl: build/tools/kplugctl
+	@mkdir -p $(@D)
+	build/tools/kplugctl --generate bash-completion > $@
+build/man/libkplug.3: libkplug/libkplug.h scripts/libkplug-man.sh VERSION
+	@mkdir -p $(@D)
+	scripts/libkplug-man.sh $(LIBKPLUG_VERSION) < $< > $@
+.PHONY: docs uninstall
+docs: $(DOCS)
+
 # Three headers, three audiences: libkplug.h for programs that use the
 # library, linux/kplug.h (the uapi) below it, and kplug.h for plugins, so
 # that gcc -m32 -include kplug.h (docs/plugins.md) finds the SDK where
 # plugins and kplugctl build expect it.  kplugctl and libkplug need no
-# installed header: the SDK is built into them (codegen/blobs.S).
+# installed header: the SDK is built into them (codegen/blobs.S).  Module
+# authors get share/kplug/module/: include/kplug_hook.h (with the uapi
+# header it includes, at ../uapi/) and, when the module was built, its
+# Module.symvers (docs/hooks.md).  The boot service: docs/kplugctl.md.
+# Every installed file is listed once, in INSTALLED, for uninstall.
 PREFIX ?= /usr/local
-install: libkplug tools
-	install -d $(DESTDIR)$(PREFIX)/lib/pkgconfig $(DESTDIR)$(PREFIX)/include/linux $(DESTDIR)$(PREFIX)/bin
-	install -m 644 $(LIBKPLUG_A) $(DESTDIR)$(PREFIX)/lib/
-	install -m 755 $(LIBKPLUG_SO) $(DESTDIR)$(PREFIX)/lib/
-	ln -sf libkplug.so.1 $(DESTDIR)$(PREFIX)/lib/libkplug.so
-	install -m 644 libkplug/libkplug.h $(DESTDIR)$(PREFIX)/include/libkplug.h
-	install -m 644 codegen/sdk/kplug.h $(DESTDIR)$(PREFIX)/include/kplug.h
-	install -m 644 uapi/kplug.h $(DESTDIR)$(PREFIX)/include/linux/kplug.h
+SYSCONFDIR ?= $(if $(filter /usr,$(PREFIX)),/etc,$(PREFIX)/etc)
+P := $(DESTDIR)$(PREFIX)
+MODULE_FILES := share/kplug/module/include/kplug_hook.h share/kplug/module/uapi/kplug.h \
+		share/kplug/module/Module.symvers
+INSTALLED := lib/libkplug.a lib/libkplug.so.1 lib/libkplug.so lib/pkgconfig/kplug.pc \
+	     include/libkplug.h include/kplug.h include/linux/kplug.h \
+	     bin/kplugctl bin/kplug_bench share/man/man8/kplugctl.8 share/man/man3/libkplug.3 \
+	     share/bash-completion/completions/kplugctl \
+	     lib/systemd/system/kplug.service lib/modules-load.d/kplug.conf $(MODULE_FILES)
+install: libkplug tools build/tests/kplug_bench $(DOCS)
+	install -d $(P)/lib/pkgconfig $(P)/include/linux $(P)/bin $(P)/share/man/man8 \
+		$(P)/share/man/man3 $(P)/share/bash-completion/completions \
+		$(P)/lib/systemd/system $(P)/lib/modules-load.d \
+		$(P)/share/kplug/module/include $(P)/share/kplug/module/uapi \
+		$(DESTDIR)$(SYSCONFDIR)/kplug
+	install -m 644 $(LIBKPLUG_A) $(P)/lib/
+	install -m 755 $(LIBKPLUG_SO) $(P)/lib/
+	ln -sf libkplug.so.1 $(P)/lib/libkplug.so
+	install -m 644 libkplug/libkplug.h $(P)/include/libkplug.h
+	install -m 644 codegen/sdk/kplug.h $(P)/include/kplug.h
+	install -m 644 uapi/kplug.h $(P)/include/linux/kplug.h
 	sed -e 's|@PREFIX@|$(PREFIX)|' -e 's|@VERSION@|$(LIBKPLUG_VERSION)|' \
-		libkplug/kplug.pc.in > $(DESTDIR)$(PREFIX)/lib/pkgconfig/kplug.pc
-	install -m 755 build/tools/kplugctl $(DESTDIR)$(PREFIX)/bin/
+		libkplug/kplug.pc.in > $(P)/lib/pkgconfig/kplug.pc
+	install -m 755 build/tools/kplugctl build/tests/kplug_bench $(P)/bin/
+	install -m 644 build/man/kplugctl.8 $(P)/share/man/man8/
+	install -m 644 build/man/libkplug.3 $(P)/share/man/man3/
+	install -m 644 build/completion/kplugctl $(P)/share/bash-completion/completions/
+	sed -e 's|@BINDIR@|$(PREFIX)/bin|' -e 's|@SYSCONFDIR@|$(SYSCONFDIR)|' \
+		tools/kplug.service.in > $(P)/lib/systemd/system/kplug.service
+	echo kplug > $(P)/lib/modules-load.d/kplug.conf
+	install -m 644 include/kplug_hook.h $(P)/share/kplug/module/include/
+	install -m 644 uapi/kplug.h $(P)/share/kplug/module/uapi/
+	if [ -f $(MODTREE)/kmod/Module.symvers ]; then \
+		install -m 644 $(MODTREE)/kmod/Module.symvers $(P)/share/kplug/module/; fi
+
+uninstall:
+	rm -f $(addprefix $(P)/,$(INSTALLED))
+	-rmdir $(P)/share/kplug/module/include $(P)/share/kplug/module/uapi \
+		$(P)/share/kplug/module $(P)/share/kplug 2>/dev/null
 
 deps:
 	@KERNEL=$(KERNEL) bash scripts/deps.sh
@@ -215,8 +264,8 @@ endif
 modtree:
 ifneq ($(MODTREE),$(TOP))
 	@cd $(TOP) && find $(MODSRCS) -type f \( -name '*.[ch]' -o -name '*.asm' \
-		-o -name Kbuild \) ! -name '*.mod.c' | while read -r f; do \
-		mkdir -p "$(MODTREE)/$${f%/*}" && ln -sfn "$(TOP)/$$f" "$(MODTREE)/$$f"; done
+		-o -name Kbuild -o -name VERSION \) ! -name '*.mod.c' | while read -r f; do \
+		mkdir -p "$(MODTREE)/$$(dirname "$$f")" && ln -sfn "$(TOP)/$$f" "$(MODTREE)/$$f"; done
 endif
 
 build/plugins/%.bin: tests/plugins/%.asm
