@@ -60,7 +60,7 @@ VM_TESTS  := build/tests/kplug_test build/tests/attack_test build/tests/limit_te
 	     build/tests/vectors_test.sh build/tests/hostile_test build/tests/hostile32 \
 	     build/tests/hold_sched_events build/tests/stress build/tests/stress_test.sh \
 	     build/tests/fuzz_vm build/tests/fuzz_vm_test.sh build/tests/json_check \
-	     build/tests/compilers_test.sh build/tests/sdk_test.sh
+	     build/tests/compilers_test.sh build/tests/sdk_test.sh build/tests/apply_test.sh
 HOST_TESTS := build/host/desc_test build/host/image_test build/host/fault_test \
 	      build/host/codegen_test build/host/cli_test build/host/symbols_test
 
