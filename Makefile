@@ -62,7 +62,8 @@ VM_TESTS  := build/tests/kplug_test build/tests/attack_test build/tests/limit_te
 	     build/tests/fuzz_vm build/tests/fuzz_vm_test.sh build/tests/json_check \
 	     build/tests/compilers_test.sh build/tests/sdk_test.sh build/tests/apply_test.sh
 HOST_TESTS := build/host/desc_test build/host/image_test build/host/fault_test \
-	      build/host/codegen_test build/host/cli_test build/host/symbols_test
+	      build/host/codegen_test build/host/cli_test build/host/symbols_test \
+	      build/host/docs_test
 
 # VM matrices: name:cpu:smp:kernel args (comma-separated)[:test kernel,
 # default 6.1]; cpu "bochs"
@@ -375,6 +376,12 @@ vm-tests: $(VM_TESTS)
 build/host/%_test: tests/host/%_test.c kmod/image.c kmod/image.h kmod/fault.c kmod/fault.h gdt/desc.h uapi/kplug.h
 	@mkdir -p $(@D)
 	$(CC) $(CFLAGS) -I$(CACHE)/kselftest -o $@ $< kmod/image.c kmod/fault.c
+
+# The generated docs and make install/uninstall (a script; it runs make
+# install into a temporary DESTDIR, so it needs the whole build).
+build/host/docs_test: tests/host/docs_test.sh build/tools/kplugctl
+	@mkdir -p $(@D)
+	install -m 755 $< $@
 
 host-tests: $(HOST_TESTS)
 
