@@ -186,45 +186,53 @@ docs: $(DOCS)
 # Module.symvers (docs/hooks.md).  The boot service: docs/kplugctl.md.
 # Every installed file is listed once, in INSTALLED, for uninstall.
 PREFIX ?= /usr/local
+LIBDIR ?= $(PREFIX)/lib
 SYSCONFDIR ?= $(if $(filter /usr,$(PREFIX)),/etc,$(PREFIX)/etc)
-P := $(DESTDIR)$(PREFIX)
-MODULE_FILES := share/kplug/module/include/kplug_hook.h share/kplug/module/uapi/kplug.h \
-		share/kplug/module/Module.symvers
-INSTALLED := lib/libkplug.a lib/libkplug.so.1 lib/libkplug.so lib/pkgconfig/kplug.pc \
-	     include/libkplug.h include/kplug.h include/linux/kplug.h \
-	     bin/kplugctl bin/kplug_bench share/man/man8/kplugctl.8 share/man/man3/libkplug.3 \
-	     share/bash-completion/completions/kplugctl \
-	     lib/systemd/system/kplug.service lib/modules-load.d/kplug.conf $(MODULE_FILES)
+SYSTEMDUNITDIR ?= $(PREFIX)/lib/systemd/system
+D := $(DESTDIR)
+SHARE := $(PREFIX)/share
+MODULE_DIR := $(SHARE)/kplug/module
+EXAMPLES := tests/plugins/demo.c tests/plugins/net_demo.c tools/net.conf.example
+INSTALLED := $(LIBDIR)/libkplug.a $(LIBDIR)/libkplug.so.1 $(LIBDIR)/libkplug.so \
+	     $(LIBDIR)/pkgconfig/kplug.pc $(PREFIX)/include/libkplug.h \
+	     $(PREFIX)/include/kplug.h $(PREFIX)/include/linux/kplug.h \
+	     $(PREFIX)/bin/kplugctl $(PREFIX)/bin/kplug_bench \
+	     $(SHARE)/man/man8/kplugctl.8 $(SHARE)/man/man3/libkplug.3 \
+	     $(SHARE)/bash-completion/completions/kplugctl \
+	     $(SYSTEMDUNITDIR)/kplug.service $(PREFIX)/lib/modules-load.d/kplug.conf \
+	     $(MODULE_DIR)/include/kplug_hook.h $(MODULE_DIR)/uapi/kplug.h \
+	     $(MODULE_DIR)/Module.symvers $(addprefix $(SHARE)/kplug/examples/,$(notdir $(EXAMPLES)))
 install: libkplug tools build/tests/kplug_bench $(DOCS)
-	install -d $(P)/lib/pkgconfig $(P)/include/linux $(P)/bin $(P)/share/man/man8 \
-		$(P)/share/man/man3 $(P)/share/bash-completion/completions \
-		$(P)/lib/systemd/system $(P)/lib/modules-load.d \
-		$(P)/share/kplug/module/include $(P)/share/kplug/module/uapi \
-		$(DESTDIR)$(SYSCONFDIR)/kplug
-	install -m 644 $(LIBKPLUG_A) $(P)/lib/
-	install -m 755 $(LIBKPLUG_SO) $(P)/lib/
-	ln -sf libkplug.so.1 $(P)/lib/libkplug.so
-	install -m 644 libkplug/libkplug.h $(P)/include/libkplug.h
-	install -m 644 codegen/sdk/kplug.h $(P)/include/kplug.h
-	install -m 644 uapi/kplug.h $(P)/include/linux/kplug.h
-	sed -e 's|@PREFIX@|$(PREFIX)|' -e 's|@VERSION@|$(LIBKPLUG_VERSION)|' \
-		libkplug/kplug.pc.in > $(P)/lib/pkgconfig/kplug.pc
-	install -m 755 build/tools/kplugctl build/tests/kplug_bench $(P)/bin/
-	install -m 644 build/man/kplugctl.8 $(P)/share/man/man8/
-	install -m 644 build/man/libkplug.3 $(P)/share/man/man3/
-	install -m 644 build/completion/kplugctl $(P)/share/bash-completion/completions/
+	install -d $(D)$(LIBDIR)/pkgconfig $(D)$(PREFIX)/include/linux $(D)$(PREFIX)/bin \
+		$(D)$(SHARE)/man/man8 $(D)$(SHARE)/man/man3 \
+		$(D)$(SHARE)/bash-completion/completions $(D)$(SYSTEMDUNITDIR) \
+		$(D)$(PREFIX)/lib/modules-load.d $(D)$(MODULE_DIR)/include \
+		$(D)$(MODULE_DIR)/uapi $(D)$(SHARE)/kplug/examples $(D)$(SYSCONFDIR)/kplug
+	install -m 644 $(LIBKPLUG_A) $(D)$(LIBDIR)/
+	install -m 755 $(LIBKPLUG_SO) $(D)$(LIBDIR)/
+	ln -sf libkplug.so.1 $(D)$(LIBDIR)/libkplug.so
+	install -m 644 libkplug/libkplug.h $(D)$(PREFIX)/include/libkplug.h
+	install -m 644 codegen/sdk/kplug.h $(D)$(PREFIX)/include/kplug.h
+	install -m 644 uapi/kplug.h $(D)$(PREFIX)/include/linux/kplug.h
+	sed -e 's|@PREFIX@|$(PREFIX)|' -e 's|@LIBDIR@|$(LIBDIR)|' -e 's|@VERSION@|$(LIBKPLUG_VERSION)|' \
+		libkplug/kplug.pc.in > $(D)$(LIBDIR)/pkgconfig/kplug.pc
+	install -m 755 build/tools/kplugctl build/tests/kplug_bench $(D)$(PREFIX)/bin/
+	install -m 644 build/man/kplugctl.8 $(D)$(SHARE)/man/man8/
+	install -m 644 build/man/libkplug.3 $(D)$(SHARE)/man/man3/
+	install -m 644 build/completion/kplugctl $(D)$(SHARE)/bash-completion/completions/
 	sed -e 's|@BINDIR@|$(PREFIX)/bin|' -e 's|@SYSCONFDIR@|$(SYSCONFDIR)|' \
-		tools/kplug.service.in > $(P)/lib/systemd/system/kplug.service
-	echo kplug > $(P)/lib/modules-load.d/kplug.conf
-	install -m 644 include/kplug_hook.h $(P)/share/kplug/module/include/
-	install -m 644 uapi/kplug.h $(P)/share/kplug/module/uapi/
+		tools/kplug.service.in > $(D)$(SYSTEMDUNITDIR)/kplug.service
+	echo kplug > $(D)$(PREFIX)/lib/modules-load.d/kplug.conf
+	install -m 644 include/kplug_hook.h $(D)$(MODULE_DIR)/include/
+	install -m 644 uapi/kplug.h $(D)$(MODULE_DIR)/uapi/
 	if [ -f $(MODTREE)/kmod/Module.symvers ]; then \
-		install -m 644 $(MODTREE)/kmod/Module.symvers $(P)/share/kplug/module/; fi
+		install -m 644 $(MODTREE)/kmod/Module.symvers $(D)$(MODULE_DIR)/; fi
+	install -m 644 $(EXAMPLES) $(D)$(SHARE)/kplug/examples/
 
 uninstall:
-	rm -f $(addprefix $(P)/,$(INSTALLED))
-	-rmdir $(P)/share/kplug/module/include $(P)/share/kplug/module/uapi \
-		$(P)/share/kplug/module $(P)/share/kplug 2>/dev/null
+	rm -f $(addprefix $(D),$(INSTALLED))
+	-rmdir $(D)$(MODULE_DIR)/include $(D)$(MODULE_DIR)/uapi $(D)$(MODULE_DIR) \
+		$(D)$(SHARE)/kplug/examples $(D)$(SHARE)/kplug 2>/dev/null
 
 deps:
 	@KERNEL=$(KERNEL) bash scripts/deps.sh
@@ -449,6 +457,39 @@ clean:
 		build/libkplug build/tools build/include build/kmod-* build/bench \
 		trampoline/asm-offsets.s trampoline/asm-offsets.inc
 	-$(MAKE) -C $(KDIR) M=$(TOP)/bench/kmod clean
+
+# --- make deb, make check-deb (debian/; docs/install.md) -----------------
+# The packages are built by dpkg-buildpackage in a copy of the tree (git's
+# files as they are now), so nothing is written outside build/deb/.
+VERSION := $(LIBKPLUG_VERSION)
+DEB_SRC := build/deb/kplug-$(VERSION)
+KVER = $(notdir $(wildcard $(CACHE)/kernel/root/lib/modules/*))
+.PHONY: deb check-deb
+deb:
+	@DEB=1 bash scripts/deps.sh
+	@grep -q '^kplug ($(VERSION))' debian/changelog || \
+		{ echo "debian/changelog does not start at VERSION $(VERSION)"; exit 1; }
+	rm -rf build/deb && mkdir -p $(DEB_SRC)/build
+	git ls-files -z --cached --others --exclude-standard | \
+		tar --null -T - -cf - | tar -xf - -C $(DEB_SRC)
+	ln -s $(CACHE) $(DEB_SRC)/build/cache
+	cd $(DEB_SRC) && nice dpkg-buildpackage -us -uc -b > ../build.log 2>&1 || \
+		{ tail -40 ../build.log; exit 1; }
+	@cd build/deb && for d in *.deb; do \
+		echo "$$d: $$(stat -c %s $$d) bytes, $$(dpkg-deb -c $$d | grep -vc '/$$') files"; done
+
+# The packages in the test VM: unpacked into its root, the module built
+# by DKMS from kplug-dkms against the test kernel's headers, then
+# tests/vm/deb_test.sh uses the installed files only.
+check-deb: deb
+	rm -rf build/deb/root build/deb/dkms && mkdir -p build/deb/root build/deb/dkms
+	for d in build/deb/*.deb; do dpkg-deb -x $$d build/deb/root; done
+	dkms build -m kplug -v $(VERSION) -k $(KVER) --kernelsourcedir $(KDIR) \
+		--sourcetree $(TOP)/build/deb/root/usr/src --dkmstree $(TOP)/build/deb/dkms \
+		> build/deb/dkms.log 2>&1 || { cat build/deb/dkms.log; exit 1; }
+	install -D -m 644 build/deb/dkms/kplug/$(VERSION)/$(KVER)/x86_64/module/kplug.ko \
+		build/deb/root/lib/modules/$(KVER)/updates/dkms/kplug.ko
+	KPLUG_EXTRA_ROOT=$(TOP)/build/deb/root tests/vm/run.sh --name deb tests/vm/deb_test.sh
 
 # --- make bench (bench/, docs/performance.md) ----------------------------
 # The bench module (hook "bench", /proc/kplug_bench) goes to build/tests/,

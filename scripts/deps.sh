@@ -2,9 +2,10 @@
 # SPDX-License-Identifier: GPL-2.0
 #
 # Bootstrap everything kplug needs on a Debian 12 machine, as root.
-# Usage: [KERNEL=6.1|6.1-rt|6.1-cloud|6.12|6.12-rt|6.12-cloud] [FUZZ=1]
+# Usage: [KERNEL=6.1|6.1-rt|6.1-cloud|6.12|6.12-rt|6.12-cloud] [FUZZ=1] [DEB=1]
 #        scripts/deps.sh
-# FUZZ=1 adds clang's libFuzzer runtime (make fuzz).
+# FUZZ=1 adds clang's libFuzzer runtime (make fuzz); DEB=1 the Debian
+# packaging tools (make deb).
 # Idempotent: a second run only checks.  Everything that is not a Debian
 # package installed on the system lands in build/cache/ (ignored by git):
 #   kernel/    the test kernel (linux-image, -headers, -common, -kbuild),
@@ -32,6 +33,7 @@ pkgs="make gcc gcc-multilib nasm qemu-system-x86 busybox-static cpio
       texinfo python3 bochs bochsbios vgabios bochs-term grub-pc-bin
       grub-common xorriso mtools pahole lz4 bzip2 lzop clang"
 [ "${FUZZ:-}" != 1 ] || pkgs="$pkgs libclang-rt-14-dev"
+[ "${DEB:-}" != 1 ] || pkgs="$pkgs debhelper dh-dkms dkms"
 missing=
 for p in $pkgs; do
 	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'ok installed' ||
