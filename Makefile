@@ -25,6 +25,11 @@
 #                (default 600); make check runs 15 s of it in every VM
 #   make bench   the benchmark suite in the VM (bench/run.sh); one table,
 #                build/bench/results.json (docs/performance.md)
+#   make deb     the Debian packages (debian/) in build/deb/
+#   make check-deb  the packages unpacked into the test VM's root, the
+#                module built from kplug-dkms by DKMS; the demo and a boot
+#                config run from the installed files (tests/vm/deb_test.sh)
+#   make install / make uninstall  PREFIX (/usr/local), DESTDIR, LIBDIR
 #   make clean
 #
 # KDIR=/lib/modules/$(uname -r)/build builds the module for your own kernel
@@ -458,7 +463,7 @@ clean:
 		trampoline/asm-offsets.s trampoline/asm-offsets.inc
 	-$(MAKE) -C $(KDIR) M=$(TOP)/bench/kmod clean
 
-# --- make deb, make check-deb (debian/; docs/install.md) -----------------
+# --- make deb, make check-deb (debian/; README, "Packages") ---------------
 # The packages are built by dpkg-buildpackage in a copy of the tree (git's
 # files as they are now), so nothing is written outside build/deb/.
 VERSION := $(LIBKPLUG_VERSION)
