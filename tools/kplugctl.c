@@ -328,8 +328,7 @@ static const struct optdef {
 	char short_name;	/* 0: none */
 	bool has_arg;
 	const char *arg_name;	/* what the value is: FILE is completed as one */
-	const char *help;	/* for the global options (the verbs' own are
-				 * in their help text) */
+	const char *help;	/* the global options' (the others are in their verb's help) */
 } optdefs[] = {
 	[OPT_BUDGET_MS]	= { "budget-ms", 0, true, "N" },
 	[OPT_STACK_KB]	= { "stack-kb", 0, true, "N" },
@@ -1194,13 +1193,34 @@ static int conf_number(struct conf *c, const char *file, unsigned int line,
 	return 0;
 }
 
+/* Where the lines after a rejected "plugin" line go: checked, never applied. */
+static struct conf_plugin conf_discard;
+
 /* One line: KEY [VALUE...]; returns 0 or -1 (reported). */
 static int conf_line(struct conf *c, const char *file, unsigned int line,
 		     char **w, unsigned int n, struct conf_plugin **cur)
 {
+	static const char *const keys[] = {
+		"plugin", "source", "image", "budget-ms", "stack-kb", "attach",
+	};
 	struct conf_plugin *p = *cur;
 	unsigned int want = !strcmp(w[0], "attach") ? 3 : 2, i;
 
+	for (i = 0; i < sizeof(keys) / sizeof(keys[0]) && strcmp(w[0], keys[i]); i++)
+		;
+	if (i == sizeof(keys) / sizeof(keys[0])) {
+		conf_error(c, file, line, "unknown key '%s' (plugin, source, image, budget-ms, stack-kb, attach)",
+			   w[0]);
+		return -1;
+	}
+	if (!strcmp(w[0], "plugin")) {	/* a new block, even if this line is bad */
+		free(conf_discard.source);
+		free(conf_discard.image);
+		memset(&conf_discard, 0, sizeof(conf_discard));
+		snprintf(conf_discard.name, sizeof(conf_discard.name), "%s",
+			 n > 1 ? w[1] : "?");
+		*cur = &conf_discard;
+	}
 	if (n != want) {
 		conf_error(c, file, line, "%s wants %u value%s, not %u", w[0], want - 1,
 			   want > 2 ? "s" : "", n - 1);
@@ -1273,9 +1293,7 @@ static int conf_line(struct conf *c, const char *file, unsigned int line,
 		p->nr_att++;
 		return 0;
 	}
-	conf_error(c, file, line, "unknown key '%s' (plugin, source, image, budget-ms, stack-kb, attach)",
-		   w[0]);
-	return -1;
+	return -1;	/* not reached: the keys are checked above */
 }
 
 static void conf_read(struct conf *c, const char *file)
