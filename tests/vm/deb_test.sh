@@ -18,6 +18,7 @@ ip link set lo up
 echo "TAP version 13"
 echo "1..16"
 check module_from_dkms  insmod $ko
+echo 1000000 > /sys/module/kplug/parameters/atomic_budget_us	# as apply_test.sh
 check modules_load_d    grep -qx kplug /usr/lib/modules-load.d/kplug.conf
 check tool_on_path      sh -c '[ "$(command -v kplugctl)" = /usr/bin/kplugctl ]'
 check version           out_has '^kplug.ko 1.0.0 (uapi 1)$' kplugctl version
