@@ -20,9 +20,16 @@ jis() {		# jis VALUE PATH command...: JSON output, VALUE at PATH
 
 nr_plugins() { kplugctl list | grep -c '^'; }
 
-# attachments HOOK N: the hook has N plugins attached
-attachments() {
-	kplugctl hook list | grep "^$1  *attached $2 "
+# nr_attached HOOK: how many plugins the hook has attached
+nr_attached() {
+	kplugctl hook list | sed -n "s/^$1  *attached \([0-9]*\) .*/\1/p"
+}
+
+# attached_one_more HOOK BEFORE: one attachment more than BEFORE (none: 0)
+attached_one_more() {
+	n=$(nr_attached "$1")
+	echo "$1: ${2:-0} attached before, $n after"
+	[ "$n" = $((${2:-0} + 1)) ]
 }
 
 mkdir -p $C/sub
@@ -56,7 +63,9 @@ check module_version    sh -c '[ "$(cat /sys/module/kplug/version)" = 1.0.0 ]'
 check feature_text      out_has '^max_args  *6$' kplugctl feature
 check feature_hooks     out_has '^hooks .*netfilter:ipv4_local_in' kplugctl feature
 check feature_json      jis '"kprobe:"' hooks_on_demand kplugctl -j feature
-before=$(nr_plugins)
+before=$(nr_plugins)	# other tests may have left plugins or attachments
+nf_before=$(nr_attached netfilter:ipv4_local_in)
+kp_before=$(nr_attached kprobe:getname)
 check apply_first       out_has 'boot_net: attached count to kprobe:getname' kplugctl apply $C
 check apply_created     sh -c "kplugctl info boot_net && kplugctl info boot_demo && [ \$(kplugctl invoke boot_demo fibonacci 20) = 6765 ]"
 check apply_budget      out_has 'budget: *50 ms' kplugctl info boot_net
@@ -64,8 +73,8 @@ check apply_twice       out_has 'boot_net: attached already: drop_udp to netfilt
 check apply_twice_json  jis '"kept"' 0.action kplugctl -j apply $C
 after=$(nr_plugins)
 check apply_no_dups     sh -c "echo plugins: $before before, $after after two applies; [ $((before + 2)) = $after ]"
-check attached_once_nf  attachments netfilter:ipv4_local_in 1
-check attached_once_kp  attachments kprobe:getname 1
+check attached_once_nf  attached_one_more netfilter:ipv4_local_in "$nf_before"
+check attached_once_kp  attached_one_more kprobe:getname "$kp_before"
 check drops_packets     sh -c "kplugctl hook list | grep -A3 ipv4_local_in; udp_demo 7701 7702 20 > /tmp/apply.udp; cat /tmp/apply.udp; grep -q 'port 7701: sent 20, received 20' /tmp/apply.udp && grep -q 'port 7702: sent 20, received 0' /tmp/apply.udp && [ \$(kplugctl invoke boot_net stats 0) -ge 20 ]"
 printf 'plugin boot_bad\nsource net_demo.c\nattach netfilter:ipv4_local_in\n' > $C/sub/bad.conf
 check bad_config_exit_2 out_has "sub/bad.conf:3: attach wants 2 values" expect_exit 2 kplugctl apply $C/10-net.conf $C/sub
