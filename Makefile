@@ -29,6 +29,11 @@
 #                kernel built from Debian's 6.1 source (KASAN, lockdep, ...)
 #   make bench   the benchmark suite in the VM (bench/run.sh); one table,
 #                build/bench/results.json (docs/performance.md)
+#   make deb     the Debian packages (debian/) in build/deb/
+#   make check-deb  the packages unpacked into the test VM's root, the
+#                module built from kplug-dkms by DKMS; the demo and a boot
+#                config run from the installed files (tests/vm/deb_test.sh)
+#   make install / make uninstall  PREFIX (/usr/local), DESTDIR, LIBDIR
 #   make clean
 #
 # KDIR=/lib/modules/$(uname -r)/build builds the module for your own kernel
@@ -51,7 +56,7 @@ MODTREE := $(TOP)
 else
 MODTREE := $(TOP)/build/kmod-$(KERNEL)
 endif
-MODSRCS := kmod gdt trampoline include uapi tests/kmod bench/kmod bench/work
+MODSRCS := kmod gdt trampoline include uapi tests/kmod bench/kmod bench/work VERSION
 CC     ?= gcc
 CFLAGS := -O2 -g -Wall -Wextra -Wno-sign-compare -Wno-unused-parameter
 
@@ -66,9 +71,11 @@ VM_TESTS  := build/tests/kplug_test build/tests/attack_test build/tests/limit_te
 	     build/tests/vectors_test.sh build/tests/hostile_test build/tests/hostile32 \
 	     build/tests/hold_sched_events build/tests/stress build/tests/stress_test.sh \
 	     build/tests/fuzz_vm build/tests/fuzz_vm_test.sh build/tests/json_check \
-	     build/tests/suite.sh build/tests/stress.sh
+	     build/tests/suite.sh build/tests/stress.sh \
+	     build/tests/compilers_test.sh build/tests/sdk_test.sh build/tests/apply_test.sh
 HOST_TESTS := build/host/desc_test build/host/image_test build/host/fault_test \
-	      build/host/codegen_test build/host/cli_test build/host/symbols_test
+	      build/host/codegen_test build/host/cli_test build/host/symbols_test \
+	      build/host/docs_test
 
 # VM matrices: name:cpu:smp:kernel args (comma-separated)[:test kernel,
 # default 6.1]; cpu "bochs"
@@ -100,7 +107,8 @@ all: module libkplug tools plugins vm-tests \
 include codegen/Makefile.inc
 
 # --- libkplug (LGPL-2.1): static and shared, symbols from libkplug.map ----
-LIBKPLUG_VERSION := 1.0.0
+# One version for the module (MODULE_VERSION), libkplug and kplugctl.
+LIBKPLUG_VERSION := $(shell cat VERSION)
 LIBKPLUG_A  := build/libkplug/libkplug.a
 LIBKPLUG_SO := build/libkplug/libkplug.so.1
 UAPI_INC    := build/include/linux/kplug.h
@@ -166,23 +174,79 @@ tools: build/tools/kplugctl
 # After libkplug and kplugctl: fuzz_cli links the one and includes the other.
 include tests/fuzz/Makefile.inc
 
+# The man pages and bash completion are generated: kplugctl's from its
+# own verb and option tables (what --help prints), libkplug(3) from
+# libkplug.h.
+DOCS := build/man/kplugctl.8 build/man/libkplug.3 build/completion/kplugctl
+build/man/kplugctl.8: build/tools/kplugctl
+	@mkdir -p $(@D)
+	build/tools/kplugctl --generate man > $@
+build/completion/kplugctl: build/tools/kplugctl
+	@mkdir -p $(@D)
+	build/tools/kplugctl --generate bash-completion > $@
+build/man/libkplug.3: libkplug/libkplug.h scripts/libkplug-man.sh VERSION
+	@mkdir -p $(@D)
+	scripts/libkplug-man.sh $(LIBKPLUG_VERSION) < $< > $@
+.PHONY: docs uninstall
+docs: $(DOCS)
+
 # Three headers, three audiences: libkplug.h for programs that use the
 # library, linux/kplug.h (the uapi) below it, and kplug.h for plugins, so
 # that gcc -m32 -include kplug.h (docs/plugins.md) finds the SDK where
 # plugins and kplugctl build expect it.  kplugctl and libkplug need no
-# installed header: the SDK is built into them (codegen/blobs.S).
+# installed header: the SDK is built into them (codegen/blobs.S).  Module
+# authors get share/kplug/module/: include/kplug_hook.h (with the uapi
+# header it includes, at ../uapi/) and, when the module was built, its
+# Module.symvers (docs/hooks.md).  The boot service: docs/kplugctl.md.
+# Every installed file is listed once, in INSTALLED, for uninstall.
 PREFIX ?= /usr/local
-install: libkplug tools
-	install -d $(DESTDIR)$(PREFIX)/lib/pkgconfig $(DESTDIR)$(PREFIX)/include/linux $(DESTDIR)$(PREFIX)/bin
-	install -m 644 $(LIBKPLUG_A) $(DESTDIR)$(PREFIX)/lib/
-	install -m 755 $(LIBKPLUG_SO) $(DESTDIR)$(PREFIX)/lib/
-	ln -sf libkplug.so.1 $(DESTDIR)$(PREFIX)/lib/libkplug.so
-	install -m 644 libkplug/libkplug.h $(DESTDIR)$(PREFIX)/include/libkplug.h
-	install -m 644 codegen/sdk/kplug.h $(DESTDIR)$(PREFIX)/include/kplug.h
-	install -m 644 uapi/kplug.h $(DESTDIR)$(PREFIX)/include/linux/kplug.h
-	sed -e 's|@PREFIX@|$(PREFIX)|' -e 's|@VERSION@|$(LIBKPLUG_VERSION)|' \
-		libkplug/kplug.pc.in > $(DESTDIR)$(PREFIX)/lib/pkgconfig/kplug.pc
-	install -m 755 build/tools/kplugctl $(DESTDIR)$(PREFIX)/bin/
+LIBDIR ?= $(PREFIX)/lib
+SYSCONFDIR ?= $(if $(filter /usr,$(PREFIX)),/etc,$(PREFIX)/etc)
+SYSTEMDUNITDIR ?= $(PREFIX)/lib/systemd/system
+D := $(DESTDIR)
+SHARE := $(PREFIX)/share
+MODULE_DIR := $(SHARE)/kplug/module
+EXAMPLES := tests/plugins/demo.c tests/plugins/net_demo.c tools/net.conf.example
+INSTALLED := $(LIBDIR)/libkplug.a $(LIBDIR)/libkplug.so.1 $(LIBDIR)/libkplug.so \
+	     $(LIBDIR)/pkgconfig/kplug.pc $(PREFIX)/include/libkplug.h \
+	     $(PREFIX)/include/kplug.h $(PREFIX)/include/linux/kplug.h \
+	     $(PREFIX)/bin/kplugctl $(PREFIX)/bin/kplug_bench \
+	     $(SHARE)/man/man8/kplugctl.8 $(SHARE)/man/man3/libkplug.3 \
+	     $(SHARE)/bash-completion/completions/kplugctl \
+	     $(SYSTEMDUNITDIR)/kplug.service $(PREFIX)/lib/modules-load.d/kplug.conf \
+	     $(MODULE_DIR)/include/kplug_hook.h $(MODULE_DIR)/uapi/kplug.h \
+	     $(MODULE_DIR)/Module.symvers $(addprefix $(SHARE)/kplug/examples/,$(notdir $(EXAMPLES)))
+install: libkplug tools build/tests/kplug_bench $(DOCS)
+	install -d $(D)$(LIBDIR)/pkgconfig $(D)$(PREFIX)/include/linux $(D)$(PREFIX)/bin \
+		$(D)$(SHARE)/man/man8 $(D)$(SHARE)/man/man3 \
+		$(D)$(SHARE)/bash-completion/completions $(D)$(SYSTEMDUNITDIR) \
+		$(D)$(PREFIX)/lib/modules-load.d $(D)$(MODULE_DIR)/include \
+		$(D)$(MODULE_DIR)/uapi $(D)$(SHARE)/kplug/examples $(D)$(SYSCONFDIR)/kplug
+	install -m 644 $(LIBKPLUG_A) $(D)$(LIBDIR)/
+	install -m 755 $(LIBKPLUG_SO) $(D)$(LIBDIR)/
+	ln -sf libkplug.so.1 $(D)$(LIBDIR)/libkplug.so
+	install -m 644 libkplug/libkplug.h $(D)$(PREFIX)/include/libkplug.h
+	install -m 644 codegen/sdk/kplug.h $(D)$(PREFIX)/include/kplug.h
+	install -m 644 uapi/kplug.h $(D)$(PREFIX)/include/linux/kplug.h
+	sed -e 's|@PREFIX@|$(PREFIX)|' -e 's|@LIBDIR@|$(LIBDIR)|' -e 's|@VERSION@|$(LIBKPLUG_VERSION)|' \
+		libkplug/kplug.pc.in > $(D)$(LIBDIR)/pkgconfig/kplug.pc
+	install -m 755 build/tools/kplugctl build/tests/kplug_bench $(D)$(PREFIX)/bin/
+	install -m 644 build/man/kplugctl.8 $(D)$(SHARE)/man/man8/
+	install -m 644 build/man/libkplug.3 $(D)$(SHARE)/man/man3/
+	install -m 644 build/completion/kplugctl $(D)$(SHARE)/bash-completion/completions/
+	sed -e 's|@BINDIR@|$(PREFIX)/bin|' -e 's|@SYSCONFDIR@|$(SYSCONFDIR)|' \
+		tools/kplug.service.in > $(D)$(SYSTEMDUNITDIR)/kplug.service
+	echo kplug > $(D)$(PREFIX)/lib/modules-load.d/kplug.conf
+	install -m 644 include/kplug_hook.h $(D)$(MODULE_DIR)/include/
+	install -m 644 uapi/kplug.h $(D)$(MODULE_DIR)/uapi/
+	if [ -f $(MODTREE)/kmod/Module.symvers ]; then \
+		install -m 644 $(MODTREE)/kmod/Module.symvers $(D)$(MODULE_DIR)/; fi
+	install -m 644 $(EXAMPLES) $(D)$(SHARE)/kplug/examples/
+
+uninstall:
+	rm -f $(addprefix $(D),$(INSTALLED))
+	-rmdir $(D)$(MODULE_DIR)/include $(D)$(MODULE_DIR)/uapi $(D)$(MODULE_DIR) \
+		$(D)$(SHARE)/kplug/examples $(D)$(SHARE)/kplug 2>/dev/null
 
 deps:
 	@KERNEL=$(KERNEL) bash scripts/deps.sh
@@ -223,8 +287,8 @@ endif
 modtree:
 ifneq ($(MODTREE),$(TOP))
 	@cd $(TOP) && find $(MODSRCS) -type f \( -name '*.[ch]' -o -name '*.asm' \
-		-o -name Kbuild \) ! -name '*.mod.c' | while read -r f; do \
-		mkdir -p "$(MODTREE)/$${f%/*}" && ln -sfn "$(TOP)/$$f" "$(MODTREE)/$$f"; done
+		-o -name Kbuild -o -name VERSION \) ! -name '*.mod.c' | while read -r f; do \
+		mkdir -p "$(MODTREE)/$$(dirname "$$f")" && ln -sfn "$(TOP)/$$f" "$(MODTREE)/$$f"; done
 endif
 
 build/plugins/%.bin: tests/plugins/%.asm
@@ -298,19 +362,48 @@ build/tests/kplug_run32: tests/host/codegen_run32.c uapi/kplug.h
 # The demo plugin built by gcc on the host (bring your own compiler).
 build/plugins/demo-gcc.o: tests/plugins/demo.c codegen/sdk/kplug.h
 	@mkdir -p $(@D)
-	$(CC) -m32 -O2 -ffreestanding -fno-pic -fno-stack-protector -mno-sse \
-		-mno-mmx -mno-80387 -fno-asynchronous-unwind-tables \
-		-fcf-protection=none -include codegen/sdk/kplug.h -c -o $@ $<
+	$(CC) -m32 -O2 $(PLUGIN_CFLAGS) -include codegen/sdk/kplug.h -c -o $@ $<
 
 build/plugins/demo-gcc.kpi: build/plugins/demo-gcc.o build/tools/kplugctl
 	build/tools/kplugctl build $< -o $@ > /dev/null
 	@rm -f $<
+
+# --- Any compiler: the same plugins from gcc and clang at every level ----
+# build/plugins/cc/PLUGIN-COMPILER-LEVEL.kpi, each run in the VM by
+# tests/vm/compilers_test.sh.  clang is Debian's; "clang32" is clang with
+# --target=i386-linux-gnu instead of -m32.
+CC_PLUGINS := demo net_demo cc_recurse cc_globals sdk_check
+CC_BUILDS  := gcc:O0 gcc:O1 gcc:O2 gcc:O3 gcc:Os clang:O0 clang:O2 clang:Os clang32:O2
+PLUGIN_CFLAGS := -ffreestanding -fno-pic -fno-stack-protector -mno-sse -mno-mmx \
+	-mno-80387 -fno-asynchronous-unwind-tables -fcf-protection=none
+cc_driver = $(if $(filter gcc,$(1)),gcc -m32,$(if $(filter clang,$(1)),clang -m32,clang --target=i386-linux-gnu))
+
+# $(1) plugin, $(2) compiler, $(3) level
+define cc_image
+build/plugins/cc/$(1)-$(2)-$(3).kpi: tests/plugins/$(1).c codegen/sdk/kplug.h build/tools/kplugctl
+	@mkdir -p $$(@D)
+	$(call cc_driver,$(2)) -$(3) $$(PLUGIN_CFLAGS) -include codegen/sdk/kplug.h \
+		-c -o $$(@:.kpi=.o) $$<
+	build/tools/kplugctl build $$(@:.kpi=.o) -o $$@ > /dev/null
+	@rm -f $$(@:.kpi=.o)
+CC_IMAGES += build/plugins/cc/$(1)-$(2)-$(3).kpi
+endef
+$(foreach p,$(CC_PLUGINS),$(foreach b,$(CC_BUILDS),\
+	$(eval $(call cc_image,$(p),$(word 1,$(subst :, ,$(b))),$(word 2,$(subst :, ,$(b)))))))
+
+plugins: $(CC_IMAGES)
 
 vm-tests: $(VM_TESTS)
 
 build/host/%_test: tests/host/%_test.c kmod/image.c kmod/image.h kmod/fault.c kmod/fault.h gdt/desc.h uapi/kplug.h
 	@mkdir -p $(@D)
 	$(CC) $(CFLAGS) -I$(CACHE)/kselftest -o $@ $< kmod/image.c kmod/fault.c
+
+# The generated docs and make install/uninstall (a script; it runs make
+# install into a temporary DESTDIR, so it needs the whole build).
+build/host/docs_test: tests/host/docs_test.sh build/tools/kplugctl
+	@mkdir -p $(@D)
+	install -m 755 $< $@
 
 host-tests: $(HOST_TESTS)
 
@@ -394,6 +487,39 @@ clean:
 		trampoline/asm-offsets.s trampoline/asm-offsets.inc
 	-$(MAKE) -C $(KDIR) M=$(TOP)/bench/kmod clean
 
+# --- make deb, make check-deb (debian/; README, "Packages") ---------------
+# The packages are built by dpkg-buildpackage in a copy of the tree (git's
+# files as they are now), so nothing is written outside build/deb/.
+VERSION := $(LIBKPLUG_VERSION)
+DEB_SRC := build/deb/kplug-$(VERSION)
+KVER = $(notdir $(wildcard $(CACHE)/kernel/root/lib/modules/*))
+.PHONY: deb check-deb
+deb:
+	@DEB=1 bash scripts/deps.sh
+	@grep -q '^kplug ($(VERSION))' debian/changelog || \
+		{ echo "debian/changelog does not start at VERSION $(VERSION)"; exit 1; }
+	rm -rf build/deb && mkdir -p $(DEB_SRC)/build
+	git ls-files -z --cached --others --exclude-standard | \
+		tar --null -T - -cf - | tar -xf - -C $(DEB_SRC)
+	ln -s $(CACHE) $(DEB_SRC)/build/cache
+	cd $(DEB_SRC) && nice dpkg-buildpackage -us -uc -b > ../build.log 2>&1 || \
+		{ tail -40 ../build.log; exit 1; }
+	@cd build/deb && for d in *.deb; do \
+		echo "$$d: $$(stat -c %s $$d) bytes, $$(dpkg-deb -c $$d | grep -vc '/$$') files"; done
+
+# The packages in the test VM: unpacked into its root, the module built
+# by DKMS from kplug-dkms against the test kernel's headers, then
+# tests/vm/deb_test.sh uses the installed files only.
+check-deb: deb
+	rm -rf build/deb/root build/deb/dkms && mkdir -p build/deb/root build/deb/dkms
+	for d in build/deb/*.deb; do dpkg-deb -x $$d build/deb/root; done
+	dkms build -m kplug -v $(VERSION) -k $(KVER) --kernelsourcedir $(KDIR) \
+		--sourcetree $(TOP)/build/deb/root/usr/src --dkmstree $(TOP)/build/deb/dkms \
+		> build/deb/dkms.log 2>&1 || { cat build/deb/dkms.log; exit 1; }
+	install -D -m 644 build/deb/dkms/kplug/$(VERSION)/$(KVER)/x86_64/module/kplug.ko \
+		build/deb/root/lib/modules/$(KVER)/updates/dkms/kplug.ko
+	KPLUG_EXTRA_ROOT=$(TOP)/build/deb/root tests/vm/run.sh --name deb tests/vm/deb_test.sh
+
 # --- make bench (bench/, docs/performance.md) ----------------------------
 # The bench module (hook "bench", /proc/kplug_bench) goes to build/tests/,
 # the workload plugin's source and gcc image to build/plugins/bench/.
@@ -416,9 +542,7 @@ build/plugins/bench/work.c: $(BENCH_WORK)
 	cat $^ > $@
 
 build/plugins/bench/work-gcc.o: build/plugins/bench/work.c codegen/sdk/kplug.h
-	$(CC) -m32 -O2 -ffreestanding -fno-pic -fno-stack-protector -mno-sse \
-		-mno-mmx -mno-80387 -fno-asynchronous-unwind-tables \
-		-fcf-protection=none -include codegen/sdk/kplug.h -c -o $@ $<
+	$(CC) -m32 -O2 $(PLUGIN_CFLAGS) -include codegen/sdk/kplug.h -c -o $@ $<
 
 build/plugins/bench/work-gcc.kpi: build/plugins/bench/work-gcc.o build/tools/kplugctl
 	build/tools/kplugctl build $< -o $@ > /dev/null

@@ -323,7 +323,12 @@ static int check_relocs(struct kplug_cg_obj *o, struct kplug_codegen_log *log)
 			if ((__u64)r.r_offset + 4 > t.sh_size)
 				BAD("%s+0x%x: relocation is past the end of the section (0x%x bytes)\n",
 				    tname, r.r_offset, t.sh_size);
-			if (!sym || sym >= o->nsyms)
+			/*
+			 * Symbol 0 (STN_UNDEF) means the value 0: clang's
+			 * call to an absolute address (a service thunk) is
+			 * a PC32 relocation against it, addend in place.
+			 */
+			if (sym >= o->nsyms)
 				BAD("%s+0x%x: relocation uses invalid symbol %u\n",
 				    tname, r.r_offset, sym);
 			kplug_cg_elf_sym(o, sym, &s);

@@ -12,7 +12,9 @@
  *   3. lay out: code and read-only sections at KPLUG_TEXT_BASE, writable
  *      ones at kplug_data_base(text_size), then bss and common symbols;
  *   4. copy, relocate (R_386_32, R_386_PC32, R_386_PLT32 - all a
- *      position-dependent object needs with base-0 segments);
+ *      position-dependent object needs with base-0 segments; symbol 0
+ *      is the absolute value 0, as clang's calls to the SDK's service
+ *      thunks at fixed addresses use it);
  *   5. the entry table: every global function of the user's objects,
  *      sorted by name.
  */
@@ -188,6 +190,8 @@ static int resolve(struct link *l)
 				if (ELF32_R_TYPE(r.r_info) == R_386_NONE)
 					continue;
 				sym = ELF32_R_SYM(r.r_info);
+				if (sym == STN_UNDEF)
+					continue;	/* absolute: nothing to find */
 				o->ref[sym] = 1;
 				kplug_cg_elf_sym(o, sym, &s);
 				if (ELF32_ST_BIND(s.st_info) == STB_LOCAL ||
@@ -308,6 +312,8 @@ static __u32 sym_value(struct link *l, struct kplug_cg_obj *o, unsigned int idx)
 	struct gsym *g;
 	Elf32_Sym s;
 
+	if (idx == STN_UNDEF)
+		return 0;	/* an absolute address: the addend is all */
 	kplug_cg_elf_sym(o, idx, &s);
 	if (ELF32_ST_BIND(s.st_info) != STB_LOCAL) {
 		/* globals bind to the winning definition, wherever it is */

@@ -80,6 +80,162 @@ RT int strcmp(const char *a, const char *b)
 	return strncmp(a, b, (size_t)-1);
 }
 
+RT void *memchr(const void *s, int c, size_t n)
+{
+	const u8 *p = s;
+
+	for (; n; n--, p++)
+		if (*p == (u8)c)
+			return (void *)p;
+	return NULL;
+}
+
+RT char *strchr(const char *s, int c)
+{
+	for (;; s++) {
+		if (*s == (char)c)
+			return (char *)s;
+		if (!*s)
+			return NULL;
+	}
+}
+
+RT char *strrchr(const char *s, int c)
+{
+	const char *last = NULL;
+
+	for (;; s++) {
+		if (*s == (char)c)
+			last = s;
+		if (!*s)
+			return (char *)last;
+	}
+}
+
+RT char *strstr(const char *haystack, const char *needle)
+{
+	size_t n = strlen(needle);
+
+	for (; *haystack; haystack++)
+		if (!strncmp(haystack, needle, n))
+			return (char *)haystack;
+	return n ? NULL : (char *)haystack;
+}
+
+RT char *strcpy(char *dst, const char *src)
+{
+	char *d = dst;
+
+	while ((*d++ = *src++))
+		;
+	return dst;
+}
+
+/*
+ * As C's: pads dst with NULs to n, and leaves it unterminated if src is
+ * n characters or longer.
+ */
+RT char *strncpy(char *dst, const char *src, size_t n)
+{
+	size_t i;
+
+	for (i = 0; i < n && src[i]; i++)
+		dst[i] = src[i];
+	for (; i < n; i++)
+		dst[i] = '\0';
+	return dst;
+}
+
+RT char *strcat(char *dst, const char *src)
+{
+	strcpy(dst + strlen(dst), src);
+	return dst;
+}
+
+/* Appends at most n characters of src, then always a NUL. */
+RT char *strncat(char *dst, const char *src, size_t n)
+{
+	char *d = dst + strlen(dst);
+
+	while (n-- && *src)
+		*d++ = *src++;
+	*d = '\0';
+	return dst;
+}
+
+static int digit_value(char c)
+{
+	if (c >= '0' && c <= '9')
+		return c - '0';
+	if (c >= 'a' && c <= 'z')
+		return c - 'a' + 10;
+	if (c >= 'A' && c <= 'Z')
+		return c - 'A' + 10;
+	return 99;
+}
+
+/*
+ * The magnitude of the number at s (C's rules: leading space, a sign,
+ * base 0 means 0x -> 16, 0 -> 8, else 10; "0x" accepted for base 16), its
+ * sign in *neg, and the end in *end (s itself if there are no digits).
+ * Saturates at U32_MAX, setting *over (plugins have no errno).
+ */
+static u32 parse_ul(const char *s, char **end, int base, bool *neg, bool *over)
+{
+	const char *p = s;
+	bool any = false;
+	u32 v = 0;
+	int d;
+
+	*neg = *over = false;
+	while (*p == ' ' || (*p >= '\t' && *p <= '\r'))
+		p++;
+	if (*p == '-' || *p == '+')
+		*neg = *p++ == '-';
+	if ((base == 0 || base == 16) && p[0] == '0' &&
+	    (p[1] == 'x' || p[1] == 'X') && digit_value(p[2]) < 16) {
+		p += 2;
+		base = 16;
+	} else if (base == 0) {
+		base = p[0] == '0' ? 8 : 10;
+	}
+	if (base < 2 || base > 36) {
+		if (end)
+			*end = (char *)s;
+		return 0;
+	}
+	for (; (d = digit_value(*p)) < base; p++) {
+		any = true;
+		if (v > (U32_MAX - d) / base)
+			*over = true;
+		else
+			v = v * base + d;
+	}
+	if (end)
+		*end = (char *)(any ? p : s);
+	return *over ? U32_MAX : v;
+}
+
+/* C's strtoul ("-1" is U32_MAX, as in C); U32_MAX on overflow. */
+RT unsigned long strtoul(const char *s, char **end, int base)
+{
+	bool neg, over;
+	u32 v = parse_ul(s, end, base, &neg, &over);
+
+	return over ? U32_MAX : neg ? -v : v;
+}
+
+/* C's strtol; S32_MAX or S32_MIN on overflow. */
+RT long strtol(const char *s, char **end, int base)
+{
+	bool neg, over;
+	u32 v = parse_ul(s, end, base, &neg, &over);
+
+	if (neg)
+		return over || v > (u32)S32_MAX + 1 ? S32_MIN : -(s64)v;
+	return over || v > S32_MAX ? S32_MAX : (long)v;
+}
+
 /* Output that counts what it could not store, as vsnprintf must. */
 struct out {
 	char *buf;

@@ -339,6 +339,33 @@ static long ioc_hook(unsigned int cmd, void __user *uarg)
 	return copy_args_out(uarg, &a, sizeof(a), cmd);
 }
 
+static long ioc_version(unsigned int cmd, void __user *uarg)
+{
+	struct kplug_version_args a;
+	int err;
+
+	err = copy_args(&a, sizeof(a), sizeof(a), cmd, uarg);
+	if (err)
+		return err;
+	if (a.flags || a.reserved)
+		return -EINVAL;
+	memset(&a, 0, sizeof(a));
+	a.uapi_version = KPLUG_UAPI_VERSION;
+	strscpy(a.module_version, KPLUG_VERSION, sizeof(a.module_version));
+	a.image_version = KPLUG_IMAGE_VERSION;
+	a.nr_services = KPLUG_SVC_COUNT;
+	a.nr_hooks = kplug_hook_summary(a.hook_prefixes, sizeof(a.hook_prefixes));
+	a.max_args = KPLUG_MAX_ARGS;
+	a.max_entries = KPLUG_MAX_ENTRIES;
+	a.text_max = KPLUG_TEXT_MAX;
+	a.data_max = KPLUG_DATA_MAX;
+	a.stack_max = KPLUG_STACK_MAX;
+	a.stack_default = KPLUG_STACK_DEFAULT;
+	a.hook_max_attach = KPLUG_HOOK_MAX_ATTACH;
+	kplug_run_budgets(&a.budget_ms, &a.max_budget_ms, &a.atomic_budget_us);
+	return copy_args_out(uarg, &a, sizeof(a), cmd);
+}
+
 /* The ioctls; the size in a command number may vary (copy_args). */
 static const struct {
 	unsigned int cmd;
@@ -350,6 +377,7 @@ static const struct {
 	{ KPLUG_IOC_INFO, ioc_info },
 	{ KPLUG_IOC_LOG, ioc_log },
 	{ KPLUG_IOC_HOOK, ioc_hook },
+	{ KPLUG_IOC_VERSION, ioc_version },
 };
 
 static long kplug_ioctl(struct file *file, unsigned int cmd, unsigned long arg)

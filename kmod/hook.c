@@ -200,6 +200,23 @@ void kplug_hook_factory_add(struct kplug_hook_factory *f)
 	mutex_unlock(&hooks_lock);
 }
 
+u32 kplug_hook_summary(char *prefixes, size_t size)
+{
+	struct kplug_hook_factory *f;
+	struct kplug_hook *h;
+	size_t len = 0;
+	u32 n = 0;
+
+	mutex_lock(&hooks_lock);
+	list_for_each_entry(h, &hooks, node)
+		n++;
+	list_for_each_entry(f, &factories, node)
+		len += scnprintf(prefixes + len, size - len, "%s%s",
+				 len ? " " : "", f->prefix);
+	mutex_unlock(&hooks_lock);
+	return n;
+}
+
 /* The hook a factory makes for name, or ERR_PTR(-ENOENT) if none does. */
 static struct kplug_hook *hook_make(const char *name)
 {

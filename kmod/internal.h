@@ -136,6 +136,8 @@ int kplug_run(struct kplug_plugin *p, struct kplug_call *call, u32 *result,
 	      struct kplug_fault *fault);
 int kplug_run_init(void);
 void kplug_run_exit(void);
+/* The budget module parameters now (KPLUG_IOC_VERSION). */
+void kplug_run_budgets(u32 *budget, u32 *max_budget, u32 *atomic_us);
 
 /* dev.c: /dev/kplug */
 int kplug_dev_init(void);
@@ -192,6 +194,8 @@ struct kplug_hook_factory {
 };
 
 void kplug_hook_factory_add(struct kplug_hook_factory *f);
+/* How many hooks are registered; the factories' prefixes, space-separated. */
+u32 kplug_hook_summary(char *prefixes, size_t size);
 
 /* provider.c: the netfilter and kprobe hooks */
 int kplug_providers_init(void);

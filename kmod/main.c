@@ -79,3 +79,4 @@ module_init(kplug_init);
 module_exit(kplug_exit);
 MODULE_LICENSE("GPL");
 MODULE_DESCRIPTION("kplug: C plugins run in the kernel at x86 ring 1");
+MODULE_VERSION(KPLUG_VERSION);

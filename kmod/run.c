@@ -65,6 +65,13 @@ static unsigned int atomic_budget_us = 1000;
 module_param(atomic_budget_us, uint, 0644);
 MODULE_PARM_DESC(atomic_budget_us, "ceiling on an invocation's CPU time in atomic context (softirq, preemption off), in us (default 1000)");
 
+void kplug_run_budgets(u32 *budget, u32 *max_budget, u32 *atomic_us)
+{
+	*budget = READ_ONCE(budget_ms);
+	*max_budget = READ_ONCE(max_budget_ms);
+	*atomic_us = READ_ONCE(atomic_budget_us);
+}
+
 /*
  * Speculation barriers on every exit from a plugin.  Ring 1 is supervisor
  * mode to the branch predictors (eIBRS and AutoIBRS separate user from

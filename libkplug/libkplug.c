@@ -84,6 +84,38 @@ static int opts_get(const struct kplug_opts *in, struct kplug_opts *out)
 	return 0;
 }
 
+/*
+ * --- Versions (KPLUG_IOC_VERSION) ---
+ * The first open of the device in a process asks the module what it
+ * speaks; a module older than this library gets one warning, so that a
+ * newer call it then refuses (-ENOTTY, -E2BIG) is explained.
+ */
+static pthread_once_t version_once = PTHREAD_ONCE_INIT;
+
+static int version_get(int fd, struct kplug_version_args *v)
+{
+	memset(v, 0, sizeof(*v));
+	return ioctl(fd, KPLUG_IOC_VERSION, v) ? -errno : 0;
+}
+
+static void version_check(void)
+{
+	int fd = open("/dev/kplug", O_RDWR | O_CLOEXEC), err;
+	struct kplug_version_args v;
+
+	if (fd < 0)
+		return;
+	err = version_get(fd, &v);
+	close(fd);
+	if (err == -ENOTTY)
+		v.uapi_version = 0;	/* predates the ioctl */
+	else if (err)
+		return;
+	if (v.uapi_version < KPLUG_UAPI_VERSION)
+		pr("libkplug: kplug.ko speaks uapi version %u, older than this library's %u: newer calls may fail (update the module)\n",
+		   v.uapi_version, KPLUG_UAPI_VERSION);
+}
+
 static int dev_open(void)
 {
 	int fd = open("/dev/kplug", O_RDWR | O_CLOEXEC);
@@ -95,6 +127,7 @@ static int dev_open(void)
 			pr("libkplug: /dev/kplug does not exist: is kplug.ko loaded?\n");
 		return kplug_err(-err);
 	}
+	pthread_once(&version_once, version_check);
 	return fd;
 }
 
@@ -353,6 +386,20 @@ static int dev_ioctl(unsigned long cmd, void *arg)
 		err = errno;
 	close(fd);
 	return err ? kplug_err(-err) : 0;
+}
+
+EXPORT int kplug_version(struct kplug_version_args *v)
+{
+	int fd, err;
+
+	if (!v)
+		return kplug_err(-EINVAL);
+	fd = dev_open();
+	if (fd < 0)
+		return fd;
+	err = version_get(fd, v);
+	close(fd);
+	return err ? kplug_err(err) : 0;
 }
 
 EXPORT int kplug_info_next(__u32 id, struct kplug_info_args *info)

@@ -118,6 +118,13 @@ int kplug_link(const void *const *objs, const size_t *obj_lens,
 	       unsigned int nr_objs, const struct kplug_opts *opts,
 	       void **image, size_t *len);
 
+/*
+ * What the loaded module is and supports (KPLUG_IOC_VERSION: uapi and
+ * module versions, services, hooks, limits).  -ENOTTY: a module older
+ * than the ioctl (uapi version 0).
+ */
+int kplug_version(struct kplug_version_args *v);
+
 /* A message for a kplug error code (negative errno), in kplug's terms. */
 const char *kplug_strerror(int err);
 

@@ -8,6 +8,8 @@
  * Exit codes: 0 success, 1 the operation failed, 2 usage error,
  * 3 the plugin faulted, 4 the plugin ran past its CPU budget.
  */
+#define _GNU_SOURCE		/* asprintf */
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <stdarg.h>
@@ -325,18 +327,20 @@ static const struct optdef {
 	const char *name;	/* long name, without "--" */
 	char short_name;	/* 0: none */
 	bool has_arg;
+	const char *arg_name;	/* what the value is: FILE is completed as one */
+	const char *help;	/* the global options' (the others are in their verb's help) */
 } optdefs[] = {
-	[OPT_BUDGET_MS]	= { "budget-ms", 0, true },
-	[OPT_STACK_KB]	= { "stack-kb", 0, true },
-	[OPT_IN]	= { "in", 0, true },
-	[OPT_OUT]	= { "out", 0, true },
-	[OPT_OUT_SIZE]	= { "out-size", 0, true },
-	[OPT_OUTPUT]	= { "output", 'o', true },
+	[OPT_BUDGET_MS]	= { "budget-ms", 0, true, "N" },
+	[OPT_STACK_KB]	= { "stack-kb", 0, true, "N" },
+	[OPT_IN]	= { "in", 0, true, "FILE" },
+	[OPT_OUT]	= { "out", 0, true, "FILE" },
+	[OPT_OUT_SIZE]	= { "out-size", 0, true, "N" },
+	[OPT_OUTPUT]	= { "output", 'o', true, "FILE" },
 	[OPT_CLEAR]	= { "clear", 0, false },
-	[OPT_JSON]	= { "json", 'j', false },
-	[OPT_PRETTY]	= { "pretty", 'p', false },
-	[OPT_HELP]	= { "help", 'h', false },
-	[OPT_VERSION]	= { "version", 0, false },
+	[OPT_JSON]	= { "json", 'j', false, NULL, "JSON output (errors too)" },
+	[OPT_PRETTY]	= { "pretty", 'p', false, NULL, "indented JSON output (implies -j)" },
+	[OPT_HELP]	= { "help", 'h', false, NULL, "this text (after a verb: that verb's)" },
+	[OPT_VERSION]	= { "version", 0, false, NULL, "kplugctl's version" },
 };
 #define NR_OPTS	(sizeof(optdefs) / sizeof(optdefs[0]))
 
@@ -1104,6 +1108,530 @@ static int verb_hook(struct args *a)
 }
 
 /*
+ * --- apply: the plugins of /etc/kplug/NAME.conf (docs/kplugctl.md) -----------------
+ * Every file is read and checked first; one mistake and nothing is
+ * applied.  Then each plugin is created unless one of that name is loaded
+ * (it is kept as it is), and each attachment made unless it exists: a
+ * second apply changes nothing.
+ */
+#define CONF_DIR	"/etc/kplug"
+#define CONF_MAX_PLUGINS	64
+#define CONF_MAX_ATTACH	64
+
+struct conf_attach {
+	char hook[KPLUG_NAME_MAX], entry[KPLUG_NAME_MAX];
+	unsigned int line;
+};
+
+struct conf_plugin {
+	char name[KPLUG_NAME_MAX];
+	char *source, *image;		/* one of them, resolved path */
+	__u32 budget_ms, stack_kb;
+	const char *file;
+	unsigned int line;
+	unsigned int nr_att;
+	struct conf_attach att[CONF_MAX_ATTACH];
+};
+
+struct conf {
+	struct conf_plugin plugins[CONF_MAX_PLUGINS];
+	unsigned int nr;
+	char *files[256];
+	unsigned int nr_files;
+	unsigned int errors;
+};
+
+static void conf_error(struct conf *c, const char *file, unsigned int line,
+		       const char *fmt, ...) __attribute__((format(printf, 4, 5)));
+static void conf_error(struct conf *c, const char *file, unsigned int line,
+		       const char *fmt, ...)
+{
+	char msg[512];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	if (!c->errors++)
+		out_reset();
+	if (json) {
+		if (c->errors == 1) {
+			j_open('{');
+			j_key("errors");
+			j_open('[');
+		}
+		j_open('{');
+		j_kstr("file", file);
+		if (line)
+			j_kuint("line", line);
+		j_kstr("error", msg);
+		j_close('}');
+	} else {
+		fprintf(stderr, "Error: %s%s%.0u: %s\n", file, line ? ":" : "", line, msg);
+	}
+}
+
+/* A path in a config file is relative to the file's directory. */
+static char *conf_path(const char *file, const char *path)
+{
+	const char *slash = strrchr(file, '/');
+	char *p;
+
+	if (path[0] == '/' || !slash)
+		return strdup(path);
+	if (asprintf(&p, "%.*s/%s", (int)(slash - file), file, path) < 0)
+		return NULL;
+	return p;
+}
+
+static int conf_number(struct conf *c, const char *file, unsigned int line,
+		       const char *key, const char *val, __u32 *v)
+{
+	if (!val || val[0] == '-' || parse_u32(val, v)) {
+		conf_error(c, file, line, "%s wants a number from 0 to 4294967295, not '%s'",
+			   key, val ? val : "");
+		return -1;
+	}
+	return 0;
+}
+
+/* Where the lines after a rejected "plugin" line go: checked, never applied. */
+static struct conf_plugin conf_discard;
+
+/* One line: KEY [VALUE...]; returns 0 or -1 (reported). */
+static int conf_line(struct conf *c, const char *file, unsigned int line,
+		     char **w, unsigned int n, struct conf_plugin **cur)
+{
+	static const char *const keys[] = {
+		"plugin", "source", "image", "budget-ms", "stack-kb", "attach",
+	};
+	struct conf_plugin *p = *cur;
+	unsigned int want = !strcmp(w[0], "attach") ? 3 : 2, i;
+
+	for (i = 0; i < sizeof(keys) / sizeof(keys[0]) && strcmp(w[0], keys[i]); i++)
+		;
+	if (i == sizeof(keys) / sizeof(keys[0])) {
+		conf_error(c, file, line, "unknown key '%s' (plugin, source, image, budget-ms, stack-kb, attach)",
+			   w[0]);
+		return -1;
+	}
+	if (!strcmp(w[0], "plugin")) {	/* a new block, even if this line is bad */
+		free(conf_discard.source);
+		free(conf_discard.image);
+		memset(&conf_discard, 0, sizeof(conf_discard));
+		snprintf(conf_discard.name, sizeof(conf_discard.name), "%s",
+			 n > 1 ? w[1] : "?");
+		*cur = &conf_discard;
+	}
+	if (n != want) {
+		conf_error(c, file, line, "%s wants %u value%s, not %u", w[0], want - 1,
+			   want > 2 ? "s" : "", n - 1);
+		return -1;
+	}
+	if (!strcmp(w[0], "plugin")) {
+		if (!kplug_name_valid(w[1], KPLUG_NAME_MAX, KPLUG_NAME_PLUGIN)) {
+			conf_error(c, file, line, "invalid plugin name '%s': names are 1 to %d characters of [A-Za-z0-9_.-]",
+				   w[1], KPLUG_NAME_MAX - 1);
+			return -1;
+		}
+		for (i = 0; i < c->nr; i++)
+			if (!strcmp(c->plugins[i].name, w[1])) {
+				conf_error(c, file, line, "plugin %s is already defined at %s:%u",
+					   w[1], c->plugins[i].file, c->plugins[i].line);
+				return -1;
+			}
+		if (c->nr == CONF_MAX_PLUGINS) {
+			conf_error(c, file, line, "more than %d plugins", CONF_MAX_PLUGINS);
+			return -1;
+		}
+		p = *cur = &c->plugins[c->nr++];
+		memset(p, 0, sizeof(*p));
+		strcpy(p->name, w[1]);
+		p->file = file;
+		p->line = line;
+		return 0;
+	}
+	if (!p) {
+		conf_error(c, file, line, "'%s' before any 'plugin NAME' line", w[0]);
+		return -1;
+	}
+	if (!strcmp(w[0], "source") || !strcmp(w[0], "image")) {
+		char **slot = w[0][0] == 's' ? &p->source : &p->image;
+
+		if (p->source || p->image) {
+			conf_error(c, file, line, "plugin %s has a source or image already",
+				   p->name);
+			return -1;
+		}
+		*slot = conf_path(file, w[1]);
+		return *slot ? 0 : -1;
+	}
+	if (!strcmp(w[0], "budget-ms"))
+		return conf_number(c, file, line, w[0], w[1], &p->budget_ms);
+	if (!strcmp(w[0], "stack-kb"))
+		return conf_number(c, file, line, w[0], w[1], &p->stack_kb);
+	if (!strcmp(w[0], "attach")) {
+		struct conf_attach *a = &p->att[p->nr_att];
+
+		if (!kplug_name_valid(w[1], KPLUG_NAME_MAX, KPLUG_NAME_HOOK) ||
+		    !kplug_name_valid(w[2], KPLUG_NAME_MAX, KPLUG_NAME_ENTRY)) {
+			conf_error(c, file, line, "attach wants HOOK ENTRY (names of at most %d characters), not '%s %s'",
+				   KPLUG_NAME_MAX - 1, w[1], w[2]);
+			return -1;
+		}
+		for (i = 0; i < p->nr_att; i++)
+			if (!strcmp(p->att[i].hook, w[1]) && !strcmp(p->att[i].entry, w[2])) {
+				conf_error(c, file, line, "%s is attached to %s already (line %u)",
+					   w[2], w[1], p->att[i].line);
+				return -1;
+			}
+		if (p->nr_att == CONF_MAX_ATTACH) {
+			conf_error(c, file, line, "more than %d attachments", CONF_MAX_ATTACH);
+			return -1;
+		}
+		strcpy(a->hook, w[1]);
+		strcpy(a->entry, w[2]);
+		a->line = line;
+		p->nr_att++;
+		return 0;
+	}
+	return -1;	/* not reached: the keys are checked above */
+}
+
+static void conf_read(struct conf *c, const char *file)
+{
+	struct conf_plugin *cur = NULL;
+	unsigned int line = 0, first = c->nr, i;
+	char *text, *s, *next;
+	size_t len;
+
+	text = read_file(file, &len);
+	if (!text) {
+		conf_error(c, file, 0, "cannot read it: %s", strerror(errno));
+		return;
+	}
+	for (s = text; s; s = next) {
+		char *w[4];
+		unsigned int n = 0;
+
+		next = strchr(s, '\n');
+		if (next)
+			*next++ = '\0';
+		line++;
+		s[strcspn(s, "#")] = '\0';
+		for (s = strtok(s, " \t\r"); s; s = strtok(NULL, " \t\r"))
+			if (n < 4)
+				w[n++] = s;
+			else
+				n = 4;
+		if (n)
+			conf_line(c, file, line, w, n, &cur);
+	}
+	free(text);
+	for (i = first; i < c->nr; i++) {
+		struct conf_plugin *p = &c->plugins[i];
+
+		if (!p->source && !p->image)
+			conf_error(c, file, p->line, "plugin %s has neither source nor image",
+				   p->name);
+		else if (p->image && p->stack_kb)
+			conf_error(c, file, p->line, "plugin %s: stack-kb is for source; an image carries its stack size",
+				   p->name);
+	}
+}
+
+static int cmp_str(const void *a, const void *b)
+{
+	return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+/* PATH: a file, or a directory whose *.conf files are read in name order. */
+static void conf_collect(struct conf *c, const char *path)
+{
+	struct dirent *d;
+	struct stat st;
+	unsigned int first = c->nr_files;
+	DIR *dir;
+
+	if (stat(path, &st)) {
+		conf_error(c, path, 0, "%s", strerror(errno));
+		return;
+	}
+	if (!S_ISDIR(st.st_mode)) {
+		if (c->nr_files < 256)
+			c->files[c->nr_files++] = strdup(path);
+		return;
+	}
+	dir = opendir(path);
+	if (!dir) {
+		conf_error(c, path, 0, "%s", strerror(errno));
+		return;
+	}
+	while ((d = readdir(dir)))
+		if (ends_with(d->d_name, ".conf") && d->d_name[0] != '.' &&
+		    c->nr_files < 256 &&
+		    asprintf(&c->files[c->nr_files], "%s/%s", path, d->d_name) >= 0)
+			c->nr_files++;
+	closedir(dir);
+	qsort(c->files + first, c->nr_files - first, sizeof(c->files[0]), cmp_str);
+}
+
+/* One action's line (text) or object (JSON). */
+static void apply_say(const struct conf_plugin *p, const char *action,
+		      const struct conf_attach *a, const char *text)
+{
+	if (!json) {
+		fprintf(out, "%s: %s\n", p->name, text);
+		return;
+	}
+	j_open('{');
+	j_kstr("plugin", p->name);
+	j_kstr("action", action);
+	if (a) {
+		j_kstr("hook", a->hook);
+		j_kstr("entry", a->entry);
+	}
+	j_close('}');
+}
+
+static int apply_failed(struct conf *c, const struct conf_plugin *p,
+			unsigned int line, const char *what, int err)
+{
+	if (!json && log_buf[0])
+		fputs(log_buf, stderr);
+	if (json) {
+		j_open('{');
+		j_kstr("plugin", p->name);
+		j_kstr("action", "error");
+		j_kstr("error", what);
+		j_kstr("reason", kplug_strerror(err));
+		if (log_buf[0])
+			j_kstr("log", log_buf);
+		j_close('}');
+	} else {
+		fprintf(stderr, "Error: %s:%u: plugin %s: %s: %s\n", p->file, line,
+			p->name, what, kplug_strerror(err));
+	}
+	c->errors++;
+	return err;
+}
+
+static struct kplug *apply_create(struct conf *c, const struct conf_plugin *p)
+{
+	const char *path = p->source ? p->source : p->image;
+	struct kplug *k;
+	void *image;
+	size_t len;
+	char *buf;
+	int err;
+	KPLUG_OPTS(opts, .log_buf = log_buf, .log_size = sizeof(log_buf),
+		   .budget_ms = p->budget_ms, .stack_kb = p->stack_kb);
+
+	log_buf[0] = '\0';
+	buf = read_file(path, &len);
+	if (!buf) {
+		apply_failed(c, p, p->line, path, -errno);
+		return NULL;
+	}
+	image = buf;
+	if (p->source) {
+		err = kplug_build(path, buf, &opts, &image, &len);
+		free(buf);
+		if (err) {
+			apply_failed(c, p, p->line, "build", err);
+			return NULL;
+		}
+	}
+	k = kplug_create_image(p->name, image, len, &opts);
+	free(image);
+	if (!k)
+		apply_failed(c, p, p->line, "create", -errno);
+	return k;
+}
+
+static void apply_plugin(struct conf *c, const struct conf_plugin *p)
+{
+	char text[512];
+	struct kplug *k = kplug_open(p->name);
+	unsigned int i;
+	int err;
+
+	if (k) {
+		apply_say(p, "kept", NULL, "loaded already, kept as it is");
+	} else {
+		k = apply_create(c, p);
+		if (!k)
+			return;
+		snprintf(text, sizeof(text), "created from %s (id %u)",
+			 p->source ? p->source : p->image, kplug_id(k));
+		apply_say(p, "created", NULL, text);
+	}
+	for (i = 0; i < p->nr_att; i++) {
+		const struct conf_attach *a = &p->att[i];
+
+		err = kplug_attach(k, a->hook, a->entry);
+		if (err && err != -EEXIST) {
+			snprintf(text, sizeof(text), "attach %s to %s", a->entry, a->hook);
+			log_buf[0] = '\0';
+			apply_failed(c, p, a->line, text, err);
+			continue;
+		}
+		snprintf(text, sizeof(text), "%s %s to %s", err ? "attached already:" : "attached",
+			 a->entry, a->hook);
+		apply_say(p, err ? "attached-already" : "attached", a, text);
+	}
+	kplug_close(k);
+}
+
+static int verb_apply(struct args *a)
+{
+	static struct conf c;
+	unsigned int i;
+	int err;
+
+	if (!a->npos)
+		conf_collect(&c, CONF_DIR);
+	for (i = 0; i < a->npos; i++)
+		conf_collect(&c, a->pos[i]);
+	for (i = 0; i < c.nr_files; i++)
+		conf_read(&c, c.files[i]);
+	if (c.errors) {
+		if (json) {
+			j_close(']');
+			j_close('}');
+		}
+		return EXIT_USAGE;
+	}
+	err = need_module();
+	if (err)
+		return err;
+	kplug_set_print(NULL);
+	if (json)
+		j_open('[');
+	for (i = 0; i < c.nr; i++)
+		apply_plugin(&c, &c.plugins[i]);
+	if (json)
+		j_close(']');
+	else if (!c.nr)
+		fprintf(out, "nothing to apply\n");
+	return c.errors ? EXIT_FAILED : 0;
+}
+
+/* --- version, feature (KPLUG_IOC_VERSION) ------------------------------------- */
+
+static int module_version(struct kplug_version_args *v)
+{
+	int err = need_module();
+
+	if (err)
+		return err;
+	err = kplug_version(v);
+	if (err == -ENOTTY)
+		return error(EXIT_FAILED, "update kplug.ko",
+			     "this kplug.ko predates the version ioctl (uapi version 0)");
+	if (err)
+		return error(EXIT_FAILED, hint_for(err), "version: %s",
+			     kplug_strerror(err));
+	return 0;
+}
+
+static int verb_version(struct args *a)
+{
+	struct kplug_version_args v;
+	int err = module_version(&v);
+
+	if (err)
+		return err;
+	if (!json) {
+		fprintf(out, "kplugctl %s (uapi %u)\nkplug.ko %s (uapi %u)\n",
+			KPLUGCTL_VERSION, KPLUG_UAPI_VERSION, v.module_version,
+			v.uapi_version);
+		return 0;
+	}
+	j_open('{');
+	j_kstr("kplugctl", KPLUGCTL_VERSION);
+	j_kuint("kplugctl_uapi", KPLUG_UAPI_VERSION);
+	j_kstr("module", v.module_version);
+	j_kuint("module_uapi", v.uapi_version);
+	j_close('}');
+	return 0;
+}
+
+static void print_features(const struct kplug_version_args *v)
+{
+	const struct {
+		const char *name;
+		__u32 value;
+	} limits[] = {
+		{ "image_version", v->image_version },
+		{ "services", v->nr_services - 1 },
+		{ "max_args", v->max_args },
+		{ "max_entries", v->max_entries },
+		{ "text_max", v->text_max },
+		{ "data_max", v->data_max },
+		{ "stack_max", v->stack_max },
+		{ "stack_default", v->stack_default },
+		{ "hook_max_attach", v->hook_max_attach },
+		{ "budget_ms", v->budget_ms },
+		{ "max_budget_ms", v->max_budget_ms },
+		{ "atomic_budget_us", v->atomic_budget_us },
+	};
+	unsigned int i;
+
+	if (json) {
+		j_kstr("module", v->module_version);
+		j_kuint("uapi", v->uapi_version);
+	} else {
+		fprintf(out, "%-18s %s (uapi %u)\n", "module", v->module_version,
+			v->uapi_version);
+	}
+	for (i = 0; i < sizeof(limits) / sizeof(limits[0]); i++) {
+		if (json)
+			j_kuint(limits[i].name, limits[i].value);
+		else
+			fprintf(out, "%-18s %u\n", limits[i].name, limits[i].value);
+	}
+}
+
+static int verb_feature(struct args *a)
+{
+	struct kplug_version_args v;
+	struct kplug_hook_args h;
+	unsigned int i;
+	int err = module_version(&v);
+
+	if (err)
+		return err;
+	if (json)
+		j_open('{');
+	print_features(&v);
+	if (json) {
+		j_kstr("hooks_on_demand", v.hook_prefixes);
+		j_key("hooks");
+		j_open('[');
+	} else {
+		fprintf(out, "%-18s %s\n%-18s", "hooks_on_demand", v.hook_prefixes,
+			"hooks");
+	}
+	for (i = 0; !(err = kplug_hook_info(i, &h)); i++) {
+		if (json)
+			j_str(h.name);
+		else
+			fprintf(out, " %s", h.name);
+	}
+	if (json)
+		j_close(']');
+	else
+		fputc('\n', out);
+	if (err != -ENOENT)
+		return error(EXIT_FAILED, hint_for(err), "feature: hooks: %s",
+			     kplug_strerror(err));
+	if (json)
+		j_close('}');
+	return 0;
+}
+
+/*
  * The benchmark runner is its own program (bench/, kplug_bench): look for
  * it next to kplugctl, in ../tests/ of the build tree, then on PATH.  Its
  * arguments are its own: passed through unparsed.
@@ -1168,6 +1696,22 @@ static const struct verb {
 	  "it.", verb_log, 1, 1, O(CLEAR) },
 	{ "remove", "NAME", "Remove plugin NAME (calls in flight finish first).",
 	  verb_remove, 1, 1, 0 },
+	{ "apply", "[DIR|FILE...]",
+	  "Create the plugins and attachments that the config files describe\n"
+	  "(default: /etc/kplug/*.conf, in name order; the boot service runs it).\n"
+	  "A plugin already loaded under its name is kept, an attachment that\n"
+	  "exists is left alone: applying twice changes nothing.  Every file is\n"
+	  "checked before anything is applied (exit 2 on a mistake, naming file\n"
+	  "and line).  Lines: plugin NAME, source FILE.c or image FILE.kpi\n"
+	  "(relative to the config file), budget-ms N, stack-kb N, attach HOOK\n"
+	  "ENTRY; # starts a comment.", verb_apply, 0, MAX_POS, 0 },
+	{ "version", "", "Print the versions of kplugctl and of the loaded kplug.ko, with the\n"
+	  "uapi version each speaks.", verb_version, 0, 0, 0 },
+	{ "feature", "",
+	  "Show what the loaded kplug.ko supports: uapi and image versions, the\n"
+	  "number of services, limits (sizes, arguments, entries, attachments per\n"
+	  "hook), the budget module parameters now, the registered hook points and\n"
+	  "the prefixes of hooks made on demand.", verb_feature, 0, 0, 0 },
 	{ "hook", "list | attach HOOK PLUGIN:ENTRY | detach HOOK PLUGIN:ENTRY",
 	  "Hook points: netfilter:ipv4_pre_routing and netfilter:ipv4_local_in (a\n"
 	  "non-zero result drops the packet), kprobe:SYMBOL (made on attach, the\n"
@@ -1188,19 +1732,166 @@ static const struct verb {
 
 #define NR_VERBS (sizeof(verbs) / sizeof(verbs[0]))
 
+static const char exit_codes[] =
+	"0 ok, 1 failed, 2 usage, 3 plugin faulted, 4 plugin over budget.";
+static const char end_of_options[] = "ends the options (an ARG may then start with -)";
+
 static void usage(FILE *f)
 {
+	char opt[32];
 	unsigned int i;
 
 	fprintf(f, "Usage: kplugctl [-j|-p] VERB [ARGS]   (kplugctl VERB --help for one verb)\n\n");
 	for (i = 0; i < NR_VERBS; i++)
 		fprintf(f, "  kplugctl %s %s\n", verbs[i].name, verbs[i].usage);
-	fprintf(f, "\n  -j, --json     JSON output (errors too)\n"
-		"  -p, --pretty   indented JSON output (implies -j)\n"
-		"  -h, --help     this text\n"
-		"  --version      kplugctl's version\n"
-		"  --             ends the options (an ARG may then start with -)\n"
-		"Exit codes: 0 ok, 1 failed, 2 usage, 3 plugin faulted, 4 plugin over budget.\n");
+	fputc('\n', f);
+	for (i = 0; i < NR_OPTS; i++) {
+		if (!optdefs[i].help)
+			continue;
+		if (optdefs[i].short_name)
+			snprintf(opt, sizeof(opt), "-%c, --%s", optdefs[i].short_name,
+				 optdefs[i].name);
+		else
+			snprintf(opt, sizeof(opt), "--%s", optdefs[i].name);
+		fprintf(f, "  %-14s %s\n", opt, optdefs[i].help);
+	}
+	fprintf(f, "  %-14s %s\nExit codes: %s\n", "--", end_of_options, exit_codes);
+}
+
+/*
+ * --- The man page and bash completion, generated from verbs[] and
+ * optdefs[] (kplugctl --generate man|bash-completion, run by make), so
+ * that they say what --help says.
+ */
+static void man_text(const char *s)	/* troff-escaped, line starts safe */
+{
+	bool bol = true;
+
+	for (; *s; s++) {
+		if (bol && (*s == '.' || *s == '\''))
+			fputs("\\&", out);
+		bol = *s == '\n';
+		if (*s == '\\')
+			fputs("\\e", out);
+		else if (*s == '-')
+			fputs("\\-", out);
+		else
+			fputc(*s, out);
+	}
+}
+
+static void man_page(void)
+{
+	char opt[48];
+	unsigned int i;
+
+	fprintf(out, ".\\\" Generated by kplugctl --generate man: do not edit.\n"
+		".TH KPLUGCTL 8 \"\" \"kplug %s\" \"kplug\"\n"
+		".SH NAME\nkplugctl \\- load, run and attach kplug kernel plugins\n"
+		".SH SYNOPSIS\n.B kplugctl\n[\\fB\\-j\\fR|\\fB\\-p\\fR] \\fIVERB\\fR [\\fIARGS\\fR]\n"
+		".SH DESCRIPTION\n", KPLUGCTL_VERSION);
+	man_text("kplugctl drives kplug.ko through /dev/kplug (root only): it compiles C\n"
+		 "plugins in process (libtcc) or links objects from any compiler, loads\n"
+		 "them, invokes their entry points, attaches them to hook points, and\n"
+		 "applies the plugin configuration of /etc/kplug at boot.\n");
+	fputs(".SH COMMANDS\n", out);
+	for (i = 0; i < NR_VERBS; i++) {
+		fputs(".TP\n.B kplugctl ", out);
+		man_text(verbs[i].name);
+		fputc(' ', out);
+		man_text(verbs[i].usage);
+		fputc('\n', out);
+		man_text(verbs[i].help);
+		fputc('\n', out);
+	}
+	fputs(".SH OPTIONS\n", out);
+	for (i = 0; i < NR_OPTS; i++) {
+		if (!optdefs[i].help)
+			continue;
+		if (optdefs[i].short_name)
+			snprintf(opt, sizeof(opt), "-%c, --%s", optdefs[i].short_name,
+				 optdefs[i].name);
+		else
+			snprintf(opt, sizeof(opt), "--%s", optdefs[i].name);
+		fputs(".TP\n.B ", out);
+		man_text(opt);
+		fputc('\n', out);
+		man_text(optdefs[i].help);
+		fputc('\n', out);
+	}
+	fputs(".TP\n.B \\-\\-\n", out);
+	man_text(end_of_options);
+	fputs("\n.SH EXIT STATUS\n", out);
+	man_text(exit_codes);
+	fputs("\n.SH FILES\n.TP\n.I /dev/kplug\nthe module's device\n"
+	      ".TP\n.I /etc/kplug/*.conf\nplugins and attachments for \\fBkplugctl apply\\fR\n"
+	      ".SH SEE ALSO\n\\fBlibkplug\\fR(3)\n", out);
+}
+
+static void completion_words(unsigned int mask)
+{
+	unsigned int i;
+
+	for (i = 0; i < NR_OPTS; i++) {
+		if (!(mask & (1u << i)))
+			continue;
+		fprintf(out, " --%s", optdefs[i].name);
+		if (optdefs[i].short_name)
+			fprintf(out, " -%c", optdefs[i].short_name);
+	}
+}
+
+static void bash_completion(void)
+{
+	unsigned int i;
+
+	fputs("# bash completion for kplugctl.  Generated by kplugctl --generate\n"
+	      "# bash-completion: do not edit.\n"
+	      "_kplugctl()\n{\n"
+	      "\tlocal cur=${COMP_WORDS[COMP_CWORD]} prev=${COMP_WORDS[COMP_CWORD-1]}\n"
+	      "\tlocal verb= opts i\n\n"
+	      "\tfor ((i = 1; i < COMP_CWORD; i++)); do\n"
+	      "\t\tcase ${COMP_WORDS[i]} in\n\t\t-*) ;;\n"
+	      "\t\t*) verb=${COMP_WORDS[i]}; break ;;\n\t\tesac\n\tdone\n"
+	      "\tcase $prev in\n", out);
+	for (i = 0; i < NR_OPTS; i++) {
+		if (!optdefs[i].has_arg)
+			continue;
+		fprintf(out, "\t--%s", optdefs[i].name);
+		if (optdefs[i].short_name)
+			fprintf(out, "|-%c", optdefs[i].short_name);
+		if (optdefs[i].arg_name && !strcmp(optdefs[i].arg_name, "FILE"))
+			fputs(")\n\t\tCOMPREPLY=($(compgen -f -- \"$cur\")); return ;;\n", out);
+		else
+			fputs(")\n\t\tCOMPREPLY=(); return ;;\n", out);
+	}
+	fputs("\tesac\n\tif [ -z \"$verb\" ]; then\n\t\topts=\"", out);
+	for (i = 0; i < NR_VERBS; i++)
+		fprintf(out, "%s%s", i ? " " : "", verbs[i].name);
+	completion_words(GLOBAL_OPTS | O(VERSION));
+	fputs("\"\n\t\tCOMPREPLY=($(compgen -W \"$opts\" -- \"$cur\"))\n"
+	      "\t\treturn\n\tfi\n\tcase $verb in\n", out);
+	for (i = 0; i < NR_VERBS; i++) {
+		fprintf(out, "\t%s)\topts=\"", verbs[i].name);
+		completion_words(verbs[i].opts | GLOBAL_OPTS);
+		fputs("\" ;;\n", out);
+	}
+	fputs("\t*)\treturn ;;\n\tesac\n"
+	      "\tif [[ $cur == -* ]]; then\n"
+	      "\t\tCOMPREPLY=($(compgen -W \"$opts\" -- \"$cur\"))\n"
+	      "\telse\n\t\tCOMPREPLY=($(compgen -f -- \"$cur\"))\n\tfi\n}\n"
+	      "complete -F _kplugctl kplugctl\n", out);
+}
+
+static int generate(const char *what)
+{
+	if (what && !strcmp(what, "man"))
+		man_page();
+	else if (what && !strcmp(what, "bash-completion"))
+		bash_completion();
+	else
+		return error(EXIT_USAGE, NULL, "--generate wants man or bash-completion");
+	return 0;
 }
 
 /*
@@ -1234,6 +1925,9 @@ static int parse_command(int argc, char **argv, const struct verb **verb,
 			usage(stdout);
 			return 0;
 		}
+		if (!strcmp(argv[a0], "--generate"))	/* for make: no JSON */
+			return json ? error(EXIT_USAGE, NULL, "--generate has no JSON output") :
+			       generate(a0 + 1 < argc ? argv[a0 + 1] : NULL);
 		err = parse_args(1, argv + a0, GLOBAL_OPTS, 0, "kplugctl", a);
 		if (err)
 			return err;

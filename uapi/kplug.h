@@ -99,6 +99,15 @@
  *       flags, reserved and reserved2 must be 0; the out fields are
  *       ignored on input, index is used by INFO only, name/id/entry by
  *       ATTACH/DETACH.
+ *   KPLUG_IOC_VERSION  what this module is and supports: its uapi version
+ *       (KPLUG_UAPI_VERSION when it was built; raised whenever an ioctl,
+ *       field, flag, service or fault kind is added), its MODULE_VERSION,
+ *       the image format version, the number of services, the hook points
+ *       registered now and the prefixes of those made on demand
+ *       ("kprobe:"), and its limits (sizes, budgets: the module
+ *       parameters' current values).  flags and reserved must be 0
+ *       (-EINVAL); never fails otherwise.  Older modules have no such
+ *       ioctl (-ENOTTY): treat them as uapi version 0.
  */
 #ifndef _UAPI_KPLUG_H
 #define _UAPI_KPLUG_H
@@ -106,6 +115,7 @@
 #include <linux/types.h>
 #include <linux/ioctl.h>
 
+#define KPLUG_UAPI_VERSION	1	/* KPLUG_IOC_VERSION */
 #define KPLUG_NAME_MAX		32	/* bytes, including the NUL */
 #define KPLUG_MAX_ARGS		6
 
@@ -405,6 +415,32 @@ struct kplug_hook_args {
 	__u32	reserved2;	/* must be 0 */
 };
 
+/* KPLUG_IOC_VERSION: every field but flags and reserved is out. */
+#define KPLUG_VERSION_STR_MAX	32
+#define KPLUG_PREFIXES_MAX	64
+
+struct kplug_version_args {
+	__u32	flags;			/* in: none defined yet, must be 0 */
+	__u32	uapi_version;		/* KPLUG_UAPI_VERSION of the module */
+	char	module_version[KPLUG_VERSION_STR_MAX];	/* MODULE_VERSION */
+	__u32	image_version;		/* KPLUG_IMAGE_VERSION it loads */
+	__u32	nr_services;		/* services are 1 .. nr_services - 1 */
+	__u32	nr_hooks;		/* hook points registered now */
+	char	hook_prefixes[KPLUG_PREFIXES_MAX];	/* of hooks made on
+					 * demand, space-separated */
+	__u32	max_args;		/* KPLUG_MAX_ARGS */
+	__u32	max_entries;		/* KPLUG_MAX_ENTRIES */
+	__u32	text_max;		/* KPLUG_TEXT_MAX */
+	__u32	data_max;		/* KPLUG_DATA_MAX */
+	__u32	stack_max;		/* KPLUG_STACK_MAX */
+	__u32	stack_default;		/* KPLUG_STACK_DEFAULT */
+	__u32	hook_max_attach;	/* KPLUG_HOOK_MAX_ATTACH */
+	__u32	budget_ms;		/* module parameters, now */
+	__u32	max_budget_ms;
+	__u32	atomic_budget_us;
+	__u32	reserved;		/* in: must be 0 */
+};
+
 #define KPLUG_IOC_MAGIC		'K'
 #define KPLUG_IOC_CREATE	_IOWR(KPLUG_IOC_MAGIC, 1, struct kplug_create_args)
 #define KPLUG_IOC_INVOKE	_IOWR(KPLUG_IOC_MAGIC, 2, struct kplug_invoke_args)
@@ -412,5 +448,6 @@ struct kplug_hook_args {
 #define KPLUG_IOC_INFO		_IOWR(KPLUG_IOC_MAGIC, 4, struct kplug_info_args)
 #define KPLUG_IOC_LOG		_IOWR(KPLUG_IOC_MAGIC, 5, struct kplug_log_args)
 #define KPLUG_IOC_HOOK		_IOWR(KPLUG_IOC_MAGIC, 6, struct kplug_hook_args)
+#define KPLUG_IOC_VERSION	_IOWR(KPLUG_IOC_MAGIC, 7, struct kplug_version_args)
 
 #endif /* _UAPI_KPLUG_H */

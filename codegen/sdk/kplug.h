@@ -73,8 +73,11 @@ typedef s64 int64_t;
 
 typedef __SIZE_TYPE__		size_t;
 typedef __PTRDIFF_TYPE__	ptrdiff_t;
+typedef __WCHAR_TYPE__		wchar_t;
 typedef u32			uintptr_t;
 typedef s32			intptr_t;
+typedef u64			uintmax_t;
+typedef s64			intmax_t;
 
 #if !defined(__STDC_VERSION__) || __STDC_VERSION__ < 202311L
 typedef _Bool bool;
@@ -92,6 +95,29 @@ typedef _Bool bool;
 #define S32_MIN	(-S32_MAX - 1)
 #define S64_MAX	0x7fffffffffffffffll
 #define S64_MIN	(-S64_MAX - 1)
+
+/* <stdint.h> and <limits.h> spellings (long is 32 bits here). */
+#define INT8_MAX	0x7f
+#define INT8_MIN	(-INT8_MAX - 1)
+#define INT16_MAX	0x7fff
+#define INT16_MIN	(-INT16_MAX - 1)
+#define INT32_MAX	S32_MAX
+#define INT32_MIN	S32_MIN
+#define INT64_MAX	S64_MAX
+#define INT64_MIN	S64_MIN
+#define UINT8_MAX	U8_MAX
+#define UINT16_MAX	U16_MAX
+#define UINT32_MAX	U32_MAX
+#define UINT64_MAX	U64_MAX
+#define SIZE_MAX	U32_MAX
+#define UINTPTR_MAX	U32_MAX
+#define CHAR_BIT	8
+#define INT_MAX		S32_MAX
+#define INT_MIN		S32_MIN
+#define UINT_MAX	U32_MAX
+#define LONG_MAX	S32_MAX
+#define LONG_MIN	S32_MIN
+#define ULONG_MAX	U32_MAX
 
 #define offsetof(type, member)	__builtin_offsetof(type, member)
 #define ARRAY_SIZE(a)		(sizeof(a) / sizeof((a)[0]))
@@ -124,6 +150,21 @@ int memcmp(const void *a, const void *b, size_t n);
 size_t strlen(const char *s);
 int strcmp(const char *a, const char *b);
 int strncmp(const char *a, const char *b, size_t n);
+void *memchr(const void *s, int c, size_t n);
+char *strchr(const char *s, int c);
+char *strrchr(const char *s, int c);
+char *strstr(const char *haystack, const char *needle);
+char *strcpy(char *dst, const char *src);
+char *strncpy(char *dst, const char *src, size_t n);
+char *strcat(char *dst, const char *src);
+char *strncat(char *dst, const char *src, size_t n);
+
+/*
+ * As in C, without errno: on overflow strtoul returns ULONG_MAX, strtol
+ * LONG_MAX or LONG_MIN (long is 32 bits).
+ */
+unsigned long strtoul(const char *s, char **end, int base);
+long strtol(const char *s, char **end, int base);
 
 /*
  * Formatting, integers and strings only: %d %i %u %x %X %s %c %p %%, flags
@@ -135,6 +176,95 @@ int strncmp(const char *a, const char *b, size_t n);
 int vsnprintf(char *buf, size_t size, const char *fmt, va_list ap);
 int snprintf(char *buf, size_t size, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
+
+/* --- Atomics ---------------------------------------------------------------
+ * Global data is shared by the calls of a plugin running on several CPUs
+ * at once.  tcc has no __sync or __atomic builtins, so these are inline
+ * functions over lock-prefixed instructions, the same under tcc, gcc and
+ * clang.  Each is a full barrier (x86: locked instructions are).
+ */
+typedef struct {
+	volatile s32 counter;
+} atomic_t;
+
+#define ATOMIC_INIT(i)	{ (i) }
+
+static inline s32 atomic_read(const atomic_t *v)
+{
+	return v->counter;
+}
+
+static inline void atomic_set(atomic_t *v, s32 i)
+{
+	v->counter = i;
+}
+
+/* Adds i; returns the new value. */
+static inline s32 atomic_add_return(s32 i, atomic_t *v)
+{
+	s32 old = i;
+
+	__asm__ __volatile__("lock; xaddl %0, %1"
+			     : "+r" (old), "+m" (v->counter) : : "memory");
+	return old + i;
+}
+
+static inline void atomic_add(s32 i, atomic_t *v)
+{
+	atomic_add_return(i, v);
+}
+
+static inline void atomic_sub(s32 i, atomic_t *v)
+{
+	atomic_add_return(-i, v);
+}
+
+static inline void atomic_inc(atomic_t *v)
+{
+	atomic_add_return(1, v);
+}
+
+static inline void atomic_dec(atomic_t *v)
+{
+	atomic_add_return(-1, v);
+}
+
+/* True if the new value is 0. */
+static inline bool atomic_dec_and_test(atomic_t *v)
+{
+	return atomic_add_return(-1, v) == 0;
+}
+
+/* Stores new if the value is old; returns the value it found. */
+static inline s32 atomic_cmpxchg(atomic_t *v, s32 old, s32 new)
+{
+	s32 prev;
+
+	__asm__ __volatile__("lock; cmpxchgl %2, %1"
+			     : "=a" (prev), "+m" (v->counter)
+			     : "r" (new), "0" (old) : "memory");
+	return prev;
+}
+
+/* Stores new; returns the old value. */
+static inline s32 atomic_xchg(atomic_t *v, s32 new)
+{
+	__asm__ __volatile__("xchgl %0, %1"	/* implicitly locked */
+			     : "+r" (new), "+m" (v->counter) : : "memory");
+	return new;
+}
+
+/* The compiler keeps memory accesses on their side of it. */
+static inline void barrier(void)
+{
+	__asm__ __volatile__("" : : : "memory");
+}
+
+/* Full memory barrier: a locked no-op (mfence would be an SSE2 opcode). */
+static inline void smp_mb(void)
+{
+	__asm__ __volatile__("lock; addl $0, (%%esp)" : : : "memory");
+}
 
 /* --- No floating point ----------------------------------------------------
  * The FPU is off while a plugin runs (CR0.TS: any x87/SSE instruction

@@ -365,6 +365,61 @@ TEST(without_the_module)
 	runv(&r, "hook", "detach", "netfilter:ipv4_local_in", "p:e", NULL);
 	EXPECT_EQ(1, r.code);
 	EXPECT_NE(NULL, strstr(r.err, "not loaded"));
+	runv(&r, "version", NULL);
+	EXPECT_EQ(1, r.code);
+	EXPECT_NE(NULL, strstr(r.err, "not loaded"));
+	runv(&r, "-j", "feature", NULL);
+	EXPECT_EQ(1, r.code);
+	EXPECT_NE(NULL, strstr(json_at(&r, "error") ?: "", "not loaded"));
+}
+
+static void write_text(const char *path, const char *text)
+{
+	FILE *f = fopen(path, "w");
+
+	fputs(text, f);
+	fclose(f);
+}
+
+/* kplugctl apply checks every file before it touches the module. */
+TEST(apply_config_errors)
+{
+	static struct run r;
+	char dir[] = "/tmp/kplug-apply-XXXXXX", a[64], b[64];
+
+	ASSERT_NE(NULL, mkdtemp(dir));
+	snprintf(a, sizeof(a), "%s/10-a.conf", dir);
+	snprintf(b, sizeof(b), "%s/20-b.conf", dir);
+	write_text(a, "# fine\nplugin one\nsource one.c\nattach kprobe:getname count\n");
+	write_text(b, "plugin one\nplugin two\nimage two.kpi\nstack-kb 8\nbudget-ms x\n"
+		      "attach h\nattach h e\nattach h e\nfrob 1\nplugin bad/name\n"
+		      "plugin three\n");
+	runv(&r, "apply", dir, NULL);
+	EXPECT_EQ(2, r.code);
+	EXPECT_NE(NULL, strstr(r.err, "20-b.conf:1: plugin one is already defined at"));
+	EXPECT_NE(NULL, strstr(r.err, "20-b.conf:5: budget-ms wants a number"));
+	EXPECT_NE(NULL, strstr(r.err, "20-b.conf:6: attach wants 2 values, not 1"));
+	EXPECT_NE(NULL, strstr(r.err, "20-b.conf:8: e is attached to h already (line 7)"));
+	EXPECT_NE(NULL, strstr(r.err, "20-b.conf:9: unknown key 'frob'"));
+	EXPECT_NE(NULL, strstr(r.err, "20-b.conf:10: invalid plugin name 'bad/name'"));
+	EXPECT_NE(NULL, strstr(r.err, "20-b.conf:11: plugin three has neither source nor image"));
+	EXPECT_NE(NULL, strstr(r.err, "20-b.conf:2: plugin two: stack-kb is for source"));
+	EXPECT_EQ(NULL, strstr(r.err, "not loaded")) TH_LOG("checked before the module");
+	runv(&r, "-j", "apply", b, NULL);
+	EXPECT_EQ(2, r.code);
+	EXPECT_STREQ("\"plugin two: stack-kb is for source; an image carries its stack size\"",
+		     json_at(&r, "errors.6.error") ?: "");
+	runv(&r, "apply", "/nonexistent", NULL);
+	EXPECT_EQ(2, r.code);
+	EXPECT_NE(NULL, strstr(r.err, "Error: /nonexistent: No such file"));
+	if (module_absent()) {	/* a good config: only the module is missing */
+		runv(&r, "apply", a, NULL);
+		EXPECT_EQ(1, r.code);
+		EXPECT_NE(NULL, strstr(r.err, "not loaded"));
+	}
+	unlink(a);
+	unlink(b);
+	rmdir(dir);
 }
 
 TEST_HARNESS_MAIN

@@ -24,6 +24,7 @@
 #define SDK_DIR		KPLUG_TOP "/codegen/sdk"
 #define PLUGIN_200	KPLUG_TOP "/tests/host/codegen_plugin.c"
 #define RUN32		KPLUG_TOP "/build/host/codegen_run32"
+#define SDK_CHECK	KPLUG_TOP "/tests/plugins/sdk_check.c"
 #define GCC_FLAGS	"-m32 -O2 -ffreestanding -fno-pic -fno-stack-protector -mno-sse -mno-mmx -mno-80387 -fno-asynchronous-unwind-tables"
 
 static char logbuf[16384];
@@ -94,8 +95,9 @@ static int write_tmp(char *path, const char *suffix, const void *data,
 	return close(fd);
 }
 
-/* Compile src with gcc -m32 (bring your own compiler); NULL on failure. */
-static void *gcc_object(const char *src, const char *flags, size_t *len)
+/* Compile src with cc (bring your own compiler); NULL on failure. */
+static void *cc_object(const char *cc, const char *src, const char *flags,
+		       size_t *len)
 {
 	char c[64], o[64], cmd[512];
 	void *obj = NULL;
@@ -104,13 +106,18 @@ static void *gcc_object(const char *src, const char *flags, size_t *len)
 		return NULL;
 	strcpy(o, c);
 	strcpy(o + strlen(o) - 2, ".o");
-	snprintf(cmd, sizeof(cmd), "gcc %s -I%s -c -o %s %s", flags, SDK_DIR,
+	snprintf(cmd, sizeof(cmd), "%s %s -I%s -c -o %s %s", cc, flags, SDK_DIR,
 		 o, c);
 	if (!system(cmd))
 		obj = read_file(o, len);
 	unlink(c);
 	unlink(o);
 	return obj;
+}
+
+static void *gcc_object(const char *src, const char *flags, size_t *len)
+{
+	return cc_object("gcc", src, flags, len);
 }
 
 /*
@@ -521,6 +528,92 @@ TEST(gcc_object_links_and_agrees_with_tcc)
 	free(gobj);
 	free(gimg);
 	free(timg);
+}
+
+/*
+ * Optimising, clang calls a service thunk (a fixed address) directly,
+ * through an R_386_PC32 relocation against symbol 0, the absolute value
+ * 0: the call must land on the thunk, with either way of asking for
+ * i386.  (At -O0 it calls through a register: no relocation.)
+ */
+TEST(clang_calls_service_thunks)
+{
+	static const char *const flags[] = {
+		"-m32 -O2", "-m32 -Os", "--target=i386-linux-gnu -O2",
+	};
+	const char *src = "#include <kplug.h>\nu32 f(void) { return kplug_cpu() + kplug_pid(); }\n";
+	unsigned int k;
+
+	for (k = 0; k < ARRAY_SIZE(flags); k++) {
+		const __u32 want[] = { KPLUG_RUNTIME_BASE + 16 * KPLUG_SVC_CPU,
+					 KPLUG_RUNTIME_BASE + 16 * KPLUG_SVC_PID };
+		struct kplug_image parts;
+		const unsigned char *t;
+		char all[256];
+		unsigned int i, found = 0;
+		size_t olen, len;
+		void *obj, *img;
+
+		snprintf(all, sizeof(all), "%s %s", flags[k], GCC_FLAGS + sizeof("-m32 -O2"));
+		obj = cc_object("clang", src, all, &olen);
+		ASSERT_NE(NULL, obj) TH_LOG("clang %s", all);
+		ASSERT_EQ(0, link1("svc.o", obj, olen, &img, &len)) TH_LOG("%s: %s", all, logbuf);
+		ASSERT_NE(NULL, check_image(img, len, &parts)) TH_LOG("%s", logbuf);
+		t = parts.text;
+		for (i = 0; i + 5 <= parts.hdr->text_size; i++) {
+			__u32 rel, to;
+
+			if (t[i] != 0xe8)	/* call rel32 */
+				continue;
+			memcpy(&rel, t + i + 1, 4);
+			to = KPLUG_TEXT_BASE + i + 5 + rel;
+			if (to == want[found % 2] || to == want[(found + 1) % 2])
+				found++;
+		}
+		EXPECT_EQ(2, found) TH_LOG("clang %s: calls to the thunks", all);
+		free(obj);
+		free(img);
+	}
+}
+
+/*
+ * The SDK's string functions, types and atomics (tests/plugins/sdk_check.c:
+ * check() returns 0 or the failing line) as 32-bit code, built by tcc
+ * and by gcc without optimisation (gcc -O2 folds many calls to constants
+ * and would not call the runtime).
+ */
+TEST(sdk_library_as_32bit_code)
+{
+	static const char *const levels[] = { "-O0", "-O1" };
+	char flags[256], *src, *full;
+	size_t slen, olen, len;
+	unsigned int k, r;
+	void *obj, *img;
+
+	NEED_RUN32();
+
+	src = read_file(SDK_CHECK, &slen);
+	ASSERT_NE(NULL, src);
+	ASSERT_EQ(0, build("sdk_check.c", src, &img, &len)) TH_LOG("log: %s", logbuf);
+	ASSERT_EQ(0, run32(img, len, "check", &r, NULL, 0));
+	EXPECT_EQ(0, r) TH_LOG("tcc: check failed at line %u", r);
+	free(img);
+
+	full = malloc(slen + 32);
+	ASSERT_NE(NULL, full);
+	sprintf(full, "#include <kplug.h>\n#line 1\n%s", src);
+	for (k = 0; k < ARRAY_SIZE(levels); k++) {
+		snprintf(flags, sizeof(flags), "%s %s", GCC_FLAGS, levels[k]);
+		obj = gcc_object(full, flags, &olen);
+		ASSERT_NE(NULL, obj);
+		ASSERT_EQ(0, link1("sdk_check.o", obj, olen, &img, &len)) TH_LOG("log: %s", logbuf);
+		ASSERT_EQ(0, run32(img, len, "check", &r, NULL, 0));
+		EXPECT_EQ(0, r) TH_LOG("gcc %s: check failed at line %u", levels[k], r);
+		free(obj);
+		free(img);
+	}
+	free(full);
+	free(src);
 }
 
 /* Objects from both compilers link together; duplicates are refused. */

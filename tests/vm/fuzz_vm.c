@@ -311,7 +311,7 @@ static void *abuse(void *arg)
 			  MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
 	static const unsigned long cmds[] = {
 		KPLUG_IOC_CREATE, KPLUG_IOC_INVOKE, KPLUG_IOC_REMOVE,
-		KPLUG_IOC_INFO, KPLUG_IOC_LOG, KPLUG_IOC_HOOK,
+		KPLUG_IOC_INFO, KPLUG_IOC_LOG, KPLUG_IOC_HOOK, KPLUG_IOC_VERSION,
 		_IOWR('K', 99, struct kplug_info_args), 0x1234,
 	};
 	uintptr_t bad[8];
@@ -327,7 +327,7 @@ static void *abuse(void *arg)
 	bad[7] = ~0ul;
 	while (now_s() < deadline && !failures) {
 		int fd = atomic_load(&dev_fd);
-		unsigned long cmd = cmds[rnd(&s) % 8];
+		unsigned long cmd = cmds[rnd(&s) % (sizeof(cmds) / sizeof(cmds[0]))];
 		uintptr_t p = bad[rnd(&s) % 8];
 		__u64 *q = (__u64 *)edge;
 		int i, err;

@@ -977,6 +977,55 @@ TEST_F(abi, sizes_and_flags)
 	EXPECT_EQ(0, remove_plugin(self->fd, id));
 }
 
+/* KPLUG_IOC_VERSION: what the module supports, and its ABI edges. */
+TEST_F(abi, version)
+{
+	struct kplug_version_args v;
+	struct {
+		struct kplug_version_args a;
+		__u32 extra[4];
+	} big = {};
+
+	memset(&v, 0xa5, sizeof(v));	/* out fields: whatever came in */
+	v.flags = 0;
+	v.reserved = 0;
+	ASSERT_EQ(0, ioctl(self->fd, KPLUG_IOC_VERSION, &v));
+	EXPECT_EQ(KPLUG_UAPI_VERSION, v.uapi_version);
+	EXPECT_STREQ("1.0.0", v.module_version);
+	EXPECT_EQ(KPLUG_IMAGE_VERSION, v.image_version);
+	EXPECT_EQ(KPLUG_SVC_COUNT, v.nr_services);
+	EXPECT_LE(2, v.nr_hooks);		/* the netfilter hooks */
+	EXPECT_STREQ("kprobe:", v.hook_prefixes);
+	EXPECT_EQ(KPLUG_MAX_ARGS, v.max_args);
+	EXPECT_EQ(KPLUG_MAX_ENTRIES, v.max_entries);
+	EXPECT_EQ(KPLUG_TEXT_MAX, v.text_max);
+	EXPECT_EQ(KPLUG_DATA_MAX, v.data_max);
+	EXPECT_EQ(KPLUG_STACK_MAX, v.stack_max);
+	EXPECT_EQ(KPLUG_STACK_DEFAULT, v.stack_default);
+	EXPECT_EQ(KPLUG_HOOK_MAX_ATTACH, v.hook_max_attach);
+	EXPECT_NE(0, v.budget_ms);
+	EXPECT_LE(v.budget_ms, v.max_budget_ms);
+	EXPECT_NE(0, v.atomic_budget_us);
+
+	v.flags = 1;
+	EXPECT_EQ(-1, ioctl(self->fd, KPLUG_IOC_VERSION, &v));
+	EXPECT_EQ(EINVAL, errno);
+	v.flags = 0;
+	v.reserved = 1;
+	EXPECT_EQ(-1, ioctl(self->fd, KPLUG_IOC_VERSION, &v));
+	EXPECT_EQ(EINVAL, errno);
+	EXPECT_EQ(-1, ioctl(self->fd, _IOWR(KPLUG_IOC_MAGIC, 7, __u32[4]), &v));
+	EXPECT_EQ(EINVAL, errno);
+	ASSERT_EQ(0, ioctl(self->fd, _IOWR(KPLUG_IOC_MAGIC, 7, big), &big));
+	EXPECT_EQ(KPLUG_UAPI_VERSION, big.a.uapi_version);
+	EXPECT_EQ(0, big.extra[0]);		/* not written past the kernel's struct */
+	big.extra[2] = 1;
+	EXPECT_EQ(-1, ioctl(self->fd, _IOWR(KPLUG_IOC_MAGIC, 7, big), &big));
+	EXPECT_EQ(E2BIG, errno);
+	EXPECT_EQ(-1, ioctl(self->fd, KPLUG_IOC_VERSION, NULL));
+	EXPECT_EQ(EFAULT, errno);
+}
+
 /*
  * KPLUG_IOC_HOOK INFO's out fields ignore what the caller put there
  * (nr_suspended used to be added to).  Hook 0 exists: kplug.ko registers

@@ -26,7 +26,9 @@
 # Environment: BUSYBOX (default /bin/busybox, must be statically linked);
 # KPLUG_KO_DIR, if set, a directory of .ko files built for another kernel
 # (tests/vm/run.sh --kernel): kplug.ko replaces /kplug/kplug.ko, the others
-# go to /kplug/tests/ over the default build's.
+# go to /kplug/tests/ over the default build's.  KPLUG_EXTRA_ROOT, if set,
+# a directory copied over the image's root as it is (make check-deb: the
+# Debian packages, unpacked).
 set -euo pipefail
 
 top=$(cd "$(dirname "$0")/../.." && pwd)
@@ -65,6 +67,10 @@ for d in tests plugins tools; do
 		cp -a "$top/build/$d/." "$root/kplug/$d/"
 	fi
 done
+if [ -n "${KPLUG_EXTRA_ROOT:-}" ]; then
+	[ -d "$KPLUG_EXTRA_ROOT" ] || die "KPLUG_EXTRA_ROOT $KPLUG_EXTRA_ROOT is not a directory"
+	cp -a "$KPLUG_EXTRA_ROOT/." "$root/"
+fi
 # newc cpio, every file owned by root (no root needed to build it).  The
 # kernel's built-in initramfs already provides /dev/console for /init.
 # Modules built for another kernel (tests/vm/run.sh --kernel) replace the
