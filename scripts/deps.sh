@@ -4,7 +4,8 @@
 # Bootstrap everything kplug needs on a Debian 12 machine, as root.
 # Usage: [KERNEL=6.1|6.1-rt|6.1-cloud|6.12|6.12-rt|6.12-cloud] [FUZZ=1]
 #        scripts/deps.sh
-# FUZZ=1 adds clang and its libFuzzer runtime (make fuzz).
+# FUZZ=1 adds clang's libFuzzer runtime (make fuzz; clang itself is always
+# installed: it builds the packet-filter race's eBPF programs).
 # Idempotent: a second run only checks.  Everything that is not a Debian
 # package installed on the system lands in build/cache/ (ignored by git):
 #   kernel/    the test kernel (linux-image, -headers, -common, -kbuild),
@@ -30,8 +31,8 @@ command -v apt-get >/dev/null || die "not a Debian machine: apt-get is missing"
 pkgs="make gcc gcc-multilib nasm qemu-system-x86 busybox-static cpio
       dpkg-dev xz-utils zstd bc flex bison libelf-dev libssl-dev kmod
       texinfo python3 bochs bochsbios vgabios bochs-term grub-pc-bin
-      grub-common xorriso mtools pahole lz4 bzip2 lzop"
-[ "${FUZZ:-}" != 1 ] || pkgs="$pkgs clang libclang-rt-14-dev"
+      grub-common xorriso mtools pahole lz4 bzip2 lzop clang libbpf-dev"
+[ "${FUZZ:-}" != 1 ] || pkgs="$pkgs libclang-rt-14-dev"
 missing=
 for p in $pkgs; do
 	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'ok installed' ||
