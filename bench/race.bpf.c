@@ -65,7 +65,7 @@ static __always_inline int filter3(struct __sk_buff *skb)
 
 static __always_inline int filter4(struct __sk_buff *skb)
 {
-	unsigned char *end, *ip = ipv4(skb, &end);
+	unsigned char *end, *ip = ipv4(skb, &end), *tcp;
 	unsigned int ihl;
 
 	if (!ip || !from_net(ip) || ip[9] != 6)
@@ -73,9 +73,10 @@ static __always_inline int filter4(struct __sk_buff *skb)
 	if ((ip[6] & 0x1f) || ip[7])
 		return 0;
 	ihl = (ip[0] & 15) * 4;
-	if (ihl < 20 || ip + ihl + 4 > end)
+	tcp = ip + ihl;		/* one pointer, checked once, for the verifier */
+	if (ihl < 20 || tcp + 4 > end)
 		return 0;
-	return (ip[ihl + 2] << 8 | ip[ihl + 3]) == RACE_PORT;
+	return (tcp[2] << 8 | tcp[3]) == RACE_PORT;
 }
 
 #define RACE_PROGS(n)						\

@@ -69,8 +69,10 @@ static int verdicts_ok(const char *who, unsigned int f, unsigned int got)
 	return 0;
 }
 
-/* One row per implementation and filter: the full call per packet as
- * the figure, the filter's own cost in the note. */
+/*
+ * One row per implementation and filter: the full call per packet as
+ * the figure, the filter's own cost in the note.
+ */
 static void race_row(unsigned int f, const char *impl, double with,
 		     double own, const char *extra)
 {
@@ -294,8 +296,10 @@ static int udp_socket(const char *addr, int port)
 	return s;
 }
 
-/* LO_PACKETS datagrams, alternately from each sender, each received
- * before the next is sent: instructions (or ns) per packet. */
+/*
+ * LO_PACKETS datagrams, alternately from each sender, each received
+ * before the next is sent: instructions (or ns) per packet.
+ */
 static double lo_traffic(struct lo_run *lo)
 {
 	struct sockaddr_in to = { .sin_family = AF_INET, .sin_port = htons(LO_PORT) };
@@ -319,15 +323,19 @@ static double lo_traffic(struct lo_run *lo)
 	return (double)(bench_now() - t0) / LO_PACKETS;
 }
 
-/* What filter f must count of lo_traffic(): all, the half from 10.1/16,
- * or none (UDP). */
+/*
+ * What filter f must count of lo_traffic(): all, the half from 10.1/16,
+ * or none (UDP).
+ */
 static unsigned int lo_want(unsigned int f)
 {
 	return f == 1 ? LO_PACKETS : f == 2 ? LO_PACKETS / 2 : 0;
 }
 
-/* per: instructions per packet with this filter, none: with none,
- * other: with the other implementation's. */
+/*
+ * per: instructions per packet with this filter, none: with none,
+ * other: with the other implementation's.
+ */
 static void lo_row(unsigned int f, const char *impl, double per, double none,
 		   const char *other_name, double other)
 {

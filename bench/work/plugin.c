@@ -68,8 +68,10 @@ RACE_ENTRY(2)
 RACE_ENTRY(3)
 RACE_ENTRY(4)
 
-/* countN: on a netfilter hook, count the packets filter N matches and
- * accept them all (0); race_matched() reads the count and clears it. */
+/*
+ * countN: on a netfilter hook, count the packets filter N matches and
+ * accept them all (0); race_matched() reads the count and clears it.
+ */
 static unsigned int race_count;
 
 #define RACE_COUNT(n)							\
@@ -94,8 +96,10 @@ unsigned int race_matched(void)
 	return n;
 }
 
-/* reps passes of filter f (0: the empty one) over the mix, made here
- * on the first call: the verdicts of the last pass, or -1 for a bad f. */
+/*
+ * reps passes of filter f (0: the empty one) over the mix, made here
+ * on the first call: the verdicts of the last pass, or -1 for a bad f.
+ */
 unsigned int race_batch(unsigned int f, unsigned int reps)
 {
 	static struct race_mix mix;
