@@ -70,8 +70,8 @@ static char result[256];
 static const struct kplug_hook_desc bench_desc = {
 	.name = "bench",
 	.context = KPLUG_HOOK_CTX_PROCESS,
-	.context_desc = "process: a write of \"hook NARGS N\" to /proc/kplug_bench",
-	.args_desc = "a0..a5: 1..6, as many as NARGS",
+	.context_desc = "process: a write of \"hook NARGS N\" or \"racehook N\" to /proc/kplug_bench",
+	.args_desc = "hook: a0..a5: 1..6, as many as NARGS; racehook: in: a packet from its IPv4 header",
 	.default_result = 0,
 	.combine = KPLUG_HOOK_FIRST_NONZERO,
 };
@@ -219,6 +219,14 @@ static void report(const char *name, unsigned int n, u64 sub)
 		  div_u64(sum, n), sub, use_tsc ? "tsc" : "ns", tsc_khz);
 }
 
+/* A result for user space to check, appended to the line of report(). */
+static void report_add(const char *key, unsigned int v)
+{
+	size_t len = strlen(result) - 1;	/* over the newline */
+
+	scnprintf(result + len, sizeof(result) - len, " %s=%u\n", key, v);
+}
+
 /* --- commands ---------------------------------------------------------- */
 
 static void run_empty(unsigned int n)
@@ -314,14 +322,7 @@ static void run_filter(unsigned int npkts, unsigned int n)
 	}
 	report("filter", n, overhead);
 	/* the accepted count, so user space can check both builds agree */
-	scnprintf(result + strlen(result) - 1, sizeof(result) - strlen(result) + 1,
-		  " accepted=%u\n", accepted);
-}
-
-static void report_verdicts(unsigned int v)
-{
-	scnprintf(result + strlen(result) - 1, sizeof(result) - strlen(result) + 1,
-		  " verdicts=%u\n", v);
+	report_add("accepted", accepted);
 }
 
 static void run_race(unsigned int f, unsigned int n)
@@ -336,7 +337,7 @@ static void run_race(unsigned int f, unsigned int n)
 		cond_resched();
 	}
 	report("race", n, overhead);
-	report_verdicts(v);
+	report_add("verdicts", v);
 }
 
 /* Whatever is attached to "bench" filters each packet of the mix. */
@@ -356,7 +357,7 @@ static void run_racehook(unsigned int n)
 		cond_resched();
 	}
 	report("racehook", n, overhead);
-	report_verdicts(v);
+	report_add("verdicts", v);
 }
 
 static int bench_command(char *cmd)
