@@ -357,7 +357,7 @@ static int race_lo(void)
 	struct bpf_map *bss;
 	struct kplug *p;
 	char entry[16];
-	__u32 key = 0, count;
+	__u32 key = 0, count = 0;
 	__u64 matched;
 	int err = 1;
 
@@ -374,12 +374,17 @@ static int race_lo(void)
 	}
 	none = lo_traffic(&lo);
 	p = none < 0 ? NULL : plugin_open(1);
-	if (!p)
+	if (!p) {
+		fprintf(stderr, "race: lo: %s\n",
+			none < 0 ? "traffic failed" : "gcc plugin not created");
 		goto out;
+	}
 	obj = bpf_open();
 	bss = obj ? bpf_object__find_map_by_name(obj, ".bss") : NULL;
-	if (!bss)
+	if (!bss) {
+		fprintf(stderr, "race: lo: no eBPF counter (.bss)\n");
 		goto out_plugin;
+	}
 	if (bpf_tc_hook_create(&tc) && errno != EEXIST) {
 		fprintf(stderr, "race: lo: tc ingress (sch_ingress.ko?): %s\n",
 			strerror(errno));
@@ -389,8 +394,10 @@ static int race_lo(void)
 		LIBBPF_OPTS(bpf_tc_opts, opts);
 
 		snprintf(entry, sizeof(entry), "count%u", f);
-		if (kplug_attach(p, "netfilter:ipv4_pre_routing", entry))
+		if (kplug_attach(p, "netfilter:ipv4_pre_routing", entry)) {
+			perror("race: lo: attach to netfilter:ipv4_pre_routing");
 			goto out_tc;
+		}
 		kp[f] = lo_traffic(&lo);
 		kplug_detach(p, "netfilter:ipv4_pre_routing", entry);
 		if (kplug_invoke(p, "race_matched", NULL, 0, NULL, 0, NULL, 0,
