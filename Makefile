@@ -72,7 +72,8 @@ VM_TESTS  := build/tests/kplug_test build/tests/attack_test build/tests/limit_te
 	     build/tests/hold_sched_events build/tests/stress build/tests/stress_test.sh \
 	     build/tests/fuzz_vm build/tests/fuzz_vm_test.sh build/tests/json_check \
 	     build/tests/suite.sh build/tests/stress.sh \
-	     build/tests/compilers_test.sh build/tests/sdk_test.sh build/tests/apply_test.sh
+	     build/tests/compilers_test.sh build/tests/sdk_test.sh build/tests/apply_test.sh \
+	     build/tests/race_test.sh
 HOST_TESTS := build/host/desc_test build/host/image_test build/host/fault_test \
 	      build/host/codegen_test build/host/cli_test build/host/symbols_test \
 	      build/host/docs_test
@@ -345,13 +346,14 @@ build/tests/%: tests/vm/%.c tests/vm/plugin_image.h uapi/kplug.h
 
 # The benchmark runner (bench/main.c): `make run`'s transfer lines, and
 # the suite of `make bench` / `kplugctl bench`.
+# libbpf (Debian's libbpf-dev, static) loads the race's eBPF programs.
 BENCH_SRCS := bench/main.c bench/util.c bench/transfer.c bench/kernel.c \
-	      bench/ebpf.c bench/create.c bench/workload.c bench/scale.c
+	      bench/ebpf.c bench/create.c bench/workload.c bench/scale.c bench/race.c
 build/tests/kplug_bench: $(BENCH_SRCS) bench/bench.h bench/work/grey.c bench/work/filter.c \
-			 tests/vm/plugin_image.h uapi/kplug.h $(LIBKPLUG_A)
+			 bench/work/race.c tests/vm/plugin_image.h uapi/kplug.h $(LIBKPLUG_A)
 	@mkdir -p $(@D)
 	$(CC) $(CFLAGS) -static -Ibuild/include -o $@ $(BENCH_SRCS) $(LIBKPLUG_A) \
-		$(CODEGEN_LDLIBS) -lpthread
+		$(CODEGEN_LDLIBS) -lbpf -lelf -lz -lpthread
 
 # The native baseline of the benchmark: a gcc image's entry run as plain
 # 32-bit user code (static: the VM has no libc).
@@ -424,7 +426,7 @@ check: fuzz-deps all host-tests fuzz-build kernel-6.12
 # the module's first return thunk: fail the build instead.
 kernel-%:
 	@KERNEL=$* bash scripts/deps.sh
-	$(MAKE) module KERNEL=$*
+	$(MAKE) module bench-module KERNEL=$*
 	@ko=$(if $(filter 6.1,$*),kmod/kplug.ko,build/kmod-$*/ko/kplug.ko); \
 	readelf -S $$ko | grep -q '\.return_sites' || \
 		{ echo "$$ko has no .return_sites: objtool gave up on it"; exit 1; }
@@ -524,16 +526,21 @@ check-deb: deb
 # The bench module (hook "bench", /proc/kplug_bench) goes to build/tests/,
 # the workload plugin's source and gcc image to build/plugins/bench/.
 .PHONY: bench bench-build bench-module
-BENCH_WORK := bench/work/grey.c bench/work/filter.c bench/work/plugin.c
+BENCH_WORK := bench/work/grey.c bench/work/filter.c bench/work/race.c bench/work/plugin.c
 
+# The packet-filter race attaches eBPF to lo's tc ingress: the test
+# kernel's clsact qdisc and cls_bpf modules go with the bench module
+# (6.1's; the 6.12 packages ship them as .ko.xz, not copied: make bench
+# runs on 6.1).
+TC_MODS = $(wildcard $(addprefix $(KCACHE)/root/lib/modules/$(shell cat $(KCACHE)/abi 2>/dev/null)/kernel/net/sched/,sch_ingress.ko cls_bpf.ko))
 bench-module: module
 	$(MAKE) -C $(KDIR) M=$(MODTREE)/bench/kmod \
 		KBUILD_EXTRA_SYMBOLS=$(MODTREE)/kmod/Module.symvers modules
 ifeq ($(MODTREE),$(TOP))
 	@mkdir -p build/tests
-	cp bench/kmod/kplug_bench.ko build/tests/
+	cp bench/kmod/kplug_bench.ko $(TC_MODS) build/tests/
 else
-	cp $(MODTREE)/bench/kmod/kplug_bench.ko $(MODTREE)/ko/
+	cp $(MODTREE)/bench/kmod/kplug_bench.ko $(TC_MODS) $(MODTREE)/ko/
 endif
 
 # A plugin source has no #include: the three files, one after the other.
@@ -548,6 +555,12 @@ build/plugins/bench/work-gcc.kpi: build/plugins/bench/work-gcc.o build/tools/kpl
 	build/tools/kplugctl build $< -o $@ > /dev/null
 	@rm -f $<
 
+# The race's eBPF programs (bench/race.bpf.c), loaded in the VM by libbpf.
+build/plugins/bench/race.bpf.o: bench/race.bpf.c
+	@mkdir -p $(@D)
+	clang -O2 -g -Wall -target bpf -I/usr/include/$(shell $(CC) -dumpmachine) \
+		-c -o $@ $<
+
 # Host half of the creation benchmark (compile times on this machine).
 build/bench/kplug_gen: bench/gen.c bench/util.c bench/bench.h $(LIBKPLUG_A)
 	@mkdir -p $(@D)
@@ -555,7 +568,7 @@ build/bench/kplug_gen: bench/gen.c bench/util.c bench/bench.h $(LIBKPLUG_A)
 		$(LIBKPLUG_A) $(CODEGEN_LDLIBS)
 
 bench-build: bench-module build/plugins/bench/work.c \
-	build/plugins/bench/work-gcc.kpi build/bench/kplug_gen
+	build/plugins/bench/work-gcc.kpi build/plugins/bench/race.bpf.o build/bench/kplug_gen
 
 bench: deps all
 	@bash bench/run.sh

@@ -61,6 +61,8 @@ int bench_kclock(void);
 int bench_kcmd(struct bench_stats *st, unsigned long long *accepted,
 	       const char *what);
 const char *bench_kunit(void);
+/* A field ("verdicts", ...) of the last command's result line; 0 if absent. */
+unsigned long long bench_kfield(const char *key);
 
 /* The parts of the suite. */
 int bench_transfer_demo(void);		/* `make run`'s lines (transfer.c) */
@@ -69,6 +71,8 @@ int bench_kernel(void);			/* /proc/kplug_bench (kernel.c) */
 int bench_ebpf(void);
 int bench_create(void);
 int bench_workload(void);
+int bench_race(void);			/* the packet-filter race (race.c) */
+int bench_race_check(const char *impl);	/* its verdicts only */
 int bench_scale(unsigned int seconds);
 
 #endif /* KPLUG_BENCH_H */

@@ -78,6 +78,11 @@ int bench_kcmd(struct bench_stats *st, unsigned long long *accepted,
 	return 0;
 }
 
+unsigned long long bench_kfield(const char *key)
+{
+	return field(key);
+}
+
 const char *bench_kunit(void)
 {
 	return unit;

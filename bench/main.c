@@ -6,9 +6,13 @@
  *   kplug_bench --suite [--records] [--only PART...]
  *                               every part of the suite (or the named
  *                               ones: transfer kernel ebpf create
- *                               workload), as a table or as records
+ *                               workload race), as a table or as records
  *   kplug_bench --scale SECONDS [--records]
  *                               invocations/s, one thread per CPU
+ *   kplug_bench --race-check kernel|gcc|tcc|ebpf
+ *                               the packet-filter race's verdicts of one
+ *                               implementation against its table (a test:
+ *                               exit 0 if all match)
  *
  * `kplugctl bench` runs `kplug_bench --suite`.  kplug.ko must be loaded;
  * the kernel rows need bench/kmod/kplug_bench.ko as well (skipped with a
@@ -28,11 +32,13 @@ static const struct {
 	{ "ebpf", bench_ebpf },
 	{ "create", bench_create },
 	{ "workload", bench_workload },
+	{ "race", bench_race },
 };
 
 static int usage(void)
 {
-	fprintf(stderr, "usage: kplug_bench [--suite [--only PART...] | --scale SECONDS] [--records]\n");
+	fprintf(stderr, "usage: kplug_bench [--suite [--only PART...] | --scale SECONDS] [--records]\n"
+			"       kplug_bench --race-check kernel|gcc|tcc|ebpf\n");
 	return 2;
 }
 
@@ -48,6 +54,8 @@ int main(int argc, char **argv)
 			records = 1;
 		else if (!strcmp(argv[i], "--scale") && i + 1 < argc)
 			scale = atoi(argv[++i]);
+		else if (!strcmp(argv[i], "--race-check") && i + 2 == argc)
+			return bench_race_check(argv[i + 1]);
 		else if (!strcmp(argv[i], "--only"))
 			only = i + 1;
 		else if (!only)

@@ -4,8 +4,10 @@
 # Bootstrap everything kplug needs on a Debian 12 machine, as root.
 # Usage: [KERNEL=6.1|6.1-rt|6.1-cloud|6.12|6.12-rt|6.12-cloud|6.1-debug]
 #        [FUZZ=1] [DEB=1] [PROFILE=1] scripts/deps.sh
-# FUZZ=1 adds clang's libFuzzer runtime (make fuzz); DEB=1 the Debian
-# packaging tools (make deb); PROFILE=1 gdb (make profile).
+# FUZZ=1 adds clang's libFuzzer runtime (make fuzz; clang itself is always
+# installed: it builds plugins in compilers_test and the packet-filter
+# race's eBPF programs); DEB=1 the Debian packaging tools (make deb);
+# PROFILE=1 gdb (make profile).
 # Idempotent: a second run only checks.  Everything that is not a Debian
 # package installed on the system lands in build/cache/ (ignored by git):
 #   kernel/    the test kernel (linux-image, -headers, -common, -kbuild),
@@ -32,7 +34,7 @@ command -v apt-get >/dev/null || die "not a Debian machine: apt-get is missing"
 pkgs="make gcc gcc-multilib nasm qemu-system-x86 busybox-static cpio
       dpkg-dev xz-utils zstd bc flex bison libelf-dev libssl-dev kmod
       texinfo python3 bochs bochsbios vgabios bochs-term grub-pc-bin
-      grub-common xorriso mtools pahole lz4 bzip2 lzop clang"
+      grub-common xorriso mtools pahole lz4 bzip2 lzop clang libbpf-dev"
 [ "${FUZZ:-}" != 1 ] || pkgs="$pkgs libclang-rt-14-dev"
 [ "${DEB:-}" != 1 ] || pkgs="$pkgs debhelper dh-dkms dkms"
 [ "${PROFILE:-}" != 1 ] || pkgs="$pkgs gdb"

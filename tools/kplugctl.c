@@ -1723,9 +1723,10 @@ static const struct verb {
 	{ "bench", "[--only PART...] [--scale SECONDS] [--records]",
 	  "Run the benchmark suite (kplug_bench; docs/performance.md) and print one\n"
 	  "table: transfer latency user and kernel (needs kplug_bench.ko) to a null\n"
-	  "plugin, state switches, eBPF baseline, creation, workloads. Under QEMU\n"
-	  "-icount figures are instructions (emulated); on bare metal, ns and TSC\n"
-	  "cycles. --only: transfer kernel ebpf create workload; --scale: calls/s\n"
+	  "plugin, state switches, eBPF baseline, creation, workloads, the\n"
+	  "packet-filter race against eBPF. Under QEMU -icount figures are\n"
+	  "instructions (emulated); on bare metal, ns and TSC cycles. --only:\n"
+	  "transfer kernel ebpf create workload race; --scale: calls/s\n"
 	  "with one thread per CPU; --records: machine-readable lines. Its\n"
 	  "arguments go to kplug_bench unchanged (no -j).", NULL, 0, 0, 0 },
 };

@@ -18,12 +18,19 @@
  *                        per iteration; 11 loops, NAME from state_ops[]
  *   grey PIXELS N        bench/work/grey.c on a generated image
  *   filter PACKETS N     bench/work/filter.c on generated packets
+ *   race F N             filter F (0 empty, 1..4) of bench/work/race.c,
+ *                        one pass over its packet mix per sample
+ *   racehook N           the same mix through kplug_hook_call() of
+ *                        "bench", each packet as the in buffer (from its
+ *                        IPv4 header), one pass per sample
  *
  * The result line: "NAME n=N min=... median=... p99=... mean=...
  * overhead=... unit=ns|tsc tsc_khz=...".  Per-call samples have the
  * timer's own cost (the minimum of `empty`) taken off.  A command that
  * does not parse, or has an argument out of range, is -EINVAL; a state
- * the CPU does not have (PKRU) is -EOPNOTSUPP.
+ * the CPU does not have (PKRU) is -EOPNOTSUPP.  `filter` adds
+ * "accepted=COUNT", `race` and `racehook` "verdicts=MASK" (bit i: packet i
+ * of the mix matched), so user space checks the results.
  */
 #include <linux/err.h>
 #include <linux/kernel.h>
@@ -43,6 +50,7 @@
 #include "../../include/kplug_hook.h"
 #include "../work/grey.c"
 #include "../work/filter.c"
+#include "../work/race.c"
 
 #define MAX_SAMPLES	100000
 #define MAX_LOOP	100000	/* iterations of a state loop, interrupts off */
@@ -54,6 +62,7 @@ static struct kplug_hook *hook;
 static DEFINE_MUTEX(bench_lock);	/* one command at a time */
 static u64 *samples;
 static u8 *rgb, *grey_out, *pkts;
+static struct race_mix race_packets;
 static bool use_tsc;
 static u64 overhead;			/* min of "empty", in clock units */
 static char result[256];
@@ -61,8 +70,8 @@ static char result[256];
 static const struct kplug_hook_desc bench_desc = {
 	.name = "bench",
 	.context = KPLUG_HOOK_CTX_PROCESS,
-	.context_desc = "process: a write of \"hook NARGS N\" to /proc/kplug_bench",
-	.args_desc = "a0..a5: 1..6, as many as NARGS",
+	.context_desc = "process: a write of \"hook NARGS N\" or \"racehook N\" to /proc/kplug_bench",
+	.args_desc = "hook: a0..a5: 1..6, as many as NARGS; racehook: in: a packet from its IPv4 header",
 	.default_result = 0,
 	.combine = KPLUG_HOOK_FIRST_NONZERO,
 };
@@ -210,6 +219,14 @@ static void report(const char *name, unsigned int n, u64 sub)
 		  div_u64(sum, n), sub, use_tsc ? "tsc" : "ns", tsc_khz);
 }
 
+/* A result for user space to check, appended to the line of report(). */
+static void report_add(const char *key, unsigned int v)
+{
+	size_t len = strlen(result) - 1;	/* over the newline */
+
+	scnprintf(result + len, sizeof(result) - len, " %s=%u\n", key, v);
+}
+
 /* --- commands ---------------------------------------------------------- */
 
 static void run_empty(unsigned int n)
@@ -305,8 +322,42 @@ static void run_filter(unsigned int npkts, unsigned int n)
 	}
 	report("filter", n, overhead);
 	/* the accepted count, so user space can check both builds agree */
-	scnprintf(result + strlen(result) - 1, sizeof(result) - strlen(result) + 1,
-		  " accepted=%u\n", accepted);
+	report_add("accepted", accepted);
+}
+
+static void run_race(unsigned int f, unsigned int n)
+{
+	unsigned int i, v = 0;
+
+	for (i = 0; i < n; i++) {
+		u64 t0 = bclock();
+
+		v = race_run(&race_packets, f, 1);
+		samples[i] = bclock() - t0;
+		cond_resched();
+	}
+	report("race", n, overhead);
+	report_add("verdicts", v);
+}
+
+/* Whatever is attached to "bench" filters each packet of the mix. */
+static void run_racehook(unsigned int n)
+{
+	const struct race_mix *m = &race_packets;
+	unsigned int i, p, v = 0;
+
+	for (i = 0; i < n; i++) {
+		u64 t0 = bclock();
+
+		for (p = 0, v = 0; p < RACE_MIX; p++)
+			v |= !!kplug_hook_call(hook, NULL, 0,
+					       m->frame[p] + RACE_ETH_HLEN,
+					       m->len[p] - RACE_ETH_HLEN) << p;
+		samples[i] = bclock() - t0;
+		cond_resched();
+	}
+	report("racehook", n, overhead);
+	report_add("verdicts", v);
 }
 
 static int bench_command(char *cmd)
@@ -332,6 +383,8 @@ static int bench_command(char *cmd)
 			run_call("direct", bench_empty, n);
 		else if (!strcmp(verb, "indirect"))
 			run_call("indirect", bench_empty_ptr, n);
+		else if (!strcmp(verb, "racehook"))
+			run_racehook(n);
 		else
 			return -EINVAL;
 		return 0;
@@ -360,6 +413,8 @@ static int bench_command(char *cmd)
 		run_grey(a, n);
 	else if (!strcmp(verb, "filter") && a >= 1 && a <= PKTS_MAX)
 		run_filter(a, n);
+	else if (!strcmp(verb, "race") && a <= RACE_FILTERS)
+		run_race(a, n);
 	else
 		return -EINVAL;
 	return 0;
@@ -416,6 +471,7 @@ static int __init bench_init(void)
 	pkts = vmalloc(PKTS_MAX * WORK_PKT_SIZE);
 	if (!samples || !rgb || !grey_out || !pkts)
 		goto err_mem;
+	race_mix(&race_packets);
 	hook = kplug_hook_register(&bench_desc);
 	if (IS_ERR(hook)) {
 		bench_free();
@@ -443,4 +499,4 @@ static void __exit bench_exit(void)
 module_init(bench_init);
 module_exit(bench_exit);
 MODULE_LICENSE("GPL");
-MODULE_DESCRIPTION("kplug benchmarks: hook transfer latency, state switches, workloads");
+MODULE_DESCRIPTION("kplug benchmarks: hook transfer latency, state switches, workloads, packet-filter race");

@@ -51,3 +51,65 @@ int null(void)
 {
 	return 0;
 }
+
+/*
+ * The packet-filter race (race.c).  raceN: filter N on the packet in the
+ * call's in buffer (the "bench" hook, from its IPv4 header).
+ */
+#define RACE_ENTRY(n)							\
+unsigned int race##n(unsigned int a0, unsigned int a1, unsigned int a2,	\
+		     unsigned int a3, unsigned int a4, unsigned int a5,	\
+		     const unsigned char *in, unsigned int in_len)	\
+{									\
+	return race_filter##n(in, in_len);				\
+}
+RACE_ENTRY(1)
+RACE_ENTRY(2)
+RACE_ENTRY(3)
+RACE_ENTRY(4)
+
+/*
+ * countN: on a netfilter hook, count the packets filter N matches and
+ * accept them all (0); race_matched() reads the count and clears it.
+ */
+static unsigned int race_count;
+
+#define RACE_COUNT(n)							\
+unsigned int count##n(unsigned int len, unsigned int hooknum,		\
+		      unsigned int ifindex, unsigned int a3,		\
+		      unsigned int a4, unsigned int a5,			\
+		      const unsigned char *in, unsigned int in_len)	\
+{									\
+	race_count += race_filter##n(in, in_len);			\
+	return 0;							\
+}
+RACE_COUNT(1)
+RACE_COUNT(2)
+RACE_COUNT(3)
+RACE_COUNT(4)
+
+unsigned int race_matched(void)
+{
+	unsigned int n = race_count;
+
+	race_count = 0;
+	return n;
+}
+
+/*
+ * reps passes of filter f (0: the empty one) over the mix, made here
+ * on the first call: the verdicts of the last pass, or -1 for a bad f.
+ */
+unsigned int race_batch(unsigned int f, unsigned int reps)
+{
+	static struct race_mix mix;
+	static int made;
+
+	if (f > RACE_FILTERS)
+		return -1;
+	if (!made) {
+		race_mix(&mix);
+		made = 1;
+	}
+	return race_run(&mix, f, reps);
+}
