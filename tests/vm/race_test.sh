@@ -9,6 +9,13 @@
 # unloads kplug_bench.ko.  TAP, like the kselftest harness.
 TAP_PREFIX=race
 . /kplug/tests/tap.sh
+# Not on the Bochs tier (kplug_limits=1): verdicts are not what only
+# segment limits decide, and a tcc compile and the eBPF runs take minutes
+# there.
+if [ -n "${kplug_limits:-}" ]; then
+	printf 'TAP version 13\n1..1\nok 1 %s # SKIP not on the Bochs tier\n' "$TAP_PREFIX"
+	exit 0
+fi
 check load_bench_module insmod /kplug/tests/kplug_bench.ko
 for impl in kernel gcc tcc ebpf; do
 	check "verdicts_$impl" kplug_bench --race-check "$impl"
