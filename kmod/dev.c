@@ -273,9 +273,12 @@ static long ioc_log(unsigned int cmd, void __user *uarg)
 	return err ?: copy_args_out(uarg, &a, sizeof(a), cmd);
 }
 
+/* Out of the registry first, so that no new attach finds it, then off
+ * every hook (logged): nothing of it runs once REMOVE returns. */
 static long ioc_remove(unsigned int cmd, void __user *uarg)
 {
 	struct kplug_remove_args a;
+	struct kplug_plugin *p;
 	int err;
 
 	err = copy_args(&a, sizeof(a), sizeof(a), cmd, uarg);
@@ -283,25 +286,102 @@ static long ioc_remove(unsigned int cmd, void __user *uarg)
 		return err;
 	if (a.flags)
 		return -EINVAL;
-	return kplug_plugin_remove(a.id);
+	p = kplug_plugin_unlist(a.id);
+	if (!p)
+		return -ENOENT;
+	kplug_hook_detach_plugin(p);
+	kplug_plugin_put(p);
+	return 0;
+}
+
+/* The struct before its attachment fields (uapi: "Attachments"). */
+#define HOOK_ARGS_SIZE_V1	offsetofend(struct kplug_hook_args, reserved2)
+
+/*
+ * The hook name of an ATTACH or DETACH: name, or hook (which holds long
+ * ones) when name is empty; never both.  NULL if neither is a valid
+ * name.
+ */
+static const char *hook_name(const struct kplug_hook_args *a)
+{
+	if (a->name[0] && a->hook[0])
+		return NULL;
+	if (a->name[0])
+		return kplug_name_valid(a->name, sizeof(a->name),
+					KPLUG_NAME_HOOK) ? a->name : NULL;
+	return kplug_name_valid(a->hook, sizeof(a->hook), KPLUG_NAME_HOOK) ?
+	       a->hook : NULL;
+}
+
+/* The hook's name in both fields; name only if it fits (else empty). */
+static void hook_name_out(struct kplug_hook_args *a, const char *name)
+{
+	strscpy_pad(a->hook, name, sizeof(a->hook));
+	if (strscpy_pad(a->name, name, sizeof(a->name)) < 0)
+		memset(a->name, 0, sizeof(a->name));
+}
+
+static long hook_att_info(struct kplug_hook_args *a)
+{
+	struct kplug_att_info info;
+	int err;
+
+	err = kplug_hook_att_info(a->att_id, &info);
+	if (err)
+		return err;
+	hook_name_out(a, info.hook);
+	memcpy(a->plugin, info.plugin, sizeof(a->plugin));
+	memcpy(a->entry_name, info.entry_name, sizeof(a->entry_name));
+	a->att_id = info.id;
+	a->id = info.plugin_id;
+	a->entry = info.entry;
+	a->att_flags = info.suspended ? KPLUG_ATT_SUSPENDED : 0;
+	a->att_calls = info.calls;
+	a->att_faults = info.faults;
+	a->att_overruns = info.overruns;
+	a->attached_ms = info.attached_ms;
+	a->suspended_ms = info.suspended_ms;
+	return 0;
 }
 
 static long ioc_hook(unsigned int cmd, void __user *uarg)
 {
 	struct kplug_hook_args a;
 	struct kplug_hook_info info;
+	const char *name;
 	int err;
 
-	err = copy_args(&a, sizeof(a), sizeof(a), cmd, uarg);
+	err = copy_args(&a, sizeof(a), HOOK_ARGS_SIZE_V1, cmd, uarg);
 	if (err)
 		return err;
 	if (a.flags || a.reserved || a.reserved2)
 		return -EINVAL;
 	switch (a.op) {
 	case KPLUG_HOOK_ATTACH:
-		return kplug_hook_attach(a.name, a.id, a.entry);
+		name = hook_name(&a);
+		if (!name)
+			return -EINVAL;
+		err = kplug_hook_attach(name, a.id, a.entry, &a.att_id);
+		if (err)
+			return err;
+		/* all or nothing: an id the caller cannot see is undone */
+		err = copy_args_out(uarg, &a, sizeof(a), cmd);
+		if (err)
+			kplug_hook_detach(NULL, 0, 0, a.att_id);
+		return err;
 	case KPLUG_HOOK_DETACH:
-		return kplug_hook_detach(a.name, a.id, a.entry);
+		if (a.att_id) {
+			if (a.name[0] || a.hook[0] || a.id || a.entry)
+				return -EINVAL;
+			return kplug_hook_detach(NULL, 0, 0, a.att_id);
+		}
+		name = hook_name(&a);
+		if (!name)
+			return -EINVAL;
+		return kplug_hook_detach(name, a.id, a.entry, 0);
+	case KPLUG_HOOK_ATT_INFO:
+		err = hook_att_info(&a);
+		return err ?: copy_args_out(uarg, &a, sizeof(a), cmd);
 	case KPLUG_HOOK_INFO:
 		break;
 	default:
@@ -310,7 +390,7 @@ static long ioc_hook(unsigned int cmd, void __user *uarg)
 	err = kplug_hook_info(a.index, &info);
 	if (err)
 		return err;
-	memcpy(a.name, info.name, sizeof(a.name));
+	hook_name_out(&a, info.name);
 	a.context = info.context;
 	a.combine = info.combine;
 	a.default_result = info.default_result;

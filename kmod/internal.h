@@ -74,6 +74,7 @@ struct kplug_plugin {
 	spinlock_t lock;	/* last_fault */
 	struct kplug_fault last_fault;
 	struct kplug_log_ring *log;
+	bool removed;		/* out of the registry (plugins_lock) */
 	struct rcu_head rcu;
 };
 
@@ -84,7 +85,8 @@ void kplug_plugin_publish(struct kplug_plugin *p);
 void kplug_plugin_discard(struct kplug_plugin *p);
 struct kplug_plugin *kplug_plugin_get(u32 id);
 void kplug_plugin_put(struct kplug_plugin *p);
-int kplug_plugin_remove(u32 id);
+struct kplug_plugin *kplug_plugin_unlist(u32 id);
+bool kplug_plugin_removed(struct kplug_plugin *p);
 struct kplug_plugin *kplug_plugin_find(const char *name, u32 after_id,
 				       bool next);
 void kplug_plugin_remove_all(void);
@@ -125,7 +127,7 @@ void kplug_hooks_exit(void);
 
 /* A hook as KPLUG_HOOK_INFO shows it. */
 struct kplug_hook_info {
-	char name[KPLUG_NAME_MAX];
+	char name[KPLUG_HOOK_NAME_MAX];
 	u32 context, combine, default_result;
 	u32 nr_attached, nr_suspended;
 	u64 calls, missed;
@@ -133,13 +135,27 @@ struct kplug_hook_info {
 	char args_desc[KPLUG_HOOK_DESC_MAX];
 };
 
+/* An attachment as KPLUG_HOOK_ATT_INFO shows it. */
+struct kplug_att_info {
+	char hook[KPLUG_HOOK_NAME_MAX];
+	char plugin[KPLUG_NAME_MAX];
+	char entry_name[KPLUG_NAME_MAX];
+	u32 id, plugin_id, entry;
+	bool suspended;
+	u64 calls, faults, overruns;
+	u64 attached_ms, suspended_ms;	/* ages */
+};
+
 /*
  * KPLUG_IOC_HOOK's operations, its arguments checked by dev.c: 0 or -errno
  * as uapi/kplug.h documents.
  */
 int kplug_hook_info(u32 index, struct kplug_hook_info *info);
-int kplug_hook_attach(const char *name, u32 id, u32 entry);
-int kplug_hook_detach(const char *name, u32 id, u32 entry);
+int kplug_hook_att_info(u32 after, struct kplug_att_info *info);
+int kplug_hook_attach(const char *name, u32 id, u32 entry, u32 *att_id);
+int kplug_hook_detach(const char *name, u32 id, u32 entry, u32 att_id);
+/* After kplug_plugin_unlist(): detach p everywhere, logged. */
+void kplug_hook_detach_plugin(struct kplug_plugin *p);
 
 /* A built-in provider's side of a hook; calls run under hooks_lock. */
 struct kplug_hook_ops {

@@ -180,22 +180,32 @@ void kplug_plugin_discard(struct kplug_plugin *p)
 	plugin_free(&p->ref);
 }
 
-int kplug_plugin_remove(u32 id)
+/*
+ * Take plugin id out of the registry: lookups no longer find it, and
+ * kplug_plugin_removed() says so.  Returns it with the registry's
+ * reference, which the caller puts (after detaching it from hooks), or
+ * NULL if there is no such plugin.
+ */
+struct kplug_plugin *kplug_plugin_unlist(u32 id)
 {
 	struct kplug_plugin *p;
 
 	mutex_lock(&plugins_lock);
 	p = xa_load(&plugins, id);
 	/* A reserved plugin is not there yet for anyone but its creator. */
-	if (p && kref_read(&p->ref))
+	if (p && kref_read(&p->ref)) {
 		xa_erase(&plugins, id);
-	else
+		WRITE_ONCE(p->removed, true);
+	} else {
 		p = NULL;
+	}
 	mutex_unlock(&plugins_lock);
-	if (!p)
-		return -ENOENT;
-	kplug_plugin_put(p);
-	return 0;
+	return p;
+}
+
+bool kplug_plugin_removed(struct kplug_plugin *p)
+{
+	return READ_ONCE(p->removed);
 }
 
 void kplug_plugin_remove_all(void)
@@ -207,6 +217,8 @@ void kplug_plugin_remove_all(void)
 	 * reserved, every plugin holds the registry's reference. */
 	mutex_lock(&plugins_lock);
 	xa_for_each(&plugins, id, p) {
+		pr_info("unloading: removed plugin %s (id %u, %lld calls)\n",
+			p->name, p->id, atomic64_read(&p->invocations));
 		xa_erase(&plugins, id);
 		kplug_plugin_put(p);
 	}

@@ -8,6 +8,7 @@
 #include <fcntl.h>
 #include <pthread.h>
 #include <stdarg.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -365,19 +366,45 @@ EXPORT int kplug_info_next(__u32 id, struct kplug_info_args *info)
 	return dev_ioctl(KPLUG_IOC_INFO, info);
 }
 
+/*
+ * Size-versioned structs: an ioctl's command number carries the size of
+ * its argument struct (uapi/kplug.h), so the caller's own sizeof goes to
+ * the kernel, which reads and writes min(its size, the caller's).  A
+ * program built against an older header never has newer fields written.
+ */
+static unsigned long cmd_sized(unsigned long cmd, size_t size)
+{
+	return _IOC(_IOC_DIR(cmd), _IOC_TYPE(cmd), _IOC_NR(cmd), size);
+}
+
+/* What the LIBKPLUG_1 symbols' callers pass: the structs of that header. */
+#define HOOK_ARGS_SIZE_V1	352
+_Static_assert(offsetof(struct kplug_hook_args, hook) == HOOK_ARGS_SIZE_V1,
+	       "kplug_hook_args grew after its first version's fields only");
+
+static int size_ok(size_t size, size_t v1)
+{
+	return size >= v1 && size <= _IOC_SIZEMASK;
+}
+
 static int hook_op(struct kplug *p, const char *hook, const char *entry,
 		   __u32 op)
 {
 	struct kplug_hook_args a = {};
 	__u32 i;
 
-	if (!p || !hook || !entry || !*hook || strlen(hook) >= sizeof(a.name))
+	if (!p || !hook || !entry ||
+	    !kplug_name_valid(hook, sizeof(a.hook), KPLUG_NAME_HOOK))
 		return kplug_err(-EINVAL);
 	i = entry_index(p, entry);
 	if (i == p->nr_entries)
 		return kplug_err(-ENOENT);
 	a.op = op;
-	strcpy(a.name, hook);
+	/* name when it fits: a kernel without the hook field takes those */
+	if (strlen(hook) < sizeof(a.name))
+		strcpy(a.name, hook);
+	else
+		strcpy(a.hook, hook);
 	a.id = p->id;
 	a.entry = i;
 	if (ioctl(p->fd, KPLUG_IOC_HOOK, &a))
@@ -395,14 +422,44 @@ EXPORT int kplug_detach(struct kplug *p, const char *hook, const char *entry)
 	return hook_op(p, hook, entry, KPLUG_HOOK_DETACH);
 }
 
-EXPORT int kplug_hook_info(unsigned int index, struct kplug_hook_args *info)
+#undef kplug_hook_info
+EXPORT int kplug_hook_info_sz(unsigned int index, struct kplug_hook_args *info,
+			      size_t size)
 {
-	if (!info)
+	if (!info || !size_ok(size, HOOK_ARGS_SIZE_V1))
 		return kplug_err(-EINVAL);
-	memset(info, 0, sizeof(*info));
+	memset(info, 0, size);
 	info->op = KPLUG_HOOK_INFO;
 	info->index = index;
-	return dev_ioctl(KPLUG_IOC_HOOK, info);
+	return dev_ioctl(cmd_sized(KPLUG_IOC_HOOK, size), info);
+}
+
+/* LIBKPLUG_1's: callers built before the struct grew. */
+EXPORT int kplug_hook_info(unsigned int index, struct kplug_hook_args *info)
+{
+	return kplug_hook_info_sz(index, info, HOOK_ARGS_SIZE_V1);
+}
+
+EXPORT int kplug_attachment_next_sz(__u32 att_id, struct kplug_hook_args *info,
+				    size_t size)
+{
+	if (!info || !size_ok(size, sizeof(*info)))
+		return kplug_err(-EINVAL);
+	memset(info, 0, size);
+	info->op = KPLUG_HOOK_ATT_INFO;
+	info->att_id = att_id;
+	return dev_ioctl(cmd_sized(KPLUG_IOC_HOOK, size), info);
+}
+
+EXPORT int kplug_detach_id(__u32 att_id)
+{
+	struct kplug_hook_args a = {};
+
+	if (!att_id)
+		return kplug_err(-EINVAL);
+	a.op = KPLUG_HOOK_DETACH;
+	a.att_id = att_id;
+	return dev_ioctl(KPLUG_IOC_HOOK, &a);
 }
 
 EXPORT int kplug_read_log(const struct kplug *p, char *buf, size_t size,

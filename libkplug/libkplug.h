@@ -104,8 +104,34 @@ int kplug_info_next(__u32 id, struct kplug_info_args *info);
  */
 int kplug_attach(struct kplug *p, const char *hook, const char *entry);
 int kplug_detach(struct kplug *p, const char *hook, const char *entry);
+
+/*
+ * Functions that fill a uapi struct take its size (the _sz names; the
+ * macros pass sizeof): the library and the kernel write no more than the
+ * caller's struct holds, so a program built against an older header
+ * keeps working with a newer library and kernel.  -EINVAL for a size
+ * below the struct's first version.
+ */
+
 /* The index-th registered hook (0, 1, ...); -ENOENT past the last. */
-int kplug_hook_info(unsigned int index, struct kplug_hook_args *info);
+int kplug_hook_info_sz(unsigned int index, struct kplug_hook_args *info,
+		       size_t size);
+#define kplug_hook_info(index, info) \
+	kplug_hook_info_sz(index, info, sizeof(*(info)))
+
+/*
+ * Attachments, on every hook: the one with the smallest id above att_id
+ * (start with 0); -ENOENT after the last.  Fills att_id, hook (the hook's
+ * full name), id and plugin (the plugin), entry and entry_name, att_flags
+ * (KPLUG_ATT_SUSPENDED), att_calls, att_faults, att_overruns, attached_ms
+ * and suspended_ms.
+ */
+int kplug_attachment_next_sz(__u32 att_id, struct kplug_hook_args *info,
+			     size_t size);
+#define kplug_attachment_next(att_id, info) \
+	kplug_attachment_next_sz(att_id, info, sizeof(*(info)))
+/* Detach attachment att_id; -ENOENT if there is none. */
+int kplug_detach_id(__u32 att_id);
 
 /*
  * Build an image without loading it: from C source, or (kplug_link) from

@@ -195,6 +195,14 @@ static void j_kuint(const char *key, unsigned long long v)
 	j_uint(v);
 }
 
+static void j_kbool(const char *key, bool v)
+{
+	j_key(key);
+	j_sep();
+	fputs(v ? "true" : "false", out);
+	j_member = true;
+}
+
 /* Drop whatever a verb wrote so far (JSON mode): an error replaces it. */
 static void out_reset(void)
 {
@@ -1004,7 +1012,7 @@ static int hook_list(void)
 
 		if (json) {
 			j_open('{');
-			j_kstr("name", a.name);
+			j_kstr("name", a.hook);
 			j_kstr("context", a.context_desc);
 			j_kstr("args", a.args_desc);
 			j_kstr("combine", combine);
@@ -1016,12 +1024,12 @@ static int hook_list(void)
 			j_close('}');
 		} else {
 			fprintf(out, "%-26s attached %-2u calls %-8llu missed %-6llu %s, default %u\n"
-				"    context: %s\n    args:    %s\n", a.name,
+				"    context: %s\n    args:    %s\n", a.hook,
 				a.nr_attached, (unsigned long long)a.calls,
 				(unsigned long long)a.missed, combine,
 				a.default_result, a.context_desc, a.args_desc);
 			if (a.nr_suspended)
-				fprintf(out, "    suspended: %u (overran in atomic context; detach and attach again)\n",
+				fprintf(out, "    suspended: %u (overran in atomic context; `kplugctl hook show` says which)\n",
 					a.nr_suspended);
 		}
 	}
@@ -1032,58 +1040,191 @@ static int hook_list(void)
 	return 0;
 }
 
-/* hook attach|detach HOOK PLUGIN:ENTRY */
-static int hook_change(bool attach, const char *hook, char *target)
+/* hook show [HOOK]: every attachment (of HOOK), oldest first. */
+static int hook_show(const char *hook)
 {
-	const char *what = attach ? "attach" : "detach";
+	struct kplug_hook_args a;
+	__u32 id = 0;
+	int err = need_module();
+
+	if (err)
+		return err;
+	if (json)
+		j_open('[');
+	while (!(err = kplug_attachment_next(id, &a))) {
+		id = a.att_id;
+		if (hook && strcmp(hook, a.hook))
+			continue;
+		if (json) {
+			j_open('{');
+			j_kuint("id", a.att_id);
+			j_kstr("hook", a.hook);
+			j_kstr("plugin", a.plugin);
+			j_kstr("entry", a.entry_name);
+			j_kuint("calls", a.att_calls);
+			j_kuint("faults", a.att_faults);
+			j_kuint("overruns", a.att_overruns);
+			j_kbool("suspended", a.att_flags & KPLUG_ATT_SUSPENDED);
+			j_kuint("attached_ms", a.attached_ms);
+			if (a.att_flags & KPLUG_ATT_SUSPENDED)
+				j_kuint("suspended_ms", a.suspended_ms);
+			j_close('}');
+			continue;
+		}
+		fprintf(out, "%-4u %-26s %s:%s\n     calls %llu faults %llu overruns %llu, attached %llu.%llu s ago",
+			a.att_id, a.hook, a.plugin, a.entry_name,
+			(unsigned long long)a.att_calls, (unsigned long long)a.att_faults,
+			(unsigned long long)a.att_overruns,
+			(unsigned long long)a.attached_ms / 1000,
+			(unsigned long long)a.attached_ms % 1000 / 100);
+		if (a.att_flags & KPLUG_ATT_SUSPENDED)
+			fprintf(out, ", suspended %llu.%llu s ago (overran in atomic context; detach and attach again)",
+				(unsigned long long)a.suspended_ms / 1000,
+				(unsigned long long)a.suspended_ms % 1000 / 100);
+		fputc('\n', out);
+	}
+	if (err != -ENOENT)
+		return error(EXIT_FAILED, hint_for(err), "hook show: %s", kplug_strerror(err));
+	if (json)
+		j_close(']');
+	return 0;
+}
+
+/* A hook name the uapi can carry; a longer one is refused here, clearly. */
+static int check_hook(const char *what, const char *hook)
+{
+	if (strlen(hook) >= KPLUG_HOOK_NAME_MAX)
+		return error(EXIT_USAGE, NULL, "hook %s: hook name '%.40s...' is %zu characters, at most %d",
+			     what, hook, strlen(hook), KPLUG_HOOK_NAME_MAX - 1);
+	if (!kplug_name_valid(hook, KPLUG_HOOK_NAME_MAX, KPLUG_NAME_HOOK))
+		return error(EXIT_USAGE, "hook names are [A-Za-z0-9_.:-]",
+			     "hook %s: '%s' is not a hook name", what, hook);
+	return 0;
+}
+
+static void print_change(bool attach, __u32 id, const char *hook, const char *plugin,
+			 const char *entry)
+{
+	if (json) {
+		j_open('{');
+		if (id)
+			j_kuint("id", id);
+		j_kstr("hook", hook);
+		j_kstr("plugin", plugin);
+		j_kstr("entry", entry);
+		j_kstr("action", attach ? "attached" : "detached");
+		j_close('}');
+	} else if (id) {
+		fprintf(out, "%s %s:%s %s %s (attachment %u)\n", attach ? "attached" : "detached",
+			plugin, entry, attach ? "to" : "from", hook, id);
+	} else {
+		fprintf(out, "%s %s:%s %s %s\n", attach ? "attached" : "detached", plugin,
+			entry, attach ? "to" : "from", hook);
+	}
+}
+
+/* hook attach HOOK PLUGIN:ENTRY */
+static int hook_attach(const char *hook, char *target)
+{
 	char *entry = strchr(target, ':');
+	struct kplug_hook_args a;
 	struct kplug *p;
+	__u32 att_id = 0;
 	int err;
 
 	if (!entry || entry == target || !entry[1])
-		return error(EXIT_USAGE, "see --help", "hook %s wants PLUGIN:ENTRY, not '%s'",
-			     what, target);
-	/* the uapi's name field: the library would say only "invalid" */
-	if (strlen(hook) >= KPLUG_NAME_MAX)
-		return error(EXIT_USAGE, !strncmp(hook, "kprobe:", 7) ?
-			     "kprobe:SYMBOL takes symbols of up to 24 characters" : NULL,
-			     "hook %s: hook name '%s' is %zu characters, at most %d",
-			     what, hook, strlen(hook), KPLUG_NAME_MAX - 1);
+		return error(EXIT_USAGE, "see --help", "hook attach wants PLUGIN:ENTRY, not '%s'",
+			     target);
+	err = check_hook("attach", hook);
+	if (err)
+		return err;
 	*entry++ = '\0';
 	p = open_plugin(target, &err);
 	if (!p)
 		return err;
-	err = attach ? kplug_attach(p, hook, entry) : kplug_detach(p, hook, entry);
+	err = kplug_attach(p, hook, entry);
+	/* the new attachment's id, for `hook show` and `hook detach ID` */
+	while (!err && !kplug_attachment_next(att_id, &a)) {
+		att_id = a.att_id;
+		if (!strcmp(a.hook, hook) && a.id == kplug_id(p) &&
+		    !strcmp(a.entry_name, entry))
+			break;
+	}
 	kplug_close(p);
 	if (err == -ENOENT)
 		return error(EXIT_FAILED, "`kplugctl hook list` shows the hooks, `kplugctl info` the entries",
-			     "hook %s %s %s:%s: no such hook or entry%s", what, hook,
-			     target, entry, attach ? "" : ", or not attached");
+			     "hook attach %s %s:%s: no such hook or entry", hook, target, entry);
 	if (err == -EEXIST)
-		return error(EXIT_FAILED, NULL, "hook %s %s %s:%s: attached already",
-			     what, hook, target, entry);
+		return error(EXIT_FAILED, "`kplugctl hook show` lists the attachments",
+			     "hook attach %s %s:%s: attached already", hook, target, entry);
 	if (err == -EOPNOTSUPP)
 		return error(EXIT_FAILED, "plugins run only where interrupts are on (docs/hooks.md)",
-			     "hook %s %s %s:%s: the hook is called with interrupts off, where nothing could bound a plugin's CPU time",
-			     what, hook, target, entry);
+			     "hook attach %s %s:%s: the hook is called with interrupts off, where nothing could bound a plugin's CPU time",
+			     hook, target, entry);
 	if (err == -EINVAL && !strncmp(hook, "kprobe:", 7))
 		return error(EXIT_FAILED, "kprobes refuse some functions (blacklist, notrace, kplug's own)",
-			     "hook %s %s %s:%s: this function cannot be probed", what,
-			     hook, target, entry);
+			     "hook attach %s %s:%s: this function cannot be probed", hook,
+			     target, entry);
 	if (err)
-		return error(EXIT_FAILED, hint_for(err), "hook %s %s %s:%s: %s", what,
-			     hook, target, entry, kplug_strerror(err));
-	if (json) {
-		j_open('{');
-		j_kstr("hook", hook);
-		j_kstr("plugin", target);
-		j_kstr("entry", entry);
-		j_kstr("action", attach ? "attached" : "detached");
-		j_close('}');
-	} else {
-		fprintf(out, "%s %s:%s %s %s\n", attach ? "attached" : "detached", target,
-			entry, attach ? "to" : "from", hook);
+		return error(EXIT_FAILED, hint_for(err), "hook attach %s %s:%s: %s", hook,
+			     target, entry, kplug_strerror(err));
+	print_change(true, att_id, hook, target, entry);
+	return 0;
+}
+
+/*
+ * hook detach ID | HOOK PLUGIN | HOOK PLUGIN:ENTRY: each attachment that
+ * matches, by its id (as `hook show` lists them).  The ID form prints one
+ * object in JSON, the others an array of them.
+ */
+static int hook_detach(const char *id_str, const char *hook, char *plugin)
+{
+	char *entry = plugin ? strchr(plugin, ':') : NULL;
+	struct kplug_hook_args a;
+	__u32 want = 0, id = 0, n = 0;
+	int err;
+
+	if (id_str && (id_str[0] == '-' || parse_u32(id_str, &want) || !want))
+		return error(EXIT_USAGE, "see --help",
+			     "hook detach wants an attachment id (from `kplugctl hook show`), HOOK PLUGIN or HOOK PLUGIN:ENTRY, not '%s'",
+			     id_str);
+	if (entry) {
+		*entry++ = '\0';
+		if (!kplug_name_valid(entry, KPLUG_NAME_MAX, KPLUG_NAME_ENTRY))
+			return error(EXIT_USAGE, "see --help", "hook detach: '%s' is not an entry name",
+				     entry);
 	}
+	err = (hook ? check_hook("detach", hook) : 0) ?:
+	      (plugin ? check_name(plugin) : 0) ?: need_module();
+	if (err)
+		return err;
+	if (json && !want)
+		j_open('[');
+	while (!(err = kplug_attachment_next(id, &a))) {
+		id = a.att_id;
+		if (want ? id != want : strcmp(a.hook, hook) || strcmp(a.plugin, plugin) ||
+					(entry && strcmp(a.entry_name, entry)))
+			continue;
+		err = kplug_detach_id(id);
+		if (err == -ENOENT)	/* gone meanwhile (its plugin removed) */
+			continue;
+		if (err)
+			return error(EXIT_FAILED, hint_for(err), "hook detach %u: %s", id,
+				     kplug_strerror(err));
+		n++;
+		print_change(false, id, a.hook, a.plugin, a.entry_name);
+	}
+	if (err != -ENOENT)
+		return error(EXIT_FAILED, hint_for(err), "hook detach: %s", kplug_strerror(err));
+	if (!n && want)
+		return error(EXIT_FAILED, "`kplugctl hook show` lists the attachments",
+			     "hook detach %u: no such attachment", want);
+	if (!n)
+		return error(EXIT_FAILED, "`kplugctl hook show` lists the attachments",
+			     "hook detach %s %s%s%s: not attached", hook, plugin,
+			     entry ? ":" : "", entry ? entry : "");
+	if (json && !want)
+		j_close(']');
 	return 0;
 }
 
@@ -1093,12 +1234,16 @@ static int verb_hook(struct args *a)
 
 	if (!strcmp(sub, "list") && a->npos == 1)
 		return hook_list();
+	if (!strcmp(sub, "show") && a->npos <= 2)
+		return hook_show(a->npos == 2 ? a->pos[1] : NULL);
 	if (!strcmp(sub, "attach") && a->npos == 3)
-		return hook_change(true, a->pos[1], a->pos[2]);
+		return hook_attach(a->pos[1], a->pos[2]);
+	if (!strcmp(sub, "detach") && a->npos == 2)
+		return hook_detach(a->pos[1], NULL, NULL);
 	if (!strcmp(sub, "detach") && a->npos == 3)
-		return hook_change(false, a->pos[1], a->pos[2]);
+		return hook_detach(NULL, a->pos[1], a->pos[2]);
 	return error(EXIT_USAGE, "see --help",
-		     "hook wants list, attach HOOK PLUGIN:ENTRY or detach HOOK PLUGIN:ENTRY");
+		     "hook wants list, show [HOOK], attach HOOK PLUGIN:ENTRY, or detach ID, HOOK PLUGIN or HOOK PLUGIN:ENTRY");
 }
 
 /*
@@ -1166,14 +1311,17 @@ static const struct verb {
 	  "it.", verb_log, 1, 1, O(CLEAR) },
 	{ "remove", "NAME", "Remove plugin NAME (calls in flight finish first).",
 	  verb_remove, 1, 1, 0 },
-	{ "hook", "list | attach HOOK PLUGIN:ENTRY | detach HOOK PLUGIN:ENTRY",
+	{ "hook", "list | show [HOOK] | attach HOOK PLUGIN:ENTRY | detach ID|HOOK PLUGIN[:ENTRY]",
 	  "Hook points: netfilter:ipv4_pre_routing and netfilter:ipv4_local_in (a\n"
 	  "non-zero result drops the packet), kprobe:SYMBOL (made on attach, the\n"
-	  "entry of kernel function SYMBOL, at most 24 characters), and those kernel\n"
+	  "entry of kernel function SYMBOL, at most 120 characters), and those kernel\n"
 	  "modules register.  list: each hook with its context, arguments, how\n"
 	  "results combine, attached plugins, calls and missed calls (interrupts\n"
-	  "were off). attach: run ENTRY of PLUGIN whenever HOOK is called (after\n"
-	  "those attached before); detach undoes it.", verb_hook, 1, 3, 0 },
+	  "were off). show: each attachment (of HOOK) with its id, plugin:entry,\n"
+	  "calls, faults, overruns, and whether and since when it is suspended.\n"
+	  "attach: run ENTRY of PLUGIN whenever HOOK is called (after those\n"
+	  "attached before). detach: by attachment id, every entry of PLUGIN on\n"
+	  "HOOK, or one. Removing a plugin detaches it everywhere.", verb_hook, 1, 3, 0 },
 	{ "bench", "[--only PART...] [--scale SECONDS] [--records]",
 	  "Run the benchmark suite (kplug_bench; docs/performance.md) and print one\n"
 	  "table: transfer latency user and kernel (needs kplug_bench.ko) to a null\n"

@@ -75,9 +75,9 @@
  *       never starts inside a line, even after the ring wrapped or when
  *       buf is smaller than the log); KPLUG_LOG_CLEAR empties it.
  *   KPLUG_IOC_REMOVE  remove plugin `id`.  Invocations in flight finish
- *       first (they hold a reference); new ones get -ENOENT.  Hook
- *       attachments keep their reference: the plugin runs there until
- *       detached.
+ *       first (they hold a reference); new ones get -ENOENT.  Its hook
+ *       attachments are detached (each logged to the kernel log) before
+ *       REMOVE returns.
  *   KPLUG_IOC_HOOK  hook points registered by kernel code
  *       (include/kplug_hook.h); op is one of:
  *       KPLUG_HOOK_INFO  the index-th registered hook (0, 1, ...): fills
@@ -99,6 +99,25 @@
  *       flags, reserved and reserved2 must be 0; the out fields are
  *       ignored on input, index is used by INFO only, name/id/entry by
  *       ATTACH/DETACH.
+ *
+ *   Attachments and long hook names (the fields after reserved2; a caller
+ *   with the shorter, older struct keeps the behaviour above):
+ *       hook  the hook's full name, up to KPLUG_HOOK_NAME_MAX - 1
+ *           characters ("kprobe:" and a long symbol).  ATTACH/DETACH take
+ *           the name from hook when name is empty (both set: -EINVAL);
+ *           INFO and ATT_INFO fill hook, and name only when it fits.
+ *       Every attachment has an id, unique while the module is loaded,
+ *       which ATTACH returns in att_id.
+ *       KPLUG_HOOK_ATT_INFO  the attachment with the smallest id above
+ *           att_id, on any hook (start from 0): fills att_id, hook (and
+ *           name), id, entry, plugin, entry_name, att_flags
+ *           (KPLUG_ATT_SUSPENDED), att_calls, att_faults, att_overruns,
+ *           attached_ms and suspended_ms.  -ENOENT after the last.
+ *       KPLUG_HOOK_DETACH with att_id non-zero detaches that attachment
+ *           (name, hook, id and entry must then be 0: -EINVAL).
+ *       Removing a plugin (KPLUG_IOC_REMOVE) detaches its attachments
+ *       first, each logged to the kernel log; unloading the module logs
+ *       every attachment and plugin it destroys.
  */
 #ifndef _UAPI_KPLUG_H
 #define _UAPI_KPLUG_H
@@ -378,6 +397,13 @@ struct kplug_remove_args {
 #define KPLUG_HOOK_INFO		0
 #define KPLUG_HOOK_ATTACH	1
 #define KPLUG_HOOK_DETACH	2
+#define KPLUG_HOOK_ATT_INFO	3
+
+/* att_flags: overran in atomic context, runs no more until attached again */
+#define KPLUG_ATT_SUSPENDED	(1u << 0)
+
+/* A hook's full name, with the NUL: "kprobe:" and 120 characters. */
+#define KPLUG_HOOK_NAME_MAX	128
 
 #define KPLUG_HOOK_MAX_ATTACH	16
 #define KPLUG_HOOK_DESC_MAX	128
@@ -403,6 +429,21 @@ struct kplug_hook_args {
 				 * in atomic context, or for their share of
 				 * a CPU there (until attached again) */
 	__u32	reserved2;	/* must be 0 */
+	/* --- attachments and long hook names (see the top) ------------- */
+	char	hook[KPLUG_HOOK_NAME_MAX];	/* in (ATTACH/DETACH, when name
+						 * is empty), out (INFO, ATT_INFO) */
+	__u32	att_id;		/* in (ATT_INFO: list after it; DETACH: by
+				 * id), out (ATTACH, ATT_INFO) */
+	__u32	att_flags;	/* out (ATT_INFO): KPLUG_ATT_* */
+	char	plugin[KPLUG_NAME_MAX];		/* out (ATT_INFO) */
+	char	entry_name[KPLUG_NAME_MAX];	/* out (ATT_INFO) */
+	__aligned_u64	att_calls;	/* out (ATT_INFO): runs of the entry
+					 * on this hook */
+	__aligned_u64	att_faults;	/* out (ATT_INFO): of those, faulted */
+	__aligned_u64	att_overruns;	/* out (ATT_INFO): stopped by the budget */
+	__aligned_u64	attached_ms;	/* out (ATT_INFO): age of the attachment */
+	__aligned_u64	suspended_ms;	/* out (ATT_INFO): time since it was
+					 * suspended (KPLUG_ATT_SUSPENDED) */
 };
 
 #define KPLUG_IOC_MAGIC		'K'

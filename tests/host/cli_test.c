@@ -225,9 +225,44 @@ TEST(name_rules)
 	EXPECT_NE(NULL, strstr(r.err, "1 to 31 characters"));
 	runv(&r, "load", "a_name_of_thirty_two_characters_", "x.kpi", NULL);
 	EXPECT_EQ(2, r.code);
+	/* a long kprobe symbol passes the name rules (then: no module) */
 	runv(&r, "hook", "attach", "kprobe:__x64_sys_clock_nanosleep_x", "p:e", NULL);
+	EXPECT_EQ(1, r.code);
+	EXPECT_NE(NULL, strstr(r.err, "kplug.ko is not loaded"));
+	runv(&r, "hook", "attach", "kprobe:"
+	     "a123456789b123456789c123456789d123456789e123456789f123456789"
+	     "g123456789h123456789i123456789j123456789k123456789l123456789m", "p:e", NULL);
 	EXPECT_EQ(2, r.code);
-	EXPECT_NE(NULL, strstr(r.err, "at most 31"));
+	EXPECT_NE(NULL, strstr(r.err, "at most 127"));
+	runv(&r, "hook", "attach", "kprobe:a/b", "p:e", NULL);
+	EXPECT_EQ(2, r.code);
+	EXPECT_NE(NULL, strstr(r.err, "is not a hook name"));
+}
+
+/* hook show and the three forms of hook detach: what needs no module. */
+TEST(hook_detach_forms)
+{
+	static struct run r;
+
+	runv(&r, "hook", "detach", "0", NULL);
+	EXPECT_EQ(2, r.code);
+	EXPECT_NE(NULL, strstr(r.err, "wants an attachment id"));
+	runv(&r, "hook", "detach", "12abc", NULL);
+	EXPECT_EQ(2, r.code);
+	runv(&r, "hook", "detach", "sample", "bad/plugin", NULL);
+	EXPECT_EQ(2, r.code);
+	EXPECT_NE(NULL, strstr(r.err, "invalid plugin name"));
+	runv(&r, "hook", "detach", "sample", "p:bad-entry", NULL);
+	EXPECT_EQ(2, r.code);
+	EXPECT_NE(NULL, strstr(r.err, "not an entry name"));
+	runv(&r, "hook", "show", "a", "b", NULL);
+	EXPECT_EQ(2, r.code);
+	runv(&r, "-j", "hook", "show", NULL);
+	EXPECT_EQ(1, r.code);
+	EXPECT_NE(NULL, json_at(&r, "error"));
+	runv(&r, "hook", "detach", "7", NULL);
+	EXPECT_EQ(1, r.code);
+	EXPECT_NE(NULL, strstr(r.err, "kplug.ko is not loaded"));
 }
 
 /* Paths with quotes, backslashes and bytes that are not UTF-8. */
