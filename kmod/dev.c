@@ -140,6 +140,9 @@ out:
 	return err;
 }
 
+/* The struct before out_written (uapi: KPLUG_IOC_INVOKE). */
+#define INVOKE_ARGS_SIZE_V1	offsetofend(struct kplug_invoke_args, out_len)
+
 static long ioc_invoke(unsigned int cmd, void __user *uarg)
 {
 	struct kplug_invoke_args a;
@@ -148,10 +151,10 @@ static long ioc_invoke(unsigned int cmd, void __user *uarg)
 	void *in = NULL, *out = NULL;
 	int err, err2;
 
-	err = copy_args(&a, sizeof(a), sizeof(a), cmd, uarg);
+	err = copy_args(&a, sizeof(a), INVOKE_ARGS_SIZE_V1, cmd, uarg);
 	if (err)
 		return err;
-	if (a.flags || a.nargs > KPLUG_MAX_ARGS ||
+	if (a.flags || a.reserved || a.nargs > KPLUG_MAX_ARGS ||
 	    memchr_inv(&a.fault, 0, sizeof(a.fault)) ||
 	    (a.in_len && !a.in) || (a.out_len && !a.out))
 		return -EINVAL;
@@ -182,6 +185,7 @@ static long ioc_invoke(unsigned int cmd, void __user *uarg)
 	call.out_len = a.out_len;
 	err = kplug_run(p, &call, &a.result, &a.fault);
 	kplug_plugin_account(p, err, &a.fault);
+	a.out_written = call.out_reported ? call.out_written : a.out_len;
 	if (!err && a.out_len &&
 	    copy_to_user(u64_to_user_ptr(a.out), out, a.out_len))
 		err = -EFAULT;

@@ -55,8 +55,9 @@ struct kplug_log_ring {
 
 struct kplug_regs;
 struct kplug_plugin;
-int kplug_service(struct kplug_plugin *p, struct kplug_regs *regs,
-		  struct kplug_fault *fault);
+struct kplug_call;
+int kplug_service(struct kplug_plugin *p, struct kplug_call *call,
+		  struct kplug_regs *regs, struct kplug_fault *fault);
 u32 kplug_log_read(struct kplug_plugin *p, char *dst, u32 size, bool clear,
 		   u64 *dropped);
 
@@ -105,6 +106,9 @@ struct kplug_call {
 	u32 in_len;
 	void *out;
 	u32 out_len;
+	u32 out_written;	/* out: what the plugin reported (out_len
+				 * service), if out_reported */
+	bool out_reported;
 	u64 used_ns;		/* out: CPU time the plugin used (kplug_run) */
 };
 

@@ -424,6 +424,7 @@ static int frame_build(struct kplug_sandbox *sb, u32 top,
 /* One invocation, pinned to its CPU: what the loop and its handlers share. */
 struct run {
 	struct kplug_plugin *p;
+	struct kplug_call *call;
 	u32 *result;
 	struct kplug_fault *fault;
 	bool atomic;		/* the caller's kplug_run_context() */
@@ -516,7 +517,7 @@ static int exit_gate(struct run *r)
 static int exit_service(struct run *r)
 {
 	u64 t0 = local_clock();
-	int err = kplug_service(r->p, &r->ctx.regs, r->fault);
+	int err = kplug_service(r->p, r->call, &r->ctx.regs, r->fault);
 
 	r->used += local_clock() - t0;
 	return err ?: 1;
@@ -586,7 +587,7 @@ int kplug_run(struct kplug_plugin *p, struct kplug_call *call, u32 *result,
 	      struct kplug_fault *fault)
 {
 	struct run r = {
-		.p = p, .result = result, .fault = fault,
+		.p = p, .call = call, .result = result, .fault = fault,
 		.atomic = call->atomic,
 		.budget = budget_ns(p, call->budget_ms, call->atomic),
 	};

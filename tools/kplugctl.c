@@ -783,18 +783,23 @@ static struct kplug *open_plugin(const char *name, int *code)
 
 static int verb_invoke(struct args *a)
 {
-	__u32 args[KPLUG_MAX_ARGS], result = 0;
+	__u32 args[KPLUG_MAX_ARGS];
 	void *in = NULL, *outbuf = NULL;
 	size_t in_len = 0, out_len = 0;
 	unsigned int i;
 	struct kplug *p;
 	int err, code;
+	KPLUG_INVOKE_OPTS(o, .args = args, .nargs = a->npos - 2);
 
 	for (i = 2; i < a->npos; i++)
 		if (parse_u32(a->pos[i], &args[i - 2]))
 			return error(EXIT_USAGE, NULL, "ARG '%s' is not a 32-bit number", a->pos[i]);
 	if ((a->seen & O(OUT_SIZE)) && !a->out)
 		return error(EXIT_USAGE, "see --help", "--out-size wants --out FILE too");
+	code = check_budget(a);
+	if (code)
+		return code;
+	o.budget_ms = a->budget_ms;
 	p = open_plugin(a->pos[0], &code);
 	if (!p)
 		return code;
@@ -807,12 +812,15 @@ static int verb_invoke(struct args *a)
 		out_len = a->seen & O(OUT_SIZE) ? a->out_size : 4096;
 		outbuf = calloc(1, out_len ?: 1);
 	}
-	err = kplug_invoke(p, a->pos[1], args, a->npos - 2, in, in_len, outbuf,
-			   out_len, &result);
+	o.in = in;
+	o.in_len = in_len;
+	o.out = outbuf;
+	o.out_len = out_len;
+	err = kplug_invoke_opts(p, a->pos[1], &o);
 	kplug_close(p);
 	free(in);
 	if (err == -EIO) {
-		const struct kplug_fault *f = kplug_last_fault();
+		const struct kplug_fault *f = &o.fault;
 
 		free(outbuf);
 		if (!json) {
@@ -833,17 +841,20 @@ static int verb_invoke(struct args *a)
 			     "invoke %s %s: %s", a->pos[0], a->pos[1],
 			     err == -ENOENT ? "no such entry point" : kplug_strerror(err));
 	}
-	if (outbuf && write_file(a->out, outbuf, out_len)) {
+	/* what the plugin said it wrote (kplug_out_len()), else all of it */
+	if (outbuf && write_file(a->out, outbuf, o.out_written)) {
 		free(outbuf);
 		return error(EXIT_FAILED, NULL, "cannot write %s: %s", a->out, strerror(errno));
 	}
 	free(outbuf);
 	if (json) {
 		j_open('{');
-		j_kuint("result", result);
+		j_kuint("result", o.result);
+		if (a->out)
+			j_kuint("out_written", o.out_written);
 		j_close('}');
 	} else {
-		fprintf(out, "%u\n", result);
+		fprintf(out, "%u\n", o.result);
 	}
 	return 0;
 }
@@ -1297,11 +1308,13 @@ static const struct verb {
 	{ "load", "NAME FILE.kpi [--budget-ms N]",
 	  "Load an image built by `kplugctl build` as plugin NAME.", verb_load, 2, 2,
 	  O(BUDGET_MS) },
-	{ "invoke", "NAME ENTRY [ARG...] [--in FILE] [--out FILE [--out-size N]]",
+	{ "invoke", "NAME ENTRY [ARG...] [--in FILE] [--out FILE [--out-size N]] [--budget-ms N]",
 	  "Call ENTRY of plugin NAME with up to 6 32-bit ARGs; print its result.\n"
-	  "--in: bytes passed as the in buffer; --out: write the out buffer\n"
-	  "(--out-size bytes, default 4096) to FILE.", verb_invoke, 2,
-	  2 + KPLUG_MAX_ARGS, O(IN) | O(OUT) | O(OUT_SIZE) },
+	  "--in: bytes passed as the in buffer; --out: an out buffer of --out-size\n"
+	  "bytes (default 4096), of which FILE gets what the plugin says it wrote\n"
+	  "(kplug_out_len(); all of it if it does not say); --budget-ms: this\n"
+	  "call's CPU budget (default: the plugin's).", verb_invoke, 2,
+	  2 + KPLUG_MAX_ARGS, O(IN) | O(OUT) | O(OUT_SIZE) | O(BUDGET_MS) },
 	{ "list", "", "List the loaded plugins with their call counters.", verb_list, 0, 0, 0 },
 	{ "info", "NAME", "Show a plugin: entries, counters, budget, memory, last fault.",
 	  verb_info, 1, 1, 0 },

@@ -30,7 +30,9 @@
  *   (KPLUG_RUNTIME_BASE).  in/out are the invocation's buffers, copied into
  *   and out of the plugin's stack slot by the kernel (NULL when empty); out
  *   is zeroed before the call and copied back whole when the entry
- *   returns.  The result is EAX.
+ *   returns.  An entry says how many bytes of out it wrote with the
+ *   out_len service (KPLUG_SVC_OUT_LEN); INVOKE reports them in
+ *   out_written.  The result is EAX.
  *
  * Ioctls (all on an fd of /dev/kplug, root only).  Every argument struct is
  * extensible: the size encoded in the ioctl number is the caller's struct
@@ -62,9 +64,13 @@
  *       plugin ran past its CPU budget.  -EINTR: a fatal signal arrived
  *       (also while waiting for a stack slot of this CPU, which two
  *       suspended invocations of the plugin may hold).
- *       -ENOENT no such plugin, -EINVAL bad entry/nargs/flags,
+ *       -ENOENT no such plugin, -EINVAL bad entry/nargs/flags/reserved,
  *       in_len + out_len may be at most half the plugin's stack size
- *       (-E2BIG otherwise).
+ *       (-E2BIG otherwise).  out_written (ignored on input): the bytes of
+ *       out the plugin said it wrote (KPLUG_SVC_OUT_LEN; its last call
+ *       counts), or out_len if it did not say (plugins built before the
+ *       service: the whole buffer, as before).  A caller with the older,
+ *       shorter struct (ending at out_len) does not get it.
  *   KPLUG_IOC_INFO  describe a plugin: by id; by name (KPLUG_INFO_BY_NAME,
  *       id ignored); or the plugin with the smallest id greater than id
  *       (KPLUG_INFO_NEXT: start from 0 to list them all).  Fills name, the
@@ -284,6 +290,9 @@ enum kplug_fault_kind {
  *   4 u32 cpu(void)                        the CPU running the plugin
  *   5 u32 pid(void), 6 u32 tid(void)      of the task that invoked it
  *   7 u32 comm(char *buf, u32 len)         its command name, NUL-terminated
+ *   8 u32 out_len(u32 n)                   the entry wrote the first n
+ *        bytes of its out buffer (n <= out_len, else a service fault);
+ *        INVOKE reports n in out_written; returns n
  */
 #define KPLUG_SVC_LOG		1
 #define KPLUG_SVC_TIME_NS	2
@@ -292,7 +301,8 @@ enum kplug_fault_kind {
 #define KPLUG_SVC_PID		5
 #define KPLUG_SVC_TID		6
 #define KPLUG_SVC_COMM		7
-#define KPLUG_SVC_COUNT		8	/* numbers are below this */
+#define KPLUG_SVC_OUT_LEN	8
+#define KPLUG_SVC_COUNT		9	/* numbers are below this */
 
 #define KPLUG_LOG_LINE_MAX	256
 #define KPLUG_LOG_RATE		100
@@ -321,6 +331,9 @@ struct kplug_invoke_args {
 	__aligned_u64	out;	/* in: user buffer for out_len bytes it writes */
 	__u32	in_len;
 	__u32	out_len;
+	/* --- the written length of out (see INVOKE) --------------------- */
+	__u32	out_written;	/* out: bytes of out the plugin wrote */
+	__u32	reserved;	/* must be 0 */
 };
 
 struct kplug_log_args {

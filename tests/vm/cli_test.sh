@@ -33,11 +33,13 @@ json_list_has() {	# json_list_has VALUE KEY command...: stdout is one JSON
 	return 1
 }
 echo "TAP version 13"
-echo "1..32"
+echo "1..34"
 check create_from_c        kplugctl create cli_demo $P/demo.c --budget-ms 500
 check invoke_result        out_has '^42$' kplugctl invoke cli_demo add 40 2
 check invoke_negative_arg  out_has '^4294967295$' kplugctl invoke cli_demo add -1 0
 check invoke_buffers       sh -c "echo 'one two three' > /tmp/in && kplugctl invoke cli_demo words --in /tmp/in --out /tmp/out --out-size 64 && grep -q '3 words in 14 bytes' /tmp/out"
+check out_exactly_written  sh -c "[ \$(wc -c < /tmp/out) = 20 ] && kplugctl -j invoke cli_demo words --in /tmp/in --out /tmp/out | json_check out_written | grep -qx 20"
+check invoke_budget        expect_exit 4 kplugctl invoke cli_demo spin 4000000000 --budget-ms 50
 check fault_exit_code_3    expect_exit 3 kplugctl invoke cli_demo bad_pointer 16
 check budget_exit_code_4   expect_exit 4 kplugctl invoke cli_demo spin 4000000000
 check info_text            out_has 'last fault:  bad-access' kplugctl info cli_demo

@@ -959,6 +959,16 @@ TEST_F(abi, sizes_and_flags)
 	/* a short struct (size in the ioctl number) */
 	EXPECT_EQ(-1, ioctl(self->fd, _IOWR(KPLUG_IOC_MAGIC, 2, __u32[4]), &inv));
 	EXPECT_EQ(EINVAL, errno);
+	/* the first version's, up to out_len: out_written stays untouched */
+	inv.out_written = 0xa5a5a5a5;
+	ASSERT_EQ(0, ioctl(self->fd, _IOWR(KPLUG_IOC_MAGIC, 2,
+					   __u8[offsetof(struct kplug_invoke_args, out_written)]), &inv));
+	EXPECT_EQ(0xa5a5a5a5, inv.out_written);
+	inv.out_written = 0;
+	inv.reserved = 1;
+	EXPECT_EQ(-1, ioctl(self->fd, KPLUG_IOC_INVOKE, &inv));
+	EXPECT_EQ(EINVAL, errno);
+	inv.reserved = 0;
 	/* a longer struct: zero tail accepted, non-zero tail is E2BIG */
 	big.a.id = id;
 	big.a.nargs = 2;
