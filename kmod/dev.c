@@ -277,8 +277,10 @@ static long ioc_log(unsigned int cmd, void __user *uarg)
 	return err ?: copy_args_out(uarg, &a, sizeof(a), cmd);
 }
 
-/* Out of the registry first, so that no new attach finds it, then off
- * every hook (logged): nothing of it runs once REMOVE returns. */
+/*
+ * Out of the registry first, so that no new attach finds it, then off
+ * every hook (logged): nothing of it runs once REMOVE returns.
+ */
 static long ioc_remove(unsigned int cmd, void __user *uarg)
 {
 	struct kplug_remove_args a;

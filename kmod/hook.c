@@ -514,8 +514,10 @@ int kplug_hook_attach(const char *name, u32 id, u32 entry, u32 *att_id)
 	a->entry = entry;
 
 	mutex_lock(&hooks_lock);
-	/* Removed since we looked it up: kplug_hook_detach_plugin() has run
-	 * or waits for hooks_lock, and must find nothing of it after. */
+	/*
+	 * Removed since we looked it up: kplug_hook_detach_plugin() has run
+	 * or waits for hooks_lock, and must find nothing of it after.
+	 */
 	if (kplug_plugin_removed(p)) {
 		mutex_unlock(&hooks_lock);
 		err = -ENOENT;

@@ -106,9 +106,8 @@ struct kplug_call {
 	u32 in_len;
 	void *out;
 	u32 out_len;
-	u32 out_written;	/* out: what the plugin reported (out_len
-				 * service), if out_reported */
-	bool out_reported;
+	u32 out_written;	/* out: the plugin's out_len service call */
+	bool out_reported;	/* it made one */
 	u64 used_ns;		/* out: CPU time the plugin used (kplug_run) */
 };
 

@@ -443,20 +443,19 @@ struct kplug_hook_args {
 				 * a CPU there (until attached again) */
 	__u32	reserved2;	/* must be 0 */
 	/* --- attachments and long hook names (see the top) ------------- */
-	char	hook[KPLUG_HOOK_NAME_MAX];	/* in (ATTACH/DETACH, when name
-						 * is empty), out (INFO, ATT_INFO) */
-	__u32	att_id;		/* in (ATT_INFO: list after it; DETACH: by
-				 * id), out (ATTACH, ATT_INFO) */
-	__u32	att_flags;	/* out (ATT_INFO): KPLUG_ATT_* */
-	char	plugin[KPLUG_NAME_MAX];		/* out (ATT_INFO) */
-	char	entry_name[KPLUG_NAME_MAX];	/* out (ATT_INFO) */
-	__aligned_u64	att_calls;	/* out (ATT_INFO): runs of the entry
-					 * on this hook */
-	__aligned_u64	att_faults;	/* out (ATT_INFO): of those, faulted */
-	__aligned_u64	att_overruns;	/* out (ATT_INFO): stopped by the budget */
-	__aligned_u64	attached_ms;	/* out (ATT_INFO): age of the attachment */
-	__aligned_u64	suspended_ms;	/* out (ATT_INFO): time since it was
-					 * suspended (KPLUG_ATT_SUSPENDED) */
+	/* in (ATTACH/DETACH, if name is empty), out (INFO, ATT_INFO) */
+	char	hook[KPLUG_HOOK_NAME_MAX];
+	/* in (ATT_INFO: list after it; DETACH: by id), out (ATTACH, ATT_INFO) */
+	__u32	att_id;
+	/* out (ATT_INFO), as the top of this header describes them: */
+	__u32	att_flags;	/* KPLUG_ATT_* */
+	char	plugin[KPLUG_NAME_MAX];
+	char	entry_name[KPLUG_NAME_MAX];
+	__aligned_u64	att_calls;	/* runs of the entry on this hook */
+	__aligned_u64	att_faults;	/* of those, faulted */
+	__aligned_u64	att_overruns;	/* stopped by the budget */
+	__aligned_u64	attached_ms;	/* age of the attachment */
+	__aligned_u64	suspended_ms;	/* time since it was suspended */
 };
 
 #define KPLUG_IOC_MAGIC		'K'
