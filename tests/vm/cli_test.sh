@@ -56,7 +56,7 @@ check detach_says_detach   out_has 'hook detach netfilter:ipv4_local_in cli_demo
 check long_kprobe_name     json_is '"kprobe:__x64_sys_sched_get_priority_max"' hook kplugctl -j hook attach kprobe:__x64_sys_sched_get_priority_max cli_demo:add
 check hook_show_json       json_is '"kprobe:__x64_sys_sched_get_priority_max"' 0.hook kplugctl -j hook show kprobe:__x64_sys_sched_get_priority_max
 check hook_detach_by_plugin json_is '"add"' 0.entry kplugctl -j hook detach kprobe:__x64_sys_sched_get_priority_max cli_demo
-check name_clash           out_has 'Error: create: a plugin with that name exists' expect_exit 1 kplugctl create cli_demo $P/demo.c
+check name_clash           out_has 'Error: create: a plugin called cli_demo exists' expect_exit 1 kplugctl create cli_demo $P/demo.c
 check unknown_entry        out_has 'Error: invoke cli_demo nope' expect_exit 1 kplugctl invoke cli_demo nope
 check usage_error          expect_exit 2 kplugctl invoke cli_demo
 check bad_number           out_has "not a 32-bit number" expect_exit 2 kplugctl invoke cli_demo add 12abc
