@@ -198,6 +198,28 @@ out:
 	return err;
 }
 
+/* The struct before its debug and text fields (uapi: KPLUG_IOC_INFO). */
+#define INFO_ARGS_SIZE_V1	offsetof(struct kplug_info_args, debug)
+
+/* Up to cap bytes of the plugin's text to user buffer ubuf. */
+static int text_copy_out(struct kplug_plugin *p, u64 ubuf, u32 cap)
+{
+	u32 n = min(cap, p->text_size);
+	void *buf;
+	int err;
+
+	if (!n)
+		return 0;
+	buf = kvmalloc(n, GFP_KERNEL);
+	if (!buf)
+		return -ENOMEM;
+	err = kplug_sandbox_read(&p->sb, KPLUG_TEXT_BASE, buf, n);
+	if (!err && copy_to_user(u64_to_user_ptr(ubuf), buf, n))
+		err = -EFAULT;
+	kvfree(buf);
+	return err;
+}
+
 static long ioc_info(unsigned int cmd, void __user *uarg)
 {
 	struct kplug_info_args a;
@@ -205,12 +227,13 @@ static long ioc_info(unsigned int cmd, void __user *uarg)
 	u32 n;
 	int err;
 
-	err = copy_args(&a, sizeof(a), sizeof(a), cmd, uarg);
+	err = copy_args(&a, sizeof(a), INFO_ARGS_SIZE_V1, cmd, uarg);
 	if (err)
 		return err;
 	if (a.flags & ~__KPLUG_INFO_ALL ||
 	    (a.flags & KPLUG_INFO_BY_NAME && a.flags & KPLUG_INFO_NEXT) ||
-	    (a.entries_cap && !a.entries))
+	    (a.entries_cap && !a.entries) || (a.debug_cap && !a.debug) ||
+	    (a.text_cap && !a.text))
 		return -EINVAL;
 	if (a.flags & KPLUG_INFO_BY_NAME) {
 		if (!kplug_name_valid(a.name, sizeof(a.name), KPLUG_NAME_PLUGIN))
@@ -238,11 +261,18 @@ static long ioc_info(unsigned int cmd, void __user *uarg)
 	spin_lock_irq(&p->lock);
 	a.last_fault = p->last_fault;
 	spin_unlock_irq(&p->lock);
+	a.debug_size = p->debug_size;
+	a.text_size = p->text_size;
 	n = min(a.entries_cap, p->nr_entries);
 	err = 0;
 	if (n && copy_to_user(u64_to_user_ptr(a.entries), p->entries,
 			      n * sizeof(*p->entries)))
 		err = -EFAULT;
+	n = min(a.debug_cap, p->debug_size);
+	if (!err && n && copy_to_user(u64_to_user_ptr(a.debug), p->debug, n))
+		err = -EFAULT;
+	if (!err)
+		err = text_copy_out(p, a.text, a.text_cap);
 	kplug_plugin_put(p);
 	return err ?: copy_args_out(uarg, &a, sizeof(a), cmd);
 }

@@ -70,6 +70,9 @@ struct kplug_plugin {
 	u32 entry_offset[KPLUG_MAX_ENTRIES];
 	u32 budget_ms;		/* default for its invocations, 0 = module's */
 	struct kplug_image_entry *entries;	/* names, for INFO */
+	u32 text_size;		/* of the image, for INFO */
+	void *debug;		/* the image's debug trailer, for INFO */
+	u32 debug_size;
 	struct kplug_sandbox sb;
 	atomic64_t invocations, faults, timeouts;
 	spinlock_t lock;	/* last_fault */

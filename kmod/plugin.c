@@ -29,6 +29,7 @@ static void plugin_free(struct kref *ref)
 
 	kplug_sandbox_destroy(&p->sb);
 	kfree(p->entries);
+	kvfree(p->debug);
 	kvfree(p->log);
 	kfree_rcu(p, rcu);
 }
@@ -121,8 +122,15 @@ int kplug_plugin_create(const char *name, const void *image, u32 len,
 	p->entries = kmemdup(img.entries, p->nr_entries * sizeof(*p->entries),
 			     GFP_KERNEL_ACCOUNT);
 	p->log = kvzalloc(sizeof(*p->log), GFP_KERNEL_ACCOUNT);
-	if (!p->entries || !p->log) {
+	p->text_size = img.hdr->text_size;
+	p->debug_size = img.debug_size;
+	if (img.debug_size)
+		p->debug = kvmalloc(img.debug_size, GFP_KERNEL_ACCOUNT);
+	if (p->debug)
+		memcpy(p->debug, img.debug, img.debug_size);
+	if (!p->entries || !p->log || (img.debug_size && !p->debug)) {
 		kfree(p->entries);
+		kvfree(p->debug);
 		kvfree(p->log);
 		kfree(p);
 		return -ENOMEM;
@@ -136,6 +144,7 @@ int kplug_plugin_create(const char *name, const void *image, u32 len,
 					 img.hdr->stack_size ?: KPLUG_STACK_DEFAULT,
 					 KPLUG_SANDBOX_MAX >> 20);
 		kfree(p->entries);
+		kvfree(p->debug);
 		kvfree(p->log);
 		kfree(p);
 		return err;

@@ -486,24 +486,30 @@ static int size_ok(size_t size, size_t v1)
 }
 
 #define INFO_ARGS_SIZE_V1	128
-_Static_assert(sizeof(struct kplug_info_args) == INFO_ARGS_SIZE_V1,
-	       "kplug_info_args grew: make this the offset of its first new field");
+_Static_assert(offsetof(struct kplug_info_args, debug) == INFO_ARGS_SIZE_V1,
+	       "kplug_info_args grew after its first version's fields only");
 
 EXPORT int kplug_info_sz(const struct kplug *p, struct kplug_info_args *info,
 			 size_t size)
 {
-	__u64 entries;
-	__u32 cap;
+	struct kplug_info_args in;
 
 	if (!p || !info || !size_ok(size, INFO_ARGS_SIZE_V1))
 		return fail(-EINVAL, "info: no handle or struct, or its size %zu below %u",
 			    size, INFO_ARGS_SIZE_V1);
-	entries = info->entries;	/* the caller's room for the table */
-	cap = info->entries_cap;
+	/* the caller's room for the entry table, debug trailer and text */
+	memset(&in, 0, sizeof(in));
+	memcpy(&in, info, size < sizeof(in) ? size : sizeof(in));
 	memset(info, 0, size);
 	info->id = p->id;
-	info->entries = entries;
-	info->entries_cap = cap;
+	info->entries = in.entries;
+	info->entries_cap = in.entries_cap;
+	if (size > INFO_ARGS_SIZE_V1) {
+		info->debug = in.debug;
+		info->debug_cap = in.debug_cap;
+		info->text = in.text;
+		info->text_cap = in.text_cap;
+	}
 	if (ioctl(p->fd, cmd_sized(KPLUG_IOC_INFO, size), info)) {
 		int err = errno;
 

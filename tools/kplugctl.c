@@ -742,9 +742,105 @@ static int verb_load(struct args *a)
 	return 0;
 }
 
+/*
+ * --- symbols: the image's debug trailer (uapi: struct kplug_debug_hdr) ---
+ *
+ * The plugin's own bytes, so every offset is checked before use; a
+ * trailer that breaks a rule is ignored as a whole.
+ */
+static struct {
+	unsigned char *buf;	/* the trailer, or NULL */
+	size_t len;
+	const struct kplug_debug_sym *syms;
+	__u32 nr;
+} dbg;
+
+static void dbg_set(unsigned char *buf, size_t len)
+{
+	struct kplug_debug_hdr h;
+	const struct kplug_debug_sym *s;
+	__u32 i;
+
+	free(dbg.buf);
+	memset(&dbg, 0, sizeof(dbg));
+	if (!buf || len < sizeof(h))
+		goto bad;
+	memcpy(&h, buf, sizeof(h));
+	if (h.magic != KPLUG_DEBUG_MAGIC || h.size != len ||
+	    h.nr_syms > (len - sizeof(h)) / sizeof(*s) ||
+	    h.strtab_off < sizeof(h) + h.nr_syms * sizeof(*s) || h.strtab_off > len)
+		goto bad;
+	s = (const void *)(buf + sizeof(h));
+	for (i = 0; i < h.nr_syms; i++)
+		if (s[i].name >= len - h.strtab_off ||
+		    !memchr(buf + h.strtab_off + s[i].name, 0,
+			    len - h.strtab_off - s[i].name) ||
+		    (i && s[i].offset < s[i - 1].offset))
+			goto bad;
+	dbg.buf = buf;
+	dbg.len = len;
+	dbg.syms = s;
+	dbg.nr = h.nr_syms;
+	return;
+bad:
+	free(buf);
+}
+
+static const char *dbg_name(const struct kplug_debug_sym *s)
+{
+	return (const char *)dbg.buf + ((const struct kplug_debug_hdr *)dbg.buf)->strtab_off +
+	       s->name;
+}
+
+/* The function at sandbox address eip, and *off into it; NULL if none. */
+static const struct kplug_debug_sym *dbg_find(__u32 eip, __u32 *off)
+{
+	const struct kplug_debug_sym *best = NULL;
+	__u32 i;
+
+	for (i = 0; i < dbg.nr && KPLUG_TEXT_BASE + dbg.syms[i].offset <= eip; i++)
+		best = &dbg.syms[i];
+	if (!best)
+		return NULL;
+	*off = eip - KPLUG_TEXT_BASE - best->offset;
+	/* past its end (a size the compiler gave): not in it */
+	if (best->size && *off >= best->size)
+		return NULL;
+	return best;
+}
+
+/* Fetch plugin p's debug trailer (and, if text, its text) into dbg. */
+static void dbg_fetch(struct kplug *p, unsigned char **text, size_t *text_len)
+{
+	struct kplug_info_args a;
+	unsigned char *buf = NULL;
+
+	memset(&a, 0, sizeof(a));
+	if (kplug_info(p, &a) || (!a.debug_size && !text))
+		return;
+	buf = a.debug_size ? malloc(a.debug_size) : NULL;
+	a.debug = (unsigned long)buf;
+	a.debug_cap = buf ? a.debug_size : 0;
+	if (text) {
+		*text = malloc(a.text_size ?: 1);
+		a.text = (unsigned long)*text;
+		a.text_cap = *text ? a.text_size : 0;
+	}
+	if (kplug_info(p, &a)) {
+		free(buf);
+		return;
+	}
+	if (text)
+		*text_len = a.text_cap < a.text_size ? a.text_cap : a.text_size;
+	dbg_set(buf, a.debug_cap < a.debug_size ? a.debug_cap : a.debug_size);
+}
+
 /* A fault record: the same keys in `invoke` and in `info`'s last_fault. */
 static void j_fault(const char *key, const struct kplug_fault *f)
 {
+	const struct kplug_debug_sym *s;
+	__u32 off;
+
 	j_key(key);
 	j_open('{');
 	j_kstr("kind", kplug_fault_kind_str(f->kind));
@@ -752,17 +848,29 @@ static void j_fault(const char *key, const struct kplug_fault *f)
 	j_kuint("error_code", f->error_code);
 	j_kuint("eip", f->eip);
 	j_kuint("cr2", f->cr2);
+	s = dbg_find(f->eip, &off);
+	if (s) {
+		j_kstr("function", dbg_name(s));
+		j_kuint("offset", off);
+	}
 	j_close('}');
 }
 
 static const char *fault_text(const struct kplug_fault *f)
 {
-	static char s[160];
+	const struct kplug_debug_sym *s;
+	static char at[160], text[400];
+	__u32 off;
 
-	snprintf(s, sizeof(s), "%s (vector %u, error code %#x, eip %#x, cr2 %#x)",
+	s = dbg_find(f->eip, &off);
+	if (s)
+		snprintf(at, sizeof(at), " (%s+%#x)", dbg_name(s), off);
+	else
+		at[0] = '\0';
+	snprintf(text, sizeof(text), "%s (vector %u, error code %#x, eip %#x%s, cr2 %#x)",
 		 kplug_fault_kind_str(f->kind), f->vector, f->error_code,
-		 f->eip, f->cr2);
-	return s;
+		 f->eip, at, f->cr2);
+	return text;
 }
 
 /* Open plugin NAME, or say why not (the module missing comes first). */
@@ -817,6 +925,8 @@ static int verb_invoke(struct args *a)
 	o.out = outbuf;
 	o.out_len = out_len;
 	err = kplug_invoke_opts(p, a->pos[1], &o);
+	if (err == -EIO)
+		dbg_fetch(p, NULL, NULL);	/* for function+offset */
 	kplug_close(p);
 	free(in);
 	if (err == -EIO) {
@@ -945,11 +1055,146 @@ static int verb_info(struct args *args)
 	a.entries = (unsigned long)e;
 	a.entries_cap = KPLUG_MAX_ENTRIES;
 	err = kplug_info(p, &a);
+	if (!err && a.faults)
+		dbg_fetch(p, NULL, NULL);	/* for function+offset */
 	kplug_close(p);
 	if (err)
 		return error(EXIT_FAILED, hint_for(err), "info %s: %s", args->pos[0],
 			     kplug_strerror(err));
 	print_info(&a, e);
+	return 0;
+}
+
+/*
+ * The text and debug trailer of an image file (FILE.kpi), checked as far
+ * as dump needs: the kernel's validator (kmod/image.c) has the full rules.
+ */
+static int image_parts(const char *path, unsigned char **text, size_t *text_len)
+{
+	struct kplug_image_hdr h;
+	unsigned char *img, *debug = NULL;
+	size_t len;
+	__u64 body;
+
+	img = read_file(path, &len);
+	if (!img)
+		return error(EXIT_FAILED, NULL, "cannot read %s: %s", path, strerror(errno));
+	if (len >= sizeof(h))
+		memcpy(&h, img, sizeof(h));
+	body = len < sizeof(h) ? 0 : (__u64)sizeof(h) + (__u64)h.nr_entries *
+	       sizeof(struct kplug_image_entry) + h.text_size + h.data_size;
+	if (len < sizeof(h) || h.magic != KPLUG_IMAGE_MAGIC || h.hdr_size != sizeof(h) ||
+	    h.nr_entries > KPLUG_MAX_ENTRIES || body > len) {
+		free(img);
+		return error(EXIT_FAILED, "`kplugctl build` makes images", "%s is not a kplug image",
+			     path);
+	}
+	*text = malloc(h.text_size ?: 1);
+	if (*text)
+		memcpy(*text, img + body - h.data_size - h.text_size, h.text_size);
+	*text_len = h.text_size;
+	if (body < len) {
+		debug = malloc(len - body);
+		if (debug)
+			memcpy(debug, img + body, len - body);
+	}
+	dbg_set(debug, len - body);
+	free(img);
+	return *text ? 0 : error(EXIT_FAILED, NULL, "out of memory");
+}
+
+/*
+ * objdump's disassembly of text (at KPLUG_TEXT_BASE) to out, with a
+ * "<function>:" line where each function starts.  0, or -1 if objdump
+ * could not run.
+ */
+static int disassemble(const unsigned char *text, size_t len)
+{
+	char path[] = "/tmp/kplugctl-dump.XXXXXX", cmd[256], line[512];
+	unsigned long addr;
+	int fd = mkstemp(path), status = -1, lines = 0;
+	__u32 i = 0;
+	FILE *f = NULL;
+
+	if (fd < 0)
+		return -1;
+	if (write(fd, text, len) == (ssize_t)len) {
+		snprintf(cmd, sizeof(cmd),
+			 "objdump -D -b binary -m i386 --adjust-vma=%#x %s 2>/dev/null",
+			 KPLUG_TEXT_BASE, path);
+		f = popen(cmd, "r");
+	}
+	close(fd);
+	while (f && fgets(line, sizeof(line), f)) {
+		/* instruction lines: "   11000:\t55 \tpush   %ebp" */
+		if (sscanf(line, " %lx:", &addr) != 1 || !strchr(line, '\t'))
+			continue;
+		for (; i < dbg.nr && KPLUG_TEXT_BASE + dbg.syms[i].offset <= addr; i++)
+			if (KPLUG_TEXT_BASE + dbg.syms[i].offset == addr)
+				fprintf(out, "\n%08lx <%s>:\n", addr, dbg_name(&dbg.syms[i]));
+		fputs(line, out);
+		lines++;
+	}
+	if (f)
+		status = pclose(f);
+	unlink(path);
+	return !status && lines ? 0 : -1;
+}
+
+/* dump NAME|FILE.kpi: the functions, then the disassembly (objdump). */
+static int verb_dump(struct args *args)
+{
+	const char *what = args->pos[0];
+	unsigned char *text = NULL;
+	size_t text_len = 0;
+	struct kplug *p;
+	__u32 i;
+	int err;
+
+	if (ends_with(what, ".kpi") || strchr(what, '/')) {
+		err = image_parts(what, &text, &text_len);
+		if (err)
+			return err;
+	} else {
+		p = open_plugin(what, &err);
+		if (!p)
+			return err;
+		dbg_fetch(p, &text, &text_len);
+		kplug_close(p);
+		if (!text)
+			return error(EXIT_FAILED, NULL, "dump %s: cannot read its text", what);
+	}
+	if (json) {
+		j_open('{');
+		j_key("functions");
+		j_open('[');
+	} else {
+		fprintf(out, "%s: %zu bytes of text at %#x, %u functions%s\n", what, text_len,
+			KPLUG_TEXT_BASE, dbg.nr, dbg.buf ? "" : " (no debug trailer)");
+	}
+	for (i = 0; i < dbg.nr; i++) {
+		if (json) {
+			j_open('{');
+			j_kstr("name", dbg_name(&dbg.syms[i]));
+			j_kuint("address", KPLUG_TEXT_BASE + dbg.syms[i].offset);
+			j_kuint("size", dbg.syms[i].size);
+			j_close('}');
+		} else {
+			fprintf(out, "  %08x %6u  %s\n", KPLUG_TEXT_BASE + dbg.syms[i].offset,
+				dbg.syms[i].size, dbg_name(&dbg.syms[i]));
+		}
+	}
+	if (json) {
+		j_close(']');
+		j_close('}');
+		free(text);
+		return 0;
+	}
+	err = disassemble(text, text_len);
+	free(text);
+	if (err)
+		return error(EXIT_FAILED, "install binutils for the disassembly, or dump the image file on a machine that has it",
+			     "dump %s: objdump (binutils) did not run", what);
 	return 0;
 }
 
@@ -1324,6 +1569,11 @@ static const struct verb {
 	  "it.", verb_log, 1, 1, O(CLEAR) },
 	{ "remove", "NAME", "Remove plugin NAME (calls in flight finish first).",
 	  verb_remove, 1, 1, 0 },
+	{ "dump", "NAME|FILE.kpi",
+	  "List the functions of a loaded plugin or an image file (address, size,\n"
+	  "name, from the image's debug trailer), then disassemble its text with\n"
+	  "objdump (binutils), a <function>: line where each starts. -j: the\n"
+	  "functions only.", verb_dump, 1, 1, 0 },
 	{ "hook", "list | show [HOOK] | attach HOOK PLUGIN:ENTRY | detach ID|HOOK PLUGIN[:ENTRY]",
 	  "Hook points: netfilter:ipv4_pre_routing and netfilter:ipv4_local_in (a\n"
 	  "non-zero result drops the packet), kprobe:SYMBOL (made on attach, the\n"

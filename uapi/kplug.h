@@ -12,8 +12,12 @@
  *
  * Image (struct kplug_image_hdr, little endian)
  *   header | entry table (nr_entries x struct kplug_image_entry) | text | data
+ *   [| debug]
  *   The header's checksum is the CRC-32 of the whole image with that field
- *   read as zero (see kplug_crc32()).
+ *   read as zero (see kplug_crc32()).  The optional debug trailer (struct
+ *   kplug_debug_hdr, below) is for tools: the kernel checks its magic and
+ *   size, keeps it as it is and hands it back (KPLUG_IOC_INFO); it never
+ *   interprets the rest, and readers must check every offset in it.
  *   text is loaded at KPLUG_TEXT_BASE and mapped read+execute; data at
  *   kplug_data_base(text_size), followed by bss_size zero bytes, mapped
  *   read+write, never executable.  An entry's offset is relative to
@@ -76,6 +80,10 @@
  *       (KPLUG_INFO_NEXT: start from 0 to list them all).  Fills name, the
  *       counters and sizes, and up to entries_cap entries of the entry
  *       table at entries.  -ENOENT: no such plugin (or no further one).
+ *       With the struct's later fields: up to debug_cap bytes of the
+ *       image's debug trailer at debug and up to text_cap bytes of its
+ *       text at text (debug_size and text_size say how many there are;
+ *       0 and NULL: none wanted).
  *   KPLUG_IOC_LOG  copy the newest bytes of plugin `id`'s log (the lines
  *       it wrote with the log service) to buf, whole lines only (the copy
  *       never starts inside a line, even after the ring wrapped or when
@@ -213,6 +221,30 @@ struct kplug_image_hdr {
 };
 
 #define KPLUG_MAX_ENTRIES	64
+
+/*
+ * The debug trailer: function symbols of the text, sorted by offset, for
+ * function+offset in fault reports and disassembly (kplugctl info, dump).
+ *   struct kplug_debug_hdr | nr_syms x struct kplug_debug_sym | names
+ * A name is a NUL-terminated string at strtab_off + sym.name, inside the
+ * trailer.
+ */
+#define KPLUG_DEBUG_MAGIC	0x4244504bu	/* "KPDB" */
+#define KPLUG_DEBUG_MAX		(1u << 20)	/* bytes of trailer */
+
+struct kplug_debug_hdr {
+	__u32	magic;		/* KPLUG_DEBUG_MAGIC */
+	__u32	size;		/* of the trailer, this header included */
+	__u32	nr_syms;
+	__u32	strtab_off;	/* from the trailer's start */
+};
+
+struct kplug_debug_sym {
+	__u32	offset;		/* from KPLUG_TEXT_BASE */
+	__u32	size;		/* bytes of code; 0 if the compiler did not say */
+	__u32	name;		/* from strtab_off */
+	__u32	reserved;
+};
 
 /*
  * CRC-32 (the IEEE polynomial; chains like zlib's crc32(): start with 0,
@@ -367,6 +399,13 @@ struct kplug_info_args {
 	struct kplug_fault last_fault;	/* out: the most recent fault */
 	__u32	data_base;	/* out: sandbox address of data, then bss */
 	__u32	data_pages;	/* out: pages of data + bss (mmap-able) */
+	/* --- the image's debug trailer and text, for tools ------------- */
+	__aligned_u64	debug;	/* in: user buffer of debug_cap bytes */
+	__u32	debug_cap;	/* in */
+	__u32	debug_size;	/* out: bytes of the trailer, 0: none */
+	__aligned_u64	text;	/* in: user buffer of text_cap bytes */
+	__u32	text_cap;	/* in */
+	__u32	text_size;	/* out: bytes of text */
 };
 
 /*

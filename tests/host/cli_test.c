@@ -391,4 +391,37 @@ TEST(without_the_module)
 	EXPECT_NE(NULL, strstr(r.err, "not loaded"));
 }
 
+/* dump of an image file: its functions (static ones too), objdump's
+ * disassembly with a line where each starts. */
+TEST(dump_image_file)
+{
+	static struct run r;
+	char dir[] = "/tmp/kplugctl_dump.XXXXXX", src[128], img[128];
+	FILE *f;
+
+	ASSERT_NE(NULL, mkdtemp(dir));
+	snprintf(src, sizeof(src), "%s/t.c", dir);
+	snprintf(img, sizeof(img), "%s/t.kpi", dir);
+	f = fopen(src, "w");
+	ASSERT_NE(NULL, f);
+	fputs("static u32 twice(u32 a)\n{\n\treturn 2 * a;\n}\n"
+	      "u32 f(u32 a)\n{\n\treturn twice(a) + 1;\n}\n", f);
+	fclose(f);
+	runv(&r, "build", src, "-o", img, NULL);
+	ASSERT_EQ(0, r.code);
+	runv(&r, "-j", "dump", img, NULL);
+	EXPECT_EQ(0, r.code);
+	EXPECT_STREQ("\"twice\"", json_at(&r, "functions.0.name"));
+	EXPECT_STREQ("69632", json_at(&r, "functions.0.address"));
+	EXPECT_STREQ("\"f\"", json_at(&r, "functions.1.name"));
+	runv(&r, "dump", img, NULL);
+	EXPECT_EQ(0, r.code) TH_LOG("%s", r.err);
+	EXPECT_NE(NULL, strstr(r.out, "00011000 <twice>:\n   11000:\t"));
+	EXPECT_NE(NULL, strstr(r.out, " <f>:\n"));
+	EXPECT_NE(NULL, strstr(r.out, "call   0x11000"));
+	runv(&r, "dump", src, NULL);	/* not an image */
+	EXPECT_EQ(1, r.code);
+	EXPECT_NE(NULL, strstr(r.err, "is not a kplug image"));
+}
+
 TEST_HARNESS_MAIN
