@@ -125,8 +125,10 @@
  *       KPLUG_HOOK_ATT_INFO  the attachment with the smallest id above
  *           att_id, on any hook (start from 0): fills att_id, hook (and
  *           name), id, entry, plugin, entry_name, att_flags
- *           (KPLUG_ATT_SUSPENDED), att_calls, att_faults, att_overruns,
- *           attached_ms and suspended_ms.  -ENOENT after the last.
+ *           (KPLUG_ATT_SUSPENDED), att_calls (including calls that found
+ *           no stack slot free, which the hook counts as missed too),
+ *           att_faults, att_overruns, attached_ms and suspended_ms.
+ *           -ENOENT after the last.
  *       KPLUG_HOOK_DETACH with att_id non-zero detaches that attachment
  *           (name, hook, id and entry must then be 0: -EINVAL).
  *       Removing a plugin (KPLUG_IOC_REMOVE) detaches its attachments
@@ -490,7 +492,7 @@ struct kplug_hook_args {
 	__u32	att_flags;	/* KPLUG_ATT_* */
 	char	plugin[KPLUG_NAME_MAX];
 	char	entry_name[KPLUG_NAME_MAX];
-	__aligned_u64	att_calls;	/* runs of the entry on this hook */
+	__aligned_u64	att_calls;	/* times the hook called the entry */
 	__aligned_u64	att_faults;	/* of those, faulted */
 	__aligned_u64	att_overruns;	/* stopped by the budget */
 	__aligned_u64	attached_ms;	/* age of the attachment */
