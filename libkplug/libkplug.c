@@ -39,32 +39,25 @@ static void print_stderr(enum kplug_print_level level, const char *msg)
 		fputs(msg, stderr);
 }
 
-static pthread_mutex_t print_lock = PTHREAD_MUTEX_INITIALIZER;
+/*
+ * One of the two is set.  Atomic pointers, not a lock: a program that
+ * forks while another thread prints must not inherit a held lock.
+ */
 static kplug_print_cb print_cb = print_stderr;
 static kplug_print_fn print_fn;		/* kplug_set_print()'s, if set */
 
 EXPORT kplug_print_cb kplug_set_print_cb(kplug_print_cb cb)
 {
-	kplug_print_cb old;
+	kplug_print_fn fn = __atomic_exchange_n(&print_fn, NULL, __ATOMIC_ACQ_REL);
+	kplug_print_cb old = __atomic_exchange_n(&print_cb, cb, __ATOMIC_ACQ_REL);
 
-	pthread_mutex_lock(&print_lock);
-	old = print_fn ? NULL : print_cb;
-	print_cb = cb;
-	print_fn = NULL;
-	pthread_mutex_unlock(&print_lock);
-	return old;
+	return fn ? NULL : old;
 }
 
 EXPORT kplug_print_fn kplug_set_print(kplug_print_fn fn)
 {
-	kplug_print_fn old;
-
-	pthread_mutex_lock(&print_lock);
-	old = print_fn;
-	print_fn = fn;
-	print_cb = NULL;
-	pthread_mutex_unlock(&print_lock);
-	return old;
+	__atomic_store_n(&print_cb, NULL, __ATOMIC_RELEASE);
+	return __atomic_exchange_n(&print_fn, fn, __ATOMIC_ACQ_REL);
 }
 
 static void pr(enum kplug_print_level level, const char *fmt, ...)
@@ -76,10 +69,8 @@ static void pr(enum kplug_print_level level, const char *fmt, ...)
 	char msg[512];
 	va_list ap;
 
-	pthread_mutex_lock(&print_lock);
-	cb = print_cb;
-	fn = print_fn;
-	pthread_mutex_unlock(&print_lock);
+	cb = __atomic_load_n(&print_cb, __ATOMIC_ACQUIRE);
+	fn = __atomic_load_n(&print_fn, __ATOMIC_ACQUIRE);
 	if (!cb && (!fn || level == KPLUG_PRINT_DEBUG))
 		return;
 	va_start(ap, fmt);
