@@ -73,10 +73,10 @@ VM_TESTS  := build/tests/kplug_test build/tests/attack_test build/tests/limit_te
 	     build/tests/fuzz_vm build/tests/fuzz_vm_test.sh build/tests/json_check \
 	     build/tests/suite.sh build/tests/stress.sh \
 	     build/tests/compilers_test.sh build/tests/sdk_test.sh build/tests/apply_test.sh \
-	     build/tests/race_test.sh
+	     build/tests/race_test.sh build/tests/abi_v1_test
 HOST_TESTS := build/host/desc_test build/host/image_test build/host/fault_test \
 	      build/host/codegen_test build/host/cli_test build/host/symbols_test \
-	      build/host/docs_test
+	      build/host/docs_test build/host/abi_v1_test
 
 # VM matrices: name:cpu:smp:kernel args (comma-separated)[:test kernel,
 # default 6.1]; cpu "bochs"
@@ -165,6 +165,17 @@ build/host/symbols_test: tests/host/symbols_test.c $(LIBKPLUG_A) libkplug/libkpl
 	$(CC) $(CFLAGS) -Ibuild/include -I$(CACHE)/kselftest \
 		-DLIBKPLUG_A='"$(TOP)/$(LIBKPLUG_A)"' -DLIBKPLUG_MAP='"$(TOP)/libkplug/libkplug.map"' \
 		-o $@ $< $(LIBKPLUG_A) $(CODEGEN_LDLIBS)
+
+# A program built against the first ABI's headers (tests/abi/v1/, from
+# git), linked with today's library: on the host and, static, in the VM.
+ABI_V1_DEPS := tests/abi/abi_v1_test.c tests/abi/v1/libkplug.h tests/abi/v1/linux/kplug.h $(LIBKPLUG_A)
+build/host/abi_v1_test: $(ABI_V1_DEPS)
+	@mkdir -p $(@D)
+	$(CC) $(CFLAGS) -Itests/abi/v1 -I$(CACHE)/kselftest -o $@ $< $(LIBKPLUG_A) $(CODEGEN_LDLIBS)
+
+build/tests/abi_v1_test: $(ABI_V1_DEPS)
+	@mkdir -p $(@D)
+	$(CC) $(CFLAGS) -static -Itests/abi/v1 -I$(CACHE)/kselftest -o $@ $< $(LIBKPLUG_A) $(CODEGEN_LDLIBS)
 
 build/host/cli_test: tests/host/cli_test.c tests/vm/json.h uapi/kplug.h build/host/kplugctl
 	@mkdir -p $(@D)

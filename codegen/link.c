@@ -16,7 +16,9 @@
  *      is the absolute value 0, as clang's calls to the SDK's service
  *      thunks at fixed addresses use it);
  *   5. the entry table: every global function of the user's objects,
- *      sorted by name.
+ *      sorted by name;
+ *   6. the debug trailer: every function of the image (static ones too)
+ *      with its address and size, for function+offset in fault reports.
  */
 #include <errno.h>
 #include <stdio.h>
@@ -439,6 +441,105 @@ static int entries(struct link *l, struct kplug_image_entry *ent)
 	return 0;
 }
 
+struct fn {
+	__u32 offset, size;
+	const char *name;
+};
+
+static int cmp_fn(const void *a, const void *b)
+{
+	const struct fn *x = a, *y = b;
+
+	return x->offset < y->offset ? -1 : x->offset > y->offset;
+}
+
+/*
+ * Step 6: the debug trailer (uapi: struct kplug_debug_hdr), malloc()ed:
+ * every function symbol of the loaded objects that is in the image (a
+ * global only where its winning definition is), sorted by address.
+ */
+static int debug_trailer(struct link *l, void **out, size_t *out_len)
+{
+	struct kplug_debug_hdr *d;
+	struct kplug_debug_sym *ds;
+	struct fn *fns = NULL, *f;
+	size_t n = 0, cap = 0, names = 0, size, i;
+	unsigned int k, j;
+	char *str;
+
+	for (k = 0; k < l->nr; k++) {
+		struct kplug_cg_obj *o = l->objs[k];
+
+		for (j = 1; j < o->nsyms; j++) {
+			Elf32_Sym s;
+			const char *name;
+			__u32 addr;
+
+			kplug_cg_elf_sym(o, j, &s);
+			if (ELF32_ST_TYPE(s.st_info) != STT_FUNC ||
+			    s.st_shndx == SHN_UNDEF || s.st_shndx >= SHN_LORESERVE ||
+			    o->kind[s.st_shndx] != CG_TEXT)
+				continue;
+			name = kplug_cg_elf_sym_name(o, &s);
+			if (ELF32_ST_BIND(s.st_info) != STB_LOCAL) {
+				struct gsym *g = lookup(l, name);
+
+				if (!g || g->obj != o || g->idx != j)
+					continue;
+			}
+			addr = sym_value(l, o, j);
+			if (!*name || addr < KPLUG_TEXT_BASE ||
+			    addr - KPLUG_TEXT_BASE >= l->text_size)
+				continue;
+			if (n == cap) {
+				cap = cap ? 2 * cap : 64;
+				f = realloc(fns, cap * sizeof(*fns));
+				if (!f) {
+					free(fns);
+					return -ENOMEM;
+				}
+				fns = f;
+			}
+			fns[n].offset = addr - KPLUG_TEXT_BASE;
+			fns[n].size = s.st_size;
+			fns[n].name = name;
+			names += strlen(name) + 1;
+			n++;
+		}
+	}
+	size = sizeof(*d) + n * sizeof(*ds) + names;
+	if (size > KPLUG_DEBUG_MAX) {	/* a debug aid: leave it out */
+		free(fns);
+		*out = NULL;
+		*out_len = 0;
+		return 0;
+	}
+	if (n)
+		qsort(fns, n, sizeof(*fns), cmp_fn);
+	d = calloc(1, size);
+	if (!d) {
+		free(fns);
+		return -ENOMEM;
+	}
+	d->magic = KPLUG_DEBUG_MAGIC;
+	d->size = size;
+	d->nr_syms = n;
+	d->strtab_off = sizeof(*d) + n * sizeof(*ds);
+	ds = (struct kplug_debug_sym *)(d + 1);
+	str = (char *)d + d->strtab_off;
+	for (i = 0; i < n; i++) {
+		ds[i].offset = fns[i].offset;
+		ds[i].size = fns[i].size;
+		ds[i].name = str - ((char *)d + d->strtab_off);
+		strcpy(str, fns[i].name);
+		str += strlen(str) + 1;
+	}
+	free(fns);
+	*out = d;
+	*out_len = size;
+	return 0;
+}
+
 /* The library: the runtime object and libtcc1's ELF members. */
 static int open_library(struct link *l)
 {
@@ -477,7 +578,8 @@ static int link_image(struct link *l, const struct kplug_object *objs,
 {
 	struct kplug_image_hdr *h;
 	unsigned int i;
-	size_t len;
+	size_t len, body, debug_len;
+	void *debug;
 	int err;
 
 	for (i = 0; i < nr_objs; i++) {
@@ -498,14 +600,22 @@ static int link_image(struct link *l, const struct kplug_object *objs,
 		err = layout(l);
 	if (!err)
 		err = entries(l, NULL);
+	if (!err)
+		err = debug_trailer(l, &debug, &debug_len);
 	if (err)
 		return err;
 
-	len = sizeof(*h) + l->nr_ent * sizeof(struct kplug_image_entry) +
-	      l->text_size + l->data_size;
+	body = sizeof(*h) + l->nr_ent * sizeof(struct kplug_image_entry) +
+	       l->text_size + l->data_size;
+	len = body + debug_len;
 	h = calloc(1, len);
-	if (!h)
+	if (!h) {
+		free(debug);
 		return -ENOMEM;
+	}
+	if (debug_len)
+		memcpy((char *)h + body, debug, debug_len);
+	free(debug);
 	h->magic = KPLUG_IMAGE_MAGIC;
 	h->version = KPLUG_IMAGE_VERSION;
 	h->hdr_size = sizeof(*h);

@@ -27,7 +27,7 @@
 struct kplug_hook;
 
 struct kplug_hook_desc {
-	const char *name;	/* 1..31 of [A-Za-z0-9_.:-], unique */
+	const char *name;	/* 1..127 of [A-Za-z0-9_.:-] (KPLUG_HOOK_NAME_MAX), unique */
 	u32 context;		/* KPLUG_HOOK_CTX_* where it is called from */
 	const char *context_desc; /* where it is called from, for users */
 	const char *args_desc;	/* what args[] and in hold, for users */

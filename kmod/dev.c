@@ -146,6 +146,9 @@ out:
 	return err;
 }
 
+/* The struct before out_written (uapi: KPLUG_IOC_INVOKE). */
+#define INVOKE_ARGS_SIZE_V1	offsetofend(struct kplug_invoke_args, out_len)
+
 static long ioc_invoke(unsigned int cmd, void __user *uarg)
 {
 	struct kplug_invoke_args __user *ua = uarg;
@@ -155,10 +158,10 @@ static long ioc_invoke(unsigned int cmd, void __user *uarg)
 	void *in = NULL, *out = NULL;
 	int err, err2;
 
-	err = copy_args(&a, sizeof(a), sizeof(a), cmd, uarg);
+	err = copy_args(&a, sizeof(a), INVOKE_ARGS_SIZE_V1, cmd, uarg);
 	if (err)
 		return err;
-	if (a.flags || a.nargs > KPLUG_MAX_ARGS ||
+	if (a.flags || a.reserved || a.nargs > KPLUG_MAX_ARGS ||
 	    memchr_inv(&a.fault, 0, sizeof(a.fault)) ||
 	    (a.in_len && !a.in) || (a.out_len && !a.out))
 		return -EINVAL;
@@ -189,14 +192,19 @@ static long ioc_invoke(unsigned int cmd, void __user *uarg)
 	call.out_len = a.out_len;
 	err = kplug_run(p, &call, &a.result, &a.fault);
 	kplug_plugin_account(p, err, &a.fault);
+	a.out_written = call.out_reported ? call.out_written : a.out_len;
 	if (!err && a.out_len &&
 	    copy_to_user(u64_to_user_ptr(a.out), out, a.out_len))
 		err = -EFAULT;
-	/* Only the out fields go back: the result, and a fault record only
-	 * when there is one (the caller's is zero, checked above). */
+	/* Only the out fields go back: the result, a fault record only when
+	 * there is one (the caller's is zero, checked above), and the
+	 * written length if the caller's struct has it. */
 	err2 = put_user(a.result, &ua->result) ? -EFAULT : 0;
 	if (err == -EIO && !err2 &&
 	    copy_to_user(&ua->fault, &a.fault, sizeof(a.fault)))
+		err2 = -EFAULT;
+	if (!err2 && _IOC_SIZE(cmd) >= offsetofend(typeof(a), out_written) &&
+	    put_user(a.out_written, &ua->out_written))
 		err2 = -EFAULT;
 	err = err ?: err2;
 out:
@@ -208,6 +216,28 @@ out:
 	return err;
 }
 
+/* The struct before its debug and text fields (uapi: KPLUG_IOC_INFO). */
+#define INFO_ARGS_SIZE_V1	offsetof(struct kplug_info_args, debug)
+
+/* Up to cap bytes of the plugin's text to user buffer ubuf. */
+static int text_copy_out(struct kplug_plugin *p, u64 ubuf, u32 cap)
+{
+	u32 n = min(cap, p->text_size);
+	void *buf;
+	int err;
+
+	if (!n)
+		return 0;
+	buf = kvmalloc(n, GFP_KERNEL);
+	if (!buf)
+		return -ENOMEM;
+	err = kplug_sandbox_read(&p->sb, KPLUG_TEXT_BASE, buf, n);
+	if (!err && copy_to_user(u64_to_user_ptr(ubuf), buf, n))
+		err = -EFAULT;
+	kvfree(buf);
+	return err;
+}
+
 static long ioc_info(unsigned int cmd, void __user *uarg)
 {
 	struct kplug_plugin_stats stats;
@@ -216,12 +246,13 @@ static long ioc_info(unsigned int cmd, void __user *uarg)
 	u32 n;
 	int err;
 
-	err = copy_args(&a, sizeof(a), sizeof(a), cmd, uarg);
+	err = copy_args(&a, sizeof(a), INFO_ARGS_SIZE_V1, cmd, uarg);
 	if (err)
 		return err;
 	if (a.flags & ~__KPLUG_INFO_ALL ||
 	    (a.flags & KPLUG_INFO_BY_NAME && a.flags & KPLUG_INFO_NEXT) ||
-	    (a.entries_cap && !a.entries))
+	    (a.entries_cap && !a.entries) || (a.debug_cap && !a.debug) ||
+	    (a.text_cap && !a.text))
 		return -EINVAL;
 	if (a.flags & KPLUG_INFO_BY_NAME) {
 		if (!kplug_name_valid(a.name, sizeof(a.name), KPLUG_NAME_PLUGIN))
@@ -250,11 +281,18 @@ static long ioc_info(unsigned int cmd, void __user *uarg)
 	spin_lock_irq(&p->lock);
 	a.last_fault = p->last_fault;
 	spin_unlock_irq(&p->lock);
+	a.debug_size = p->debug_size;
+	a.text_size = p->text_size;
 	n = min(a.entries_cap, p->nr_entries);
 	err = 0;
 	if (n && copy_to_user(u64_to_user_ptr(a.entries), p->entries,
 			      n * sizeof(*p->entries)))
 		err = -EFAULT;
+	n = min(a.debug_cap, p->debug_size);
+	if (!err && n && copy_to_user(u64_to_user_ptr(a.debug), p->debug, n))
+		err = -EFAULT;
+	if (!err)
+		err = text_copy_out(p, a.text, a.text_cap);
 	kplug_plugin_put(p);
 	return err ?: copy_args_out(uarg, &a, sizeof(a), cmd);
 }
@@ -289,9 +327,14 @@ static long ioc_log(unsigned int cmd, void __user *uarg)
 	return err ?: copy_args_out(uarg, &a, sizeof(a), cmd);
 }
 
+/*
+ * Out of the registry first, so that no new attach finds it, then off
+ * every hook (logged): nothing of it runs once REMOVE returns.
+ */
 static long ioc_remove(unsigned int cmd, void __user *uarg)
 {
 	struct kplug_remove_args a;
+	struct kplug_plugin *p;
 	int err;
 
 	err = copy_args(&a, sizeof(a), sizeof(a), cmd, uarg);
@@ -299,25 +342,102 @@ static long ioc_remove(unsigned int cmd, void __user *uarg)
 		return err;
 	if (a.flags)
 		return -EINVAL;
-	return kplug_plugin_remove(a.id);
+	p = kplug_plugin_unlist(a.id);
+	if (!p)
+		return -ENOENT;
+	kplug_hook_detach_plugin(p);
+	kplug_plugin_put(p);
+	return 0;
+}
+
+/* The struct before its attachment fields (uapi: "Attachments"). */
+#define HOOK_ARGS_SIZE_V1	offsetofend(struct kplug_hook_args, reserved2)
+
+/*
+ * The hook name of an ATTACH or DETACH: name, or hook (which holds long
+ * ones) when name is empty; never both.  NULL if neither is a valid
+ * name.
+ */
+static const char *hook_name(const struct kplug_hook_args *a)
+{
+	if (a->name[0] && a->hook[0])
+		return NULL;
+	if (a->name[0])
+		return kplug_name_valid(a->name, sizeof(a->name),
+					KPLUG_NAME_HOOK) ? a->name : NULL;
+	return kplug_name_valid(a->hook, sizeof(a->hook), KPLUG_NAME_HOOK) ?
+	       a->hook : NULL;
+}
+
+/* The hook's name in both fields; name only if it fits (else empty). */
+static void hook_name_out(struct kplug_hook_args *a, const char *name)
+{
+	strscpy_pad(a->hook, name, sizeof(a->hook));
+	if (strscpy_pad(a->name, name, sizeof(a->name)) < 0)
+		memset(a->name, 0, sizeof(a->name));
+}
+
+static long hook_att_info(struct kplug_hook_args *a)
+{
+	struct kplug_att_info info;
+	int err;
+
+	err = kplug_hook_att_info(a->att_id, &info);
+	if (err)
+		return err;
+	hook_name_out(a, info.hook);
+	memcpy(a->plugin, info.plugin, sizeof(a->plugin));
+	memcpy(a->entry_name, info.entry_name, sizeof(a->entry_name));
+	a->att_id = info.id;
+	a->id = info.plugin_id;
+	a->entry = info.entry;
+	a->att_flags = info.suspended ? KPLUG_ATT_SUSPENDED : 0;
+	a->att_calls = info.calls;
+	a->att_faults = info.faults;
+	a->att_overruns = info.overruns;
+	a->attached_ms = info.attached_ms;
+	a->suspended_ms = info.suspended_ms;
+	return 0;
 }
 
 static long ioc_hook(unsigned int cmd, void __user *uarg)
 {
 	struct kplug_hook_args a;
 	struct kplug_hook_info info;
+	const char *name;
 	int err;
 
-	err = copy_args(&a, sizeof(a), sizeof(a), cmd, uarg);
+	err = copy_args(&a, sizeof(a), HOOK_ARGS_SIZE_V1, cmd, uarg);
 	if (err)
 		return err;
 	if (a.flags || a.reserved || a.reserved2)
 		return -EINVAL;
 	switch (a.op) {
 	case KPLUG_HOOK_ATTACH:
-		return kplug_hook_attach(a.name, a.id, a.entry);
+		name = hook_name(&a);
+		if (!name)
+			return -EINVAL;
+		err = kplug_hook_attach(name, a.id, a.entry, &a.att_id);
+		if (err)
+			return err;
+		/* all or nothing: an id the caller cannot see is undone */
+		err = copy_args_out(uarg, &a, sizeof(a), cmd);
+		if (err)
+			kplug_hook_detach(NULL, 0, 0, a.att_id);
+		return err;
 	case KPLUG_HOOK_DETACH:
-		return kplug_hook_detach(a.name, a.id, a.entry);
+		if (a.att_id) {
+			if (a.name[0] || a.hook[0] || a.id || a.entry)
+				return -EINVAL;
+			return kplug_hook_detach(NULL, 0, 0, a.att_id);
+		}
+		name = hook_name(&a);
+		if (!name)
+			return -EINVAL;
+		return kplug_hook_detach(name, a.id, a.entry, 0);
+	case KPLUG_HOOK_ATT_INFO:
+		err = hook_att_info(&a);
+		return err ?: copy_args_out(uarg, &a, sizeof(a), cmd);
 	case KPLUG_HOOK_INFO:
 		break;
 	default:
@@ -326,7 +446,7 @@ static long ioc_hook(unsigned int cmd, void __user *uarg)
 	err = kplug_hook_info(a.index, &info);
 	if (err)
 		return err;
-	memcpy(a.name, info.name, sizeof(a.name));
+	hook_name_out(&a, info.name);
 	a.context = info.context;
 	a.combine = info.combine;
 	a.default_result = info.default_result;

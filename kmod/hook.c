@@ -5,9 +5,10 @@
  * Hooks live in a global list under hooks_lock, which also serialises
  * attach and detach.  A hook's attachments are an RCU list read under
  * SRCU: kplug_run() sleeps, so plain RCU cannot cover a call.  An
- * attachment holds a plugin reference, so removing the plugin from the
- * registry does not stop it here; detach (or unregistering the hook)
- * waits for calls in flight, then drops the reference.
+ * attachment holds a plugin reference; detach (or unregistering the
+ * hook, or removing the plugin: kplug_hook_detach_plugin()) waits for
+ * calls in flight, then drops it.  Every attachment has an id, so that
+ * user space can list it and detach it by that id.
  *
  * Built-in providers (provider.c) give a hook ops: arm starts the calls
  * when the first plugin attaches (registers the netfilter hook or the
@@ -34,13 +35,16 @@
 
 /*
  * An attachment's CPU time in atomic context on one CPU, over the current
- * window of SHARE_WINDOW jiffies (see share_window()).
+ * window of SHARE_WINDOW jiffies (see share_window()); and its counts on
+ * that CPU (no cache line shared between CPUs calling it; summed when
+ * read, att_count()).
  */
 struct att_window {
 	unsigned long start;		/* jiffies when the window began */
 	u64 used_ns;
 	bool throttled;			/* over its share: skipped until the
 					 * window ends */
+	u64 calls, faults, overruns;
 };
 
 struct kplug_hook_att {
@@ -48,7 +52,9 @@ struct kplug_hook_att {
 	struct list_head dead;		/* on a list to free, after SRCU */
 	struct kplug_plugin *p;		/* a reference */
 	u32 entry;
-	atomic64_t faults;		/* calls that faulted or overran */
+	u32 id;				/* unique while the module is loaded */
+	unsigned long attached_at;	/* jiffies */
+	unsigned long suspended_at;	/* jiffies, once suspended */
 	bool suspended;			/* overran in atomic context: runs no
 					 * more */
 	struct att_window __percpu *win;
@@ -68,7 +74,7 @@ struct kplug_hook {
 	struct list_head node;		/* in hooks, under hooks_lock */
 	struct list_head atts;		/* attach order; writers hold hooks_lock */
 	u32 nr_attached;		/* under hooks_lock */
-	char name[KPLUG_NAME_MAX];
+	char name[KPLUG_HOOK_NAME_MAX];
 	u32 context, combine;
 	char context_desc[KPLUG_HOOK_DESC_MAX];
 	char args_desc[KPLUG_HOOK_DESC_MAX];
@@ -80,6 +86,7 @@ struct kplug_hook {
 static LIST_HEAD(hooks);
 static LIST_HEAD(factories);	/* under hooks_lock */
 static DEFINE_MUTEX(hooks_lock);
+static u32 last_att_id;		/* under hooks_lock */
 DEFINE_STATIC_SRCU(hook_srcu);
 
 /*
@@ -107,7 +114,8 @@ MODULE_PARM_DESC(atomic_share_pct, "most of a CPU's time one hook attachment may
 /* A module's desc->name may be NULL; the rule itself is uapi's. */
 static bool hook_name_valid(const char *name)
 {
-	return name && kplug_name_valid(name, KPLUG_NAME_MAX, KPLUG_NAME_HOOK);
+	return name && kplug_name_valid(name, KPLUG_HOOK_NAME_MAX,
+					KPLUG_NAME_HOOK);
 }
 
 static struct kplug_hook *hook_find(const char *name)
@@ -242,19 +250,38 @@ static void atts_free(struct list_head *dead)
 	}
 }
 
-void kplug_hook_unregister(struct kplug_hook *h)
+#define att_count(a, field) ({					\
+	u64 __n = 0;							\
+	int __cpu;							\
+									\
+	for_each_possible_cpu(__cpu)					\
+		__n += READ_ONCE(per_cpu_ptr((a)->win, __cpu)->field);	\
+	__n;								\
+})
+
+/* What the kernel log says when an attachment goes away unasked. */
+static void att_log(struct kplug_hook *h, struct kplug_hook_att *a,
+		    const char *why)
+{
+	pr_info("%s: detached %s:%s from %s (attachment %u, %llu calls)\n",
+		why, a->p->name, a->p->entries[a->entry].name, h->name, a->id,
+		att_count(a, calls));
+}
+
+/* Take h off the list, detach (logged as why) and free everything. */
+static void hook_unregister(struct kplug_hook *h, const char *why)
 {
 	struct kplug_hook_att *a;
 	LIST_HEAD(dead);
 
-	if (IS_ERR_OR_NULL(h))
-		return;
 	mutex_lock(&hooks_lock);
 	list_del(&h->node);
 	if (h->nr_attached && h->ops && h->ops->disarm)
 		h->ops->disarm(h);
-	list_for_each_entry(a, &h->atts, node)
+	list_for_each_entry(a, &h->atts, node) {
+		att_log(h, a, why);
 		list_add_tail(&a->dead, &dead);
+	}
 	list_for_each_entry(a, &dead, dead)
 		list_del_rcu(&a->node);
 	h->nr_attached = 0;
@@ -262,6 +289,12 @@ void kplug_hook_unregister(struct kplug_hook *h)
 	mutex_unlock(&hooks_lock);
 	atts_free(&dead);	/* waits even if none: calls still read h */
 	hook_free(h);
+}
+
+void kplug_hook_unregister(struct kplug_hook *h)
+{
+	if (!IS_ERR_OR_NULL(h))
+		hook_unregister(h, "hook unregistered");
 }
 EXPORT_SYMBOL_GPL(kplug_hook_unregister);
 
@@ -276,7 +309,7 @@ void kplug_hooks_exit(void)
 		mutex_unlock(&hooks_lock);
 		if (!h)
 			break;
-		kplug_hook_unregister(h);
+		hook_unregister(h, "unloading");
 	}
 }
 
@@ -354,6 +387,7 @@ static int att_run(struct kplug_hook *h, struct kplug_hook_att *a,
 		this_cpu_inc(h->stats->missed);
 		return -EAGAIN;
 	}
+	this_cpu_inc(a->win->calls);
 	call->entry = a->entry;
 	call->used_ns = 0;	/* not left over from the previous attachment */
 	if (call->in_len > a->p->sb.stack_size / 2)
@@ -363,12 +397,16 @@ static int att_run(struct kplug_hook *h, struct kplug_hook_att *a,
 	kplug_plugin_account(a->p, err, &fault);
 	if (err == -EBUSY)	/* this CPU's atomic slots are all taken */
 		this_cpu_inc(h->stats->missed);
-	else if (err)
-		atomic64_inc(&a->faults);
+	else if (err == -EIO)
+		this_cpu_inc(a->win->faults);
+	else if (err == -ETIME)
+		this_cpu_inc(a->win->overruns);
 	if (call->atomic) {
 		share_charge(a, call->used_ns);
-		if (err == -ETIME)
+		if (err == -ETIME) {
+			WRITE_ONCE(a->suspended_at, jiffies);
 			WRITE_ONCE(a->suspended, true);
+		}
 	}
 	return err;
 }
@@ -453,7 +491,40 @@ int kplug_hook_info(u32 index, struct kplug_hook_info *info)
 	return err;
 }
 
-int kplug_hook_attach(const char *name, u32 id, u32 entry)
+int kplug_hook_att_info(u32 after, struct kplug_att_info *info)
+{
+	struct kplug_hook_att *a, *best = NULL;
+	struct kplug_hook *h, *best_h = NULL;
+
+	mutex_lock(&hooks_lock);
+	list_for_each_entry(h, &hooks, node)
+		list_for_each_entry(a, &h->atts, node)
+			if (a->id > after && (!best || a->id < best->id)) {
+				best = a;
+				best_h = h;
+			}
+	if (best) {
+		a = best;
+		memcpy(info->hook, best_h->name, sizeof(info->hook));
+		memcpy(info->plugin, a->p->name, sizeof(info->plugin));
+		memcpy(info->entry_name, a->p->entries[a->entry].name,
+		       sizeof(info->entry_name));
+		info->id = a->id;
+		info->plugin_id = a->p->id;
+		info->entry = a->entry;
+		info->suspended = READ_ONCE(a->suspended);
+		info->calls = att_count(a, calls);
+		info->faults = att_count(a, faults);
+		info->overruns = att_count(a, overruns);
+		info->attached_ms = jiffies_to_msecs(jiffies - a->attached_at);
+		info->suspended_ms = info->suspended ?
+			jiffies_to_msecs(jiffies - READ_ONCE(a->suspended_at)) : 0;
+	}
+	mutex_unlock(&hooks_lock);
+	return best ? 0 : -ENOENT;
+}
+
+int kplug_hook_attach(const char *name, u32 id, u32 entry, u32 *att_id)
 {
 	struct kplug_hook_att *a;
 	struct kplug_hook *h;
@@ -482,6 +553,15 @@ int kplug_hook_attach(const char *name, u32 id, u32 entry)
 	a->entry = entry;
 
 	mutex_lock(&hooks_lock);
+	/*
+	 * Removed since we looked it up: kplug_hook_detach_plugin() has run
+	 * or waits for hooks_lock, and must find nothing of it after.
+	 */
+	if (kplug_plugin_removed(p)) {
+		mutex_unlock(&hooks_lock);
+		err = -ENOENT;
+		goto out_free;
+	}
 	h = hook_find(name);
 	if (!h) {
 		h = hook_make(name);
@@ -502,6 +582,9 @@ int kplug_hook_attach(const char *name, u32 id, u32 entry)
 	else
 		err = 0;
 	if (!err) {
+		a->id = ++last_att_id ?: ++last_att_id;	/* never 0 */
+		a->attached_at = jiffies;
+		*att_id = a->id;
 		list_add_tail_rcu(&a->node, &h->atts);
 		h->nr_attached++;
 		WRITE_ONCE(h->head.attached, 1);
@@ -510,41 +593,66 @@ int kplug_hook_attach(const char *name, u32 id, u32 entry)
 		hook_free(h);
 	}
 	mutex_unlock(&hooks_lock);
-	if (err) {
-		kplug_plugin_put(p);
-		free_percpu(a->win);
-		kfree(a);
-	}
+	if (!err)
+		return 0;
+out_free:
+	kplug_plugin_put(p);
+	free_percpu(a->win);
+	kfree(a);
 	return err;
 }
 
-int kplug_hook_detach(const char *name, u32 id, u32 entry)
+/*
+ * Take a off its hook; the caller frees it with atts_free() once out of
+ * hooks_lock, and the hook too if it returns it (its last on-demand
+ * attachment went).
+ */
+static struct kplug_hook *att_unlink(struct kplug_hook *h,
+				     struct kplug_hook_att *a,
+				     struct list_head *dead)
 {
-	struct kplug_hook_att *a = NULL;
+	lockdep_assert_held(&hooks_lock);
+	list_del_rcu(&a->node);
+	list_add_tail(&a->dead, dead);
+	/* last attachment: stop the calls (waits for those running) */
+	if (!--h->nr_attached)
+		WRITE_ONCE(h->head.attached, 0);
+	if (!h->nr_attached && h->ops) {
+		if (h->ops->disarm)
+			h->ops->disarm(h);
+		if (h->ops->on_demand) {
+			list_del(&h->node);
+			return h;
+		}
+	}
+	return NULL;
+}
+
+/* Detach by (hook name, plugin id, entry), or by att_id if it is not 0. */
+int kplug_hook_detach(const char *name, u32 id, u32 entry, u32 att_id)
+{
+	struct kplug_hook_att *a = NULL, *it;
 	struct kplug_hook *h, *gone = NULL;
 	LIST_HEAD(dead);
 
-	if (!hook_name_valid(name))
+	if (!att_id && !hook_name_valid(name))
 		return -EINVAL;
 	mutex_lock(&hooks_lock);
-	h = hook_find(name);
-	if (h)
-		a = att_find(h, id, entry);
-	if (a) {
-		list_del_rcu(&a->node);
-		list_add(&a->dead, &dead);
-		/* last attachment: stop the calls (waits for those running) */
-		if (!--h->nr_attached)
-			WRITE_ONCE(h->head.attached, 0);
-		if (!h->nr_attached && h->ops) {
-			if (h->ops->disarm)
-				h->ops->disarm(h);
-			if (h->ops->on_demand) {
-				list_del(&h->node);
-				gone = h;
-			}
+	if (att_id) {
+		list_for_each_entry(h, &hooks, node) {
+			list_for_each_entry(it, &h->atts, node)
+				if (it->id == att_id)
+					a = it;
+			if (a)
+				break;
 		}
+	} else {
+		h = hook_find(name);
+		if (h)
+			a = att_find(h, id, entry);
 	}
+	if (a)
+		gone = att_unlink(h, a, &dead);
 	mutex_unlock(&hooks_lock);
 	if (!a)
 		return -ENOENT;
@@ -552,4 +660,33 @@ int kplug_hook_detach(const char *name, u32 id, u32 entry)
 	if (gone)
 		hook_free(gone);
 	return 0;
+}
+
+/*
+ * Plugin p was just removed from the registry: detach it from every hook,
+ * each attachment logged.  Attaches that raced with the removal see
+ * kplug_plugin_removed() under hooks_lock and fail.
+ */
+void kplug_hook_detach_plugin(struct kplug_plugin *p)
+{
+	struct kplug_hook_att *a, *na;
+	struct kplug_hook *h, *nh, *gone;
+	LIST_HEAD(dead);
+	LIST_HEAD(gone_hooks);
+
+	mutex_lock(&hooks_lock);
+	list_for_each_entry_safe(h, nh, &hooks, node)
+		list_for_each_entry_safe(a, na, &h->atts, node) {
+			if (a->p != p)
+				continue;
+			att_log(h, a, "plugin removed");
+			gone = att_unlink(h, a, &dead);
+			if (gone)
+				list_add_tail(&gone->node, &gone_hooks);
+		}
+	mutex_unlock(&hooks_lock);
+	if (!list_empty(&dead))
+		atts_free(&dead);
+	list_for_each_entry_safe(h, nh, &gone_hooks, node)
+		hook_free(h);
 }

@@ -90,10 +90,24 @@ int kplug_image_check(const void *buf, __u32 len, struct kplug_loader_log *log,
 
 	need = (__u64)sizeof(*h) + (__u64)h->nr_entries * sizeof(*e) +
 	       h->text_size + h->data_size;
-	if (need != len)
+	if (need > len)
 		REJECT("image: %u bytes, but the header describes %llu (header %zu + %u entries x %zu + text %u + data %u)\n",
 		       len, (unsigned long long)need, sizeof(*h), h->nr_entries,
 		       sizeof(*e), h->text_size, h->data_size);
+	/* what follows data can only be a debug trailer, whole */
+	if (need < len) {
+		struct kplug_debug_hdr d;	/* a copy: data_size may be odd */
+		__u32 rest = len - need;
+
+		if (rest >= sizeof(d))
+			memcpy(&d, (const __u8 *)buf + need, sizeof(d));
+		if (rest < sizeof(d) || d.magic != KPLUG_DEBUG_MAGIC)
+			REJECT("image: %u bytes after data, and they are not a debug trailer (magic 0x%08x)\n",
+			       rest, KPLUG_DEBUG_MAGIC);
+		if (d.size != rest || rest > KPLUG_DEBUG_MAX)
+			REJECT("debug: size %u, but %u bytes follow data (at most %u)\n",
+			       d.size, rest, KPLUG_DEBUG_MAX);
+	}
 
 	e = (const void *)(h + 1);
 	for (i = 0; i < h->nr_entries; i++) {
@@ -117,6 +131,8 @@ int kplug_image_check(const void *buf, __u32 len, struct kplug_loader_log *log,
 		img->entries = e;
 		img->text = (const __u8 *)(e + h->nr_entries);
 		img->data = img->text + h->text_size;
+		img->debug = need < len ? img->data + h->data_size : NULL;
+		img->debug_size = len - need;
 	}
 	return 0;
 }

@@ -35,6 +35,8 @@ struct kplug_image {
 	const struct kplug_image_entry *entries;
 	const __u8 *text;
 	const __u8 *data;
+	const __u8 *debug;	/* the debug trailer, or NULL */
+	__u32 debug_size;
 };
 
 int kplug_image_check(const void *buf, __u32 len, struct kplug_loader_log *log,

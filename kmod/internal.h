@@ -68,8 +68,9 @@ struct kplug_log_ring {
 
 struct kplug_regs;
 struct kplug_plugin;
-int kplug_service(struct kplug_plugin *p, struct kplug_regs *regs,
-		  struct kplug_fault *fault);
+struct kplug_call;
+int kplug_service(struct kplug_plugin *p, struct kplug_call *call,
+		  struct kplug_regs *regs, struct kplug_fault *fault);
 u32 kplug_log_read(struct kplug_plugin *p, char *dst, u32 size, bool clear,
 		   u64 *dropped);
 
@@ -90,11 +91,15 @@ struct kplug_plugin {
 	u32 entry_offset[KPLUG_MAX_ENTRIES];
 	u32 budget_ms;		/* default for its invocations, 0 = module's */
 	struct kplug_image_entry *entries;	/* names, for INFO */
+	u32 text_size;		/* of the image, for INFO */
+	void *debug;		/* the image's debug trailer, for INFO */
+	u32 debug_size;
 	struct kplug_sandbox sb;
 	struct kplug_plugin_stats __percpu *stats;
 	spinlock_t lock;	/* last_fault */
 	struct kplug_fault last_fault;
 	struct kplug_log_ring *log;
+	bool removed;		/* out of the registry (plugins_lock) */
 	struct rcu_head rcu;
 };
 
@@ -105,7 +110,8 @@ void kplug_plugin_publish(struct kplug_plugin *p);
 void kplug_plugin_discard(struct kplug_plugin *p);
 struct kplug_plugin *kplug_plugin_get(u32 id);
 void kplug_plugin_put(struct kplug_plugin *p);
-int kplug_plugin_remove(u32 id);
+struct kplug_plugin *kplug_plugin_unlist(u32 id);
+bool kplug_plugin_removed(struct kplug_plugin *p);
 struct kplug_plugin *kplug_plugin_find(const char *name, u32 after_id,
 				       bool next);
 void kplug_plugin_remove_all(void);
@@ -126,6 +132,8 @@ struct kplug_call {
 	u32 in_len;
 	void *out;
 	u32 out_len;
+	u32 out_written;	/* out: the plugin's out_len service call */
+	bool out_reported;	/* it made one */
 	u64 used_ns;		/* out: CPU time the plugin used (kplug_run) */
 };
 
@@ -150,7 +158,7 @@ void kplug_hooks_exit(void);
 
 /* A hook as KPLUG_HOOK_INFO shows it. */
 struct kplug_hook_info {
-	char name[KPLUG_NAME_MAX];
+	char name[KPLUG_HOOK_NAME_MAX];
 	u32 context, combine, default_result;
 	u32 nr_attached, nr_suspended;
 	u64 calls, missed;
@@ -158,13 +166,27 @@ struct kplug_hook_info {
 	char args_desc[KPLUG_HOOK_DESC_MAX];
 };
 
+/* An attachment as KPLUG_HOOK_ATT_INFO shows it. */
+struct kplug_att_info {
+	char hook[KPLUG_HOOK_NAME_MAX];
+	char plugin[KPLUG_NAME_MAX];
+	char entry_name[KPLUG_NAME_MAX];
+	u32 id, plugin_id, entry;
+	bool suspended;
+	u64 calls, faults, overruns;
+	u64 attached_ms, suspended_ms;	/* ages */
+};
+
 /*
  * KPLUG_IOC_HOOK's operations, its arguments checked by dev.c: 0 or -errno
  * as uapi/kplug.h documents.
  */
 int kplug_hook_info(u32 index, struct kplug_hook_info *info);
-int kplug_hook_attach(const char *name, u32 id, u32 entry);
-int kplug_hook_detach(const char *name, u32 id, u32 entry);
+int kplug_hook_att_info(u32 after, struct kplug_att_info *info);
+int kplug_hook_attach(const char *name, u32 id, u32 entry, u32 *att_id);
+int kplug_hook_detach(const char *name, u32 id, u32 entry, u32 att_id);
+/* After kplug_plugin_unlist(): detach p everywhere, logged. */
+void kplug_hook_detach_plugin(struct kplug_plugin *p);
 
 /* A built-in provider's side of a hook; calls run under hooks_lock. */
 struct kplug_hook_ops {

@@ -30,6 +30,7 @@ static void plugin_free(struct kref *ref)
 
 	kplug_sandbox_destroy(&p->sb);
 	kfree(p->entries);
+	kvfree(p->debug);
 	kvfree(p->log);
 	free_percpu(p->stats);
 	kfree_rcu(p, rcu);
@@ -124,8 +125,16 @@ int kplug_plugin_create(const char *name, const void *image, u32 len,
 			     GFP_KERNEL_ACCOUNT);
 	p->log = kvzalloc(sizeof(*p->log), GFP_KERNEL_ACCOUNT);
 	p->stats = alloc_percpu_gfp(struct kplug_plugin_stats, GFP_KERNEL_ACCOUNT);
-	if (!p->entries || !p->log || !p->stats) {
+	p->text_size = img.hdr->text_size;
+	p->debug_size = img.debug_size;
+	if (img.debug_size)
+		p->debug = kvmalloc(img.debug_size, GFP_KERNEL_ACCOUNT);
+	if (p->debug)
+		memcpy(p->debug, img.debug, img.debug_size);
+	if (!p->entries || !p->log || !p->stats ||
+	    (img.debug_size && !p->debug)) {
 		kfree(p->entries);
+		kvfree(p->debug);
 		kvfree(p->log);
 		free_percpu(p->stats);
 		kfree(p);
@@ -140,6 +149,7 @@ int kplug_plugin_create(const char *name, const void *image, u32 len,
 					 img.hdr->stack_size ?: KPLUG_STACK_DEFAULT,
 					 KPLUG_SANDBOX_MAX >> 20);
 		kfree(p->entries);
+		kvfree(p->debug);
 		kvfree(p->log);
 		free_percpu(p->stats);
 		kfree(p);
@@ -185,22 +195,32 @@ void kplug_plugin_discard(struct kplug_plugin *p)
 	plugin_free(&p->ref);
 }
 
-int kplug_plugin_remove(u32 id)
+/*
+ * Take plugin id out of the registry: lookups no longer find it, and
+ * kplug_plugin_removed() says so.  Returns it with the registry's
+ * reference, which the caller puts (after detaching it from hooks), or
+ * NULL if there is no such plugin.
+ */
+struct kplug_plugin *kplug_plugin_unlist(u32 id)
 {
 	struct kplug_plugin *p;
 
 	mutex_lock(&plugins_lock);
 	p = xa_load(&plugins, id);
 	/* A reserved plugin is not there yet for anyone but its creator. */
-	if (p && kref_read(&p->ref))
+	if (p && kref_read(&p->ref)) {
 		xa_erase(&plugins, id);
-	else
+		WRITE_ONCE(p->removed, true);
+	} else {
 		p = NULL;
+	}
 	mutex_unlock(&plugins_lock);
-	if (!p)
-		return -ENOENT;
-	kplug_plugin_put(p);
-	return 0;
+	return p;
+}
+
+bool kplug_plugin_removed(struct kplug_plugin *p)
+{
+	return READ_ONCE(p->removed);
 }
 
 void kplug_plugin_remove_all(void)
@@ -212,6 +232,8 @@ void kplug_plugin_remove_all(void)
 	 * reserved, every plugin holds the registry's reference. */
 	mutex_lock(&plugins_lock);
 	xa_for_each(&plugins, id, p) {
+		pr_info("unloading: removed plugin %s (id %u, %lld calls)\n",
+			p->name, p->id, atomic64_read(&p->invocations));
 		xa_erase(&plugins, id);
 		kplug_plugin_put(p);
 	}

@@ -121,7 +121,7 @@ static int nf_hook_add(const char *name, unsigned int hooknum)
 struct kprobe_provider {
 	struct kprobe kp;
 	struct kplug_hook *hook;
-	char symbol[KPLUG_NAME_MAX];
+	char symbol[KPLUG_HOOK_NAME_MAX];
 };
 
 /*

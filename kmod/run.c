@@ -621,6 +621,7 @@ static int frame_build(struct kplug_sandbox *sb, int cpu, int n,
 /* One invocation, pinned to its CPU: what the loop and its handlers share. */
 struct run {
 	struct kplug_plugin *p;
+	struct kplug_call *call;
 	u32 *result;
 	struct kplug_fault *fault;
 	bool atomic;		/* the caller's kplug_run_context() */
@@ -723,7 +724,7 @@ static int exit_gate(struct run *r)
 static int exit_service(struct run *r)
 {
 	u64 t0 = budget_clock(r->khz);
-	int err = kplug_service(r->p, &r->ctx->regs, r->fault);
+	int err = kplug_service(r->p, r->call, &r->ctx->regs, r->fault);
 
 	r->used += budget_clock(r->khz) - t0;
 	return err ?: 1;
@@ -839,7 +840,8 @@ int kplug_run(struct kplug_plugin *p, struct kplug_call *call, u32 *result,
 	 * nothing reads before ctx_init() or the switch writes it. */
 	struct kplug_ctx ctx __no_stack_init;
 	struct run r = {
-		.p = p, .result = result, .fault = fault, .ctx = &ctx,
+		.p = p, .call = call, .result = result, .fault = fault,
+		.ctx = &ctx,
 		.atomic = call->atomic,
 		.khz = budget_clock_khz(),
 	};

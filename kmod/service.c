@@ -81,8 +81,8 @@ static u32 log_line(struct kplug_plugin *p, const char *msg, u32 len)
 	return len;
 }
 
-int kplug_service(struct kplug_plugin *p, struct kplug_regs *regs,
-		  struct kplug_fault *fault)
+int kplug_service(struct kplug_plugin *p, struct kplug_call *call,
+		  struct kplug_regs *regs, struct kplug_fault *fault)
 {
 	struct kplug_sandbox *sb = &p->sb;
 	u32 nr = regs->rax, a[2] = {}, bad = 0;
@@ -138,6 +138,13 @@ int kplug_service(struct kplug_plugin *p, struct kplug_regs *regs,
 		if (kplug_sandbox_write(sb, a[0], comm, ret))
 			goto bad_arg;
 		ret--;
+		break;
+	case KPLUG_SVC_OUT_LEN:
+		if (a[0] > call->out_len)
+			goto bad_arg;
+		call->out_written = a[0];
+		call->out_reported = true;
+		ret = a[0];
 		break;
 	default:
 		goto fault;

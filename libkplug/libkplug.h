@@ -50,15 +50,54 @@ struct kplug *kplug_create_image(const char *name, const void *image,
 struct kplug *kplug_open(const char *name);
 
 /*
- * Call entry `entry` with nargs (0..6) 32-bit arguments and optional
- * buffers; *result gets the entry's return value.  -EIO: the plugin
- * faulted (kplug_last_fault() describes it), -ETIME: past its CPU
- * budget, -ENOENT: no such entry or plugin.
+ * One call of entry point `entry`: its inputs and, filled on return, its
+ * outputs.  Declare with KPLUG_INVOKE_OPTS(); like struct kplug_opts it may
+ * grow, and the library writes only the output fields the caller's sz
+ * covers.
+ */
+struct kplug_invoke_opts {
+	size_t sz;		/* sizeof(struct kplug_invoke_opts) */
+	const __u32 *args;	/* nargs (0..6) 32-bit arguments */
+	__u32 nargs;
+	__u32 budget_ms;	/* this call's CPU budget; 0 = the plugin's
+				 * default (at most the module's max_budget_ms) */
+	const void *in;		/* copied in: the entry's in, in_len */
+	size_t in_len;
+	void *out;		/* copied back: the entry's out, out_len */
+	size_t out_len;
+	/* out: */
+	size_t out_written;	/* bytes of out the plugin wrote (it says so
+				 * with kplug_out_len()); out_len if it did
+				 * not say; 0 with kernels older than the
+				 * field */
+	__u32 result;		/* the entry's return value */
+	struct kplug_fault fault; /* -EIO: what the plugin did (kind, vector,
+				 * error code, EIP, CR2); else zero */
+};
+
+#define KPLUG_INVOKE_OPTS(name, ...) \
+	struct kplug_invoke_opts name = { \
+		.sz = sizeof(struct kplug_invoke_opts), __VA_ARGS__ }
+
+/*
+ * Call entry `entry` of the plugin.  0: opts->result, out_written (and the
+ * out buffer) are filled.  -EIO: the plugin faulted, opts->fault says how;
+ * -ETIME: past its CPU budget; -EINTR: a fatal signal; -ENOENT: no such
+ * entry, or the plugin was removed; -E2BIG: in_len + out_len above half
+ * its stack; -EINVAL: bad arguments, or budget_ms above the module's
+ * max_budget_ms.
+ */
+int kplug_invoke_opts(struct kplug *p, const char *entry,
+		      struct kplug_invoke_opts *opts);
+
+/*
+ * The first form, kept for programs that use it: kplug_invoke_opts with
+ * args, nargs, in and out; *result gets the return value, and -EIO
+ * leaves the fault in kplug_last_fault() (this thread's last).
  */
 int kplug_invoke(struct kplug *p, const char *entry, const __u32 *args,
 		 unsigned int nargs, const void *in, size_t in_len,
 		 void *out, size_t out_len, __u32 *result);
-/* The calling thread's most recent fault record (kplug_invoke -EIO). */
 const struct kplug_fault *kplug_last_fault(void);
 /* A short name for a fault kind ("bad-access", "privileged", ...). */
 const char *kplug_fault_kind_str(__u32 kind);
@@ -88,12 +127,24 @@ void kplug_close(struct kplug *p);
 
 const char *kplug_name(const struct kplug *p);
 __u32 kplug_id(const struct kplug *p);
+
+/*
+ * Functions that fill a uapi struct take its size (the _sz names; the
+ * macros pass sizeof): the library and the kernel write no more than the
+ * caller's struct holds, so a program built against an older header
+ * keeps working with a newer library and kernel.  -EINVAL for a size
+ * below the struct's first version.
+ */
+
 /* Fill *info (KPLUG_IOC_INFO) for the plugin.  Set info->entries and
  * info->entries_cap first to also get the entry table (else set them 0). */
-int kplug_info(const struct kplug *p, struct kplug_info_args *info);
+int kplug_info_sz(const struct kplug *p, struct kplug_info_args *info,
+		  size_t size);
+#define kplug_info(p, info) kplug_info_sz(p, info, sizeof(*(info)))
 /* Info of the plugin with the smallest id above id (start with 0);
  * -ENOENT after the last one.  Lists every plugin. */
-int kplug_info_next(__u32 id, struct kplug_info_args *info);
+int kplug_info_next_sz(__u32 id, struct kplug_info_args *info, size_t size);
+#define kplug_info_next(id, info) kplug_info_next_sz(id, info, sizeof(*(info)))
 
 /*
  * Hook points registered by kernel modules (include/kplug_hook.h in the
@@ -104,8 +155,26 @@ int kplug_info_next(__u32 id, struct kplug_info_args *info);
  */
 int kplug_attach(struct kplug *p, const char *hook, const char *entry);
 int kplug_detach(struct kplug *p, const char *hook, const char *entry);
+
 /* The index-th registered hook (0, 1, ...); -ENOENT past the last. */
-int kplug_hook_info(unsigned int index, struct kplug_hook_args *info);
+int kplug_hook_info_sz(unsigned int index, struct kplug_hook_args *info,
+		       size_t size);
+#define kplug_hook_info(index, info) \
+	kplug_hook_info_sz(index, info, sizeof(*(info)))
+
+/*
+ * Attachments, on every hook: the one with the smallest id above att_id
+ * (start with 0); -ENOENT after the last.  Fills att_id, hook (the hook's
+ * full name), id and plugin (the plugin), entry and entry_name, att_flags
+ * (KPLUG_ATT_SUSPENDED), att_calls, att_faults, att_overruns, attached_ms
+ * and suspended_ms.
+ */
+int kplug_attachment_next_sz(__u32 att_id, struct kplug_hook_args *info,
+			     size_t size);
+#define kplug_attachment_next(att_id, info) \
+	kplug_attachment_next_sz(att_id, info, sizeof(*(info)))
+/* Detach attachment att_id; -ENOENT if there is none. */
+int kplug_detach_id(__u32 att_id);
 
 /*
  * Build an image without loading it: from C source, or (kplug_link) from
@@ -125,10 +194,32 @@ int kplug_link(const void *const *objs, const size_t *obj_lens,
  */
 int kplug_version(struct kplug_version_args *v);
 
-/* A message for a kplug error code (negative errno), in kplug's terms. */
+/*
+ * A message for a kplug error code (negative errno).  If err is the error
+ * of this thread's last failed libkplug call, the message says what
+ * failed ("plugin demo has no entry point nope", "demo:f faulted:
+ * bad-access at eip 0x11023 ..."); otherwise it is a general one in
+ * kplug's terms.  The string stays valid until this thread's next call.
+ */
 const char *kplug_strerror(int err);
 
-/* Where library diagnostics go (default: stderr); NULL silences them. */
+/*
+ * Library diagnostics.  WARN: something the caller should know (the
+ * module is missing); INFO: progress; DEBUG: every failure with its
+ * context (what kplug_strerror says).  The default prints WARN and INFO
+ * to stderr.  kplug_set_print_cb sets a callback for every level (NULL:
+ * silent) and returns the previous one (NULL if none or a kplug_print_fn
+ * was set); kplug_set_print, the first form, sets one without levels for
+ * WARN and INFO.  Each replaces the other.
+ */
+enum kplug_print_level {
+	KPLUG_PRINT_WARN,
+	KPLUG_PRINT_INFO,
+	KPLUG_PRINT_DEBUG,
+};
+
+typedef void (*kplug_print_cb)(enum kplug_print_level level, const char *msg);
+kplug_print_cb kplug_set_print_cb(kplug_print_cb cb);
 typedef void (*kplug_print_fn)(const char *msg);
 kplug_print_fn kplug_set_print(kplug_print_fn fn);
 

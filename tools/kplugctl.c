@@ -197,6 +197,14 @@ static void j_kuint(const char *key, unsigned long long v)
 	j_uint(v);
 }
 
+static void j_kbool(const char *key, bool v)
+{
+	j_key(key);
+	j_sep();
+	fputs(v ? "true" : "false", out);
+	j_member = true;
+}
+
 /* Drop whatever a verb wrote so far (JSON mode): an error replaces it. */
 static void out_reset(void)
 {
@@ -740,9 +748,105 @@ static int verb_load(struct args *a)
 	return 0;
 }
 
+/*
+ * --- symbols: the image's debug trailer (uapi: struct kplug_debug_hdr) ---
+ *
+ * The plugin's own bytes, so every offset is checked before use; a
+ * trailer that breaks a rule is ignored as a whole.
+ */
+static struct {
+	unsigned char *buf;	/* the trailer, or NULL */
+	size_t len;
+	const struct kplug_debug_sym *syms;
+	__u32 nr;
+} dbg;
+
+static void dbg_set(unsigned char *buf, size_t len)
+{
+	struct kplug_debug_hdr h;
+	const struct kplug_debug_sym *s;
+	__u32 i;
+
+	free(dbg.buf);
+	memset(&dbg, 0, sizeof(dbg));
+	if (!buf || len < sizeof(h))
+		goto bad;
+	memcpy(&h, buf, sizeof(h));
+	if (h.magic != KPLUG_DEBUG_MAGIC || h.size != len ||
+	    h.nr_syms > (len - sizeof(h)) / sizeof(*s) ||
+	    h.strtab_off < sizeof(h) + h.nr_syms * sizeof(*s) || h.strtab_off > len)
+		goto bad;
+	s = (const void *)(buf + sizeof(h));
+	for (i = 0; i < h.nr_syms; i++)
+		if (s[i].name >= len - h.strtab_off ||
+		    !memchr(buf + h.strtab_off + s[i].name, 0,
+			    len - h.strtab_off - s[i].name) ||
+		    (i && s[i].offset < s[i - 1].offset))
+			goto bad;
+	dbg.buf = buf;
+	dbg.len = len;
+	dbg.syms = s;
+	dbg.nr = h.nr_syms;
+	return;
+bad:
+	free(buf);
+}
+
+static const char *dbg_name(const struct kplug_debug_sym *s)
+{
+	return (const char *)dbg.buf + ((const struct kplug_debug_hdr *)dbg.buf)->strtab_off +
+	       s->name;
+}
+
+/* The function at sandbox address eip, and *off into it; NULL if none. */
+static const struct kplug_debug_sym *dbg_find(__u32 eip, __u32 *off)
+{
+	const struct kplug_debug_sym *best = NULL;
+	__u32 i;
+
+	for (i = 0; i < dbg.nr && KPLUG_TEXT_BASE + dbg.syms[i].offset <= eip; i++)
+		best = &dbg.syms[i];
+	if (!best)
+		return NULL;
+	*off = eip - KPLUG_TEXT_BASE - best->offset;
+	/* past its end (a size the compiler gave): not in it */
+	if (best->size && *off >= best->size)
+		return NULL;
+	return best;
+}
+
+/* Fetch plugin p's debug trailer (and, if text, its text) into dbg. */
+static void dbg_fetch(struct kplug *p, unsigned char **text, size_t *text_len)
+{
+	struct kplug_info_args a;
+	unsigned char *buf = NULL;
+
+	memset(&a, 0, sizeof(a));
+	if (kplug_info(p, &a) || (!a.debug_size && !text))
+		return;
+	buf = a.debug_size ? malloc(a.debug_size) : NULL;
+	a.debug = (unsigned long)buf;
+	a.debug_cap = buf ? a.debug_size : 0;
+	if (text) {
+		*text = malloc(a.text_size ?: 1);
+		a.text = (unsigned long)*text;
+		a.text_cap = *text ? a.text_size : 0;
+	}
+	if (kplug_info(p, &a)) {
+		free(buf);
+		return;
+	}
+	if (text)
+		*text_len = a.text_cap < a.text_size ? a.text_cap : a.text_size;
+	dbg_set(buf, a.debug_cap < a.debug_size ? a.debug_cap : a.debug_size);
+}
+
 /* A fault record: the same keys in `invoke` and in `info`'s last_fault. */
 static void j_fault(const char *key, const struct kplug_fault *f)
 {
+	const struct kplug_debug_sym *s;
+	__u32 off;
+
 	j_key(key);
 	j_open('{');
 	j_kstr("kind", kplug_fault_kind_str(f->kind));
@@ -750,17 +854,29 @@ static void j_fault(const char *key, const struct kplug_fault *f)
 	j_kuint("error_code", f->error_code);
 	j_kuint("eip", f->eip);
 	j_kuint("cr2", f->cr2);
+	s = dbg_find(f->eip, &off);
+	if (s) {
+		j_kstr("function", dbg_name(s));
+		j_kuint("offset", off);
+	}
 	j_close('}');
 }
 
 static const char *fault_text(const struct kplug_fault *f)
 {
-	static char s[160];
+	const struct kplug_debug_sym *s;
+	static char at[160], text[400];
+	__u32 off;
 
-	snprintf(s, sizeof(s), "%s (vector %u, error code %#x, eip %#x, cr2 %#x)",
+	s = dbg_find(f->eip, &off);
+	if (s)
+		snprintf(at, sizeof(at), " (%s+%#x)", dbg_name(s), off);
+	else
+		at[0] = '\0';
+	snprintf(text, sizeof(text), "%s (vector %u, error code %#x, eip %#x%s, cr2 %#x)",
 		 kplug_fault_kind_str(f->kind), f->vector, f->error_code,
-		 f->eip, f->cr2);
-	return s;
+		 f->eip, at, f->cr2);
+	return text;
 }
 
 /* Open plugin NAME, or say why not (the module missing comes first). */
@@ -781,18 +897,23 @@ static struct kplug *open_plugin(const char *name, int *code)
 
 static int verb_invoke(struct args *a)
 {
-	__u32 args[KPLUG_MAX_ARGS], result = 0;
+	__u32 args[KPLUG_MAX_ARGS];
 	void *in = NULL, *outbuf = NULL;
 	size_t in_len = 0, out_len = 0;
 	unsigned int i;
 	struct kplug *p;
 	int err, code;
+	KPLUG_INVOKE_OPTS(o, .args = args, .nargs = a->npos - 2);
 
 	for (i = 2; i < a->npos; i++)
 		if (parse_u32(a->pos[i], &args[i - 2]))
 			return error(EXIT_USAGE, NULL, "ARG '%s' is not a 32-bit number", a->pos[i]);
 	if ((a->seen & O(OUT_SIZE)) && !a->out)
 		return error(EXIT_USAGE, "see --help", "--out-size wants --out FILE too");
+	code = check_budget(a);
+	if (code)
+		return code;
+	o.budget_ms = a->budget_ms;
 	p = open_plugin(a->pos[0], &code);
 	if (!p)
 		return code;
@@ -805,12 +926,17 @@ static int verb_invoke(struct args *a)
 		out_len = a->seen & O(OUT_SIZE) ? a->out_size : 4096;
 		outbuf = calloc(1, out_len ?: 1);
 	}
-	err = kplug_invoke(p, a->pos[1], args, a->npos - 2, in, in_len, outbuf,
-			   out_len, &result);
+	o.in = in;
+	o.in_len = in_len;
+	o.out = outbuf;
+	o.out_len = out_len;
+	err = kplug_invoke_opts(p, a->pos[1], &o);
+	if (err == -EIO)
+		dbg_fetch(p, NULL, NULL);	/* for function+offset */
 	kplug_close(p);
 	free(in);
 	if (err == -EIO) {
-		const struct kplug_fault *f = kplug_last_fault();
+		const struct kplug_fault *f = &o.fault;
 
 		free(outbuf);
 		if (!json) {
@@ -831,17 +957,20 @@ static int verb_invoke(struct args *a)
 			     "invoke %s %s: %s", a->pos[0], a->pos[1],
 			     err == -ENOENT ? "no such entry point" : kplug_strerror(err));
 	}
-	if (outbuf && write_file(a->out, outbuf, out_len)) {
+	/* what the plugin said it wrote (kplug_out_len()), else all of it */
+	if (outbuf && write_file(a->out, outbuf, o.out_written)) {
 		free(outbuf);
 		return error(EXIT_FAILED, NULL, "cannot write %s: %s", a->out, strerror(errno));
 	}
 	free(outbuf);
 	if (json) {
 		j_open('{');
-		j_kuint("result", result);
+		j_kuint("result", o.result);
+		if (a->out)
+			j_kuint("out_written", o.out_written);
 		j_close('}');
 	} else {
-		fprintf(out, "%u\n", result);
+		fprintf(out, "%u\n", o.result);
 	}
 	return 0;
 }
@@ -932,11 +1061,146 @@ static int verb_info(struct args *args)
 	a.entries = (unsigned long)e;
 	a.entries_cap = KPLUG_MAX_ENTRIES;
 	err = kplug_info(p, &a);
+	if (!err && a.faults)
+		dbg_fetch(p, NULL, NULL);	/* for function+offset */
 	kplug_close(p);
 	if (err)
 		return error(EXIT_FAILED, hint_for(err), "info %s: %s", args->pos[0],
 			     kplug_strerror(err));
 	print_info(&a, e);
+	return 0;
+}
+
+/*
+ * The text and debug trailer of an image file (FILE.kpi), checked as far
+ * as dump needs: the kernel's validator (kmod/image.c) has the full rules.
+ */
+static int image_parts(const char *path, unsigned char **text, size_t *text_len)
+{
+	struct kplug_image_hdr h;
+	unsigned char *img, *debug = NULL;
+	size_t len;
+	__u64 body;
+
+	img = read_file(path, &len);
+	if (!img)
+		return error(EXIT_FAILED, NULL, "cannot read %s: %s", path, strerror(errno));
+	if (len >= sizeof(h))
+		memcpy(&h, img, sizeof(h));
+	body = len < sizeof(h) ? 0 : (__u64)sizeof(h) + (__u64)h.nr_entries *
+	       sizeof(struct kplug_image_entry) + h.text_size + h.data_size;
+	if (len < sizeof(h) || h.magic != KPLUG_IMAGE_MAGIC || h.hdr_size != sizeof(h) ||
+	    h.nr_entries > KPLUG_MAX_ENTRIES || body > len) {
+		free(img);
+		return error(EXIT_FAILED, "`kplugctl build` makes images", "%s is not a kplug image",
+			     path);
+	}
+	*text = malloc(h.text_size ?: 1);
+	if (*text)
+		memcpy(*text, img + body - h.data_size - h.text_size, h.text_size);
+	*text_len = h.text_size;
+	if (body < len) {
+		debug = malloc(len - body);
+		if (debug)
+			memcpy(debug, img + body, len - body);
+	}
+	dbg_set(debug, len - body);
+	free(img);
+	return *text ? 0 : error(EXIT_FAILED, NULL, "out of memory");
+}
+
+/*
+ * objdump's disassembly of text (at KPLUG_TEXT_BASE) to out, with a
+ * "<function>:" line where each function starts.  0, or -1 if objdump
+ * could not run.
+ */
+static int disassemble(const unsigned char *text, size_t len)
+{
+	char path[] = "/tmp/kplugctl-dump.XXXXXX", cmd[256], line[512];
+	unsigned long addr;
+	int fd = mkstemp(path), status = -1, lines = 0;
+	__u32 i = 0;
+	FILE *f = NULL;
+
+	if (fd < 0)
+		return -1;
+	if (write(fd, text, len) == (ssize_t)len) {
+		snprintf(cmd, sizeof(cmd),
+			 "objdump -D -b binary -m i386 --adjust-vma=%#x %s 2>/dev/null",
+			 KPLUG_TEXT_BASE, path);
+		f = popen(cmd, "r");
+	}
+	close(fd);
+	while (f && fgets(line, sizeof(line), f)) {
+		/* instruction lines: "   11000:\t55 \tpush   %ebp" */
+		if (sscanf(line, " %lx:", &addr) != 1 || !strchr(line, '\t'))
+			continue;
+		for (; i < dbg.nr && KPLUG_TEXT_BASE + dbg.syms[i].offset <= addr; i++)
+			if (KPLUG_TEXT_BASE + dbg.syms[i].offset == addr)
+				fprintf(out, "\n%08lx <%s>:\n", addr, dbg_name(&dbg.syms[i]));
+		fputs(line, out);
+		lines++;
+	}
+	if (f)
+		status = pclose(f);
+	unlink(path);
+	return !status && lines ? 0 : -1;
+}
+
+/* dump NAME|FILE.kpi: the functions, then the disassembly (objdump). */
+static int verb_dump(struct args *args)
+{
+	const char *what = args->pos[0];
+	unsigned char *text = NULL;
+	size_t text_len = 0;
+	struct kplug *p;
+	__u32 i;
+	int err;
+
+	if (ends_with(what, ".kpi") || strchr(what, '/')) {
+		err = image_parts(what, &text, &text_len);
+		if (err)
+			return err;
+	} else {
+		p = open_plugin(what, &err);
+		if (!p)
+			return err;
+		dbg_fetch(p, &text, &text_len);
+		kplug_close(p);
+		if (!text)
+			return error(EXIT_FAILED, NULL, "dump %s: cannot read its text", what);
+	}
+	if (json) {
+		j_open('{');
+		j_key("functions");
+		j_open('[');
+	} else {
+		fprintf(out, "%s: %zu bytes of text at %#x, %u functions%s\n", what, text_len,
+			KPLUG_TEXT_BASE, dbg.nr, dbg.buf ? "" : " (no debug trailer)");
+	}
+	for (i = 0; i < dbg.nr; i++) {
+		if (json) {
+			j_open('{');
+			j_kstr("name", dbg_name(&dbg.syms[i]));
+			j_kuint("address", KPLUG_TEXT_BASE + dbg.syms[i].offset);
+			j_kuint("size", dbg.syms[i].size);
+			j_close('}');
+		} else {
+			fprintf(out, "  %08x %6u  %s\n", KPLUG_TEXT_BASE + dbg.syms[i].offset,
+				dbg.syms[i].size, dbg_name(&dbg.syms[i]));
+		}
+	}
+	if (json) {
+		j_close(']');
+		j_close('}');
+		free(text);
+		return 0;
+	}
+	err = disassemble(text, text_len);
+	free(text);
+	if (err)
+		return error(EXIT_FAILED, "install binutils for the disassembly, or dump the image file on a machine that has it",
+			     "dump %s: objdump (binutils) did not run", what);
 	return 0;
 }
 
@@ -1010,7 +1274,7 @@ static int hook_list(void)
 
 		if (json) {
 			j_open('{');
-			j_kstr("name", a.name);
+			j_kstr("name", a.hook);
 			j_kstr("context", a.context_desc);
 			j_kstr("args", a.args_desc);
 			j_kstr("combine", combine);
@@ -1022,12 +1286,12 @@ static int hook_list(void)
 			j_close('}');
 		} else {
 			fprintf(out, "%-26s attached %-2u calls %-8llu missed %-6llu %s, default %u\n"
-				"    context: %s\n    args:    %s\n", a.name,
+				"    context: %s\n    args:    %s\n", a.hook,
 				a.nr_attached, (unsigned long long)a.calls,
 				(unsigned long long)a.missed, combine,
 				a.default_result, a.context_desc, a.args_desc);
 			if (a.nr_suspended)
-				fprintf(out, "    suspended: %u (overran in atomic context; detach and attach again)\n",
+				fprintf(out, "    suspended: %u (overran in atomic context; `kplugctl hook show` says which)\n",
 					a.nr_suspended);
 		}
 	}
@@ -1038,58 +1302,191 @@ static int hook_list(void)
 	return 0;
 }
 
-/* hook attach|detach HOOK PLUGIN:ENTRY */
-static int hook_change(bool attach, const char *hook, char *target)
+/* hook show [HOOK]: every attachment (of HOOK), oldest first. */
+static int hook_show(const char *hook)
 {
-	const char *what = attach ? "attach" : "detach";
+	struct kplug_hook_args a;
+	__u32 id = 0;
+	int err = need_module();
+
+	if (err)
+		return err;
+	if (json)
+		j_open('[');
+	while (!(err = kplug_attachment_next(id, &a))) {
+		id = a.att_id;
+		if (hook && strcmp(hook, a.hook))
+			continue;
+		if (json) {
+			j_open('{');
+			j_kuint("id", a.att_id);
+			j_kstr("hook", a.hook);
+			j_kstr("plugin", a.plugin);
+			j_kstr("entry", a.entry_name);
+			j_kuint("calls", a.att_calls);
+			j_kuint("faults", a.att_faults);
+			j_kuint("overruns", a.att_overruns);
+			j_kbool("suspended", a.att_flags & KPLUG_ATT_SUSPENDED);
+			j_kuint("attached_ms", a.attached_ms);
+			if (a.att_flags & KPLUG_ATT_SUSPENDED)
+				j_kuint("suspended_ms", a.suspended_ms);
+			j_close('}');
+			continue;
+		}
+		fprintf(out, "%-4u %-26s %s:%s\n     calls %llu faults %llu overruns %llu, attached %llu.%llu s ago",
+			a.att_id, a.hook, a.plugin, a.entry_name,
+			(unsigned long long)a.att_calls, (unsigned long long)a.att_faults,
+			(unsigned long long)a.att_overruns,
+			(unsigned long long)a.attached_ms / 1000,
+			(unsigned long long)a.attached_ms % 1000 / 100);
+		if (a.att_flags & KPLUG_ATT_SUSPENDED)
+			fprintf(out, ", suspended %llu.%llu s ago (overran in atomic context; detach and attach again)",
+				(unsigned long long)a.suspended_ms / 1000,
+				(unsigned long long)a.suspended_ms % 1000 / 100);
+		fputc('\n', out);
+	}
+	if (err != -ENOENT)
+		return error(EXIT_FAILED, hint_for(err), "hook show: %s", kplug_strerror(err));
+	if (json)
+		j_close(']');
+	return 0;
+}
+
+/* A hook name the uapi can carry; a longer one is refused here, clearly. */
+static int check_hook(const char *what, const char *hook)
+{
+	if (strlen(hook) >= KPLUG_HOOK_NAME_MAX)
+		return error(EXIT_USAGE, NULL, "hook %s: hook name '%.40s...' is %zu characters, at most %d",
+			     what, hook, strlen(hook), KPLUG_HOOK_NAME_MAX - 1);
+	if (!kplug_name_valid(hook, KPLUG_HOOK_NAME_MAX, KPLUG_NAME_HOOK))
+		return error(EXIT_USAGE, "hook names are [A-Za-z0-9_.:-]",
+			     "hook %s: '%s' is not a hook name", what, hook);
+	return 0;
+}
+
+static void print_change(bool attach, __u32 id, const char *hook, const char *plugin,
+			 const char *entry)
+{
+	if (json) {
+		j_open('{');
+		if (id)
+			j_kuint("id", id);
+		j_kstr("hook", hook);
+		j_kstr("plugin", plugin);
+		j_kstr("entry", entry);
+		j_kstr("action", attach ? "attached" : "detached");
+		j_close('}');
+	} else if (id) {
+		fprintf(out, "%s %s:%s %s %s (attachment %u)\n", attach ? "attached" : "detached",
+			plugin, entry, attach ? "to" : "from", hook, id);
+	} else {
+		fprintf(out, "%s %s:%s %s %s\n", attach ? "attached" : "detached", plugin,
+			entry, attach ? "to" : "from", hook);
+	}
+}
+
+/* hook attach HOOK PLUGIN:ENTRY */
+static int hook_attach(const char *hook, char *target)
+{
 	char *entry = strchr(target, ':');
+	struct kplug_hook_args a;
 	struct kplug *p;
+	__u32 att_id = 0;
 	int err;
 
 	if (!entry || entry == target || !entry[1])
-		return error(EXIT_USAGE, "see --help", "hook %s wants PLUGIN:ENTRY, not '%s'",
-			     what, target);
-	/* the uapi's name field: the library would say only "invalid" */
-	if (strlen(hook) >= KPLUG_NAME_MAX)
-		return error(EXIT_USAGE, !strncmp(hook, "kprobe:", 7) ?
-			     "kprobe:SYMBOL takes symbols of up to 24 characters" : NULL,
-			     "hook %s: hook name '%s' is %zu characters, at most %d",
-			     what, hook, strlen(hook), KPLUG_NAME_MAX - 1);
+		return error(EXIT_USAGE, "see --help", "hook attach wants PLUGIN:ENTRY, not '%s'",
+			     target);
+	err = check_hook("attach", hook);
+	if (err)
+		return err;
 	*entry++ = '\0';
 	p = open_plugin(target, &err);
 	if (!p)
 		return err;
-	err = attach ? kplug_attach(p, hook, entry) : kplug_detach(p, hook, entry);
+	err = kplug_attach(p, hook, entry);
+	/* the new attachment's id, for `hook show` and `hook detach ID` */
+	while (!err && !kplug_attachment_next(att_id, &a)) {
+		att_id = a.att_id;
+		if (!strcmp(a.hook, hook) && a.id == kplug_id(p) &&
+		    !strcmp(a.entry_name, entry))
+			break;
+	}
 	kplug_close(p);
 	if (err == -ENOENT)
 		return error(EXIT_FAILED, "`kplugctl hook list` shows the hooks, `kplugctl info` the entries",
-			     "hook %s %s %s:%s: no such hook or entry%s", what, hook,
-			     target, entry, attach ? "" : ", or not attached");
+			     "hook attach %s %s:%s: no such hook or entry", hook, target, entry);
 	if (err == -EEXIST)
-		return error(EXIT_FAILED, NULL, "hook %s %s %s:%s: attached already",
-			     what, hook, target, entry);
+		return error(EXIT_FAILED, "`kplugctl hook show` lists the attachments",
+			     "hook attach %s %s:%s: attached already", hook, target, entry);
 	if (err == -EOPNOTSUPP)
 		return error(EXIT_FAILED, "plugins run only where interrupts are on (docs/hooks.md)",
-			     "hook %s %s %s:%s: the hook is called with interrupts off, where nothing could bound a plugin's CPU time",
-			     what, hook, target, entry);
+			     "hook attach %s %s:%s: the hook is called with interrupts off, where nothing could bound a plugin's CPU time",
+			     hook, target, entry);
 	if (err == -EINVAL && !strncmp(hook, "kprobe:", 7))
 		return error(EXIT_FAILED, "kprobes refuse some functions (blacklist, notrace, kplug's own)",
-			     "hook %s %s %s:%s: this function cannot be probed", what,
-			     hook, target, entry);
+			     "hook attach %s %s:%s: this function cannot be probed", hook,
+			     target, entry);
 	if (err)
-		return error(EXIT_FAILED, hint_for(err), "hook %s %s %s:%s: %s", what,
-			     hook, target, entry, kplug_strerror(err));
-	if (json) {
-		j_open('{');
-		j_kstr("hook", hook);
-		j_kstr("plugin", target);
-		j_kstr("entry", entry);
-		j_kstr("action", attach ? "attached" : "detached");
-		j_close('}');
-	} else {
-		fprintf(out, "%s %s:%s %s %s\n", attach ? "attached" : "detached", target,
-			entry, attach ? "to" : "from", hook);
+		return error(EXIT_FAILED, hint_for(err), "hook attach %s %s:%s: %s", hook,
+			     target, entry, kplug_strerror(err));
+	print_change(true, att_id, hook, target, entry);
+	return 0;
+}
+
+/*
+ * hook detach ID | HOOK PLUGIN | HOOK PLUGIN:ENTRY: each attachment that
+ * matches, by its id (as `hook show` lists them).  The ID form prints one
+ * object in JSON, the others an array of them.
+ */
+static int hook_detach(const char *id_str, const char *hook, char *plugin)
+{
+	char *entry = plugin ? strchr(plugin, ':') : NULL;
+	struct kplug_hook_args a;
+	__u32 want = 0, id = 0, n = 0;
+	int err;
+
+	if (id_str && (id_str[0] == '-' || parse_u32(id_str, &want) || !want))
+		return error(EXIT_USAGE, "see --help",
+			     "hook detach wants an attachment id (from `kplugctl hook show`), HOOK PLUGIN or HOOK PLUGIN:ENTRY, not '%s'",
+			     id_str);
+	if (entry) {
+		*entry++ = '\0';
+		if (!kplug_name_valid(entry, KPLUG_NAME_MAX, KPLUG_NAME_ENTRY))
+			return error(EXIT_USAGE, "see --help", "hook detach: '%s' is not an entry name",
+				     entry);
 	}
+	err = (hook ? check_hook("detach", hook) : 0) ?:
+	      (plugin ? check_name(plugin) : 0) ?: need_module();
+	if (err)
+		return err;
+	if (json && !want)
+		j_open('[');
+	while (!(err = kplug_attachment_next(id, &a))) {
+		id = a.att_id;
+		if (want ? id != want : strcmp(a.hook, hook) || strcmp(a.plugin, plugin) ||
+					(entry && strcmp(a.entry_name, entry)))
+			continue;
+		err = kplug_detach_id(id);
+		if (err == -ENOENT)	/* gone meanwhile (its plugin removed) */
+			continue;
+		if (err)
+			return error(EXIT_FAILED, hint_for(err), "hook detach %u: %s", id,
+				     kplug_strerror(err));
+		n++;
+		print_change(false, id, a.hook, a.plugin, a.entry_name);
+	}
+	if (err != -ENOENT)
+		return error(EXIT_FAILED, hint_for(err), "hook detach: %s", kplug_strerror(err));
+	if (!n && want)
+		return error(EXIT_FAILED, "`kplugctl hook show` lists the attachments",
+			     "hook detach %u: no such attachment", want);
+	if (!n)
+		return error(EXIT_FAILED, "`kplugctl hook show` lists the attachments",
+			     "hook detach %s %s%s%s: not attached", hook, plugin,
+			     entry ? ":" : "", entry ? entry : "");
+	if (json && !want)
+		j_close(']');
 	return 0;
 }
 
@@ -1099,12 +1496,16 @@ static int verb_hook(struct args *a)
 
 	if (!strcmp(sub, "list") && a->npos == 1)
 		return hook_list();
+	if (!strcmp(sub, "show") && a->npos <= 2)
+		return hook_show(a->npos == 2 ? a->pos[1] : NULL);
 	if (!strcmp(sub, "attach") && a->npos == 3)
-		return hook_change(true, a->pos[1], a->pos[2]);
+		return hook_attach(a->pos[1], a->pos[2]);
+	if (!strcmp(sub, "detach") && a->npos == 2)
+		return hook_detach(a->pos[1], NULL, NULL);
 	if (!strcmp(sub, "detach") && a->npos == 3)
-		return hook_change(false, a->pos[1], a->pos[2]);
+		return hook_detach(NULL, a->pos[1], a->pos[2]);
 	return error(EXIT_USAGE, "see --help",
-		     "hook wants list, attach HOOK PLUGIN:ENTRY or detach HOOK PLUGIN:ENTRY");
+		     "hook wants list, show [HOOK], attach HOOK PLUGIN:ENTRY, or detach ID, HOOK PLUGIN or HOOK PLUGIN:ENTRY");
 }
 
 /*
@@ -1682,11 +2083,13 @@ static const struct verb {
 	{ "load", "NAME FILE.kpi [--budget-ms N]",
 	  "Load an image built by `kplugctl build` as plugin NAME.", verb_load, 2, 2,
 	  O(BUDGET_MS) },
-	{ "invoke", "NAME ENTRY [ARG...] [--in FILE] [--out FILE [--out-size N]]",
+	{ "invoke", "NAME ENTRY [ARG...] [--in FILE] [--out FILE [--out-size N]] [--budget-ms N]",
 	  "Call ENTRY of plugin NAME with up to 6 32-bit ARGs; print its result.\n"
-	  "--in: bytes passed as the in buffer; --out: write the out buffer\n"
-	  "(--out-size bytes, default 4096) to FILE.", verb_invoke, 2,
-	  2 + KPLUG_MAX_ARGS, O(IN) | O(OUT) | O(OUT_SIZE) },
+	  "--in: bytes passed as the in buffer; --out: an out buffer of --out-size\n"
+	  "bytes (default 4096), of which FILE gets what the plugin says it wrote\n"
+	  "(kplug_out_len(); all of it if it does not say); --budget-ms: this\n"
+	  "call's CPU budget (default: the plugin's).", verb_invoke, 2,
+	  2 + KPLUG_MAX_ARGS, O(IN) | O(OUT) | O(OUT_SIZE) | O(BUDGET_MS) },
 	{ "list", "", "List the loaded plugins with their call counters.", verb_list, 0, 0, 0 },
 	{ "info", "NAME", "Show a plugin: entries, counters, budget, memory, last fault.",
 	  verb_info, 1, 1, 0 },
@@ -1712,14 +2115,22 @@ static const struct verb {
 	  "number of services, limits (sizes, arguments, entries, attachments per\n"
 	  "hook), the budget module parameters now, the registered hook points and\n"
 	  "the prefixes of hooks made on demand.", verb_feature, 0, 0, 0 },
-	{ "hook", "list | attach HOOK PLUGIN:ENTRY | detach HOOK PLUGIN:ENTRY",
+	{ "dump", "NAME|FILE.kpi",
+	  "List the functions of a loaded plugin or an image file (address, size,\n"
+	  "name, from the image's debug trailer), then disassemble its text with\n"
+	  "objdump (binutils), a <function>: line where each starts. -j: the\n"
+	  "functions only.", verb_dump, 1, 1, 0 },
+	{ "hook", "list | show [HOOK] | attach HOOK PLUGIN:ENTRY | detach ID|HOOK PLUGIN[:ENTRY]",
 	  "Hook points: netfilter:ipv4_pre_routing and netfilter:ipv4_local_in (a\n"
 	  "non-zero result drops the packet), kprobe:SYMBOL (made on attach, the\n"
-	  "entry of kernel function SYMBOL, at most 24 characters), and those kernel\n"
+	  "entry of kernel function SYMBOL, at most 120 characters), and those kernel\n"
 	  "modules register.  list: each hook with its context, arguments, how\n"
 	  "results combine, attached plugins, calls and missed calls (interrupts\n"
-	  "were off). attach: run ENTRY of PLUGIN whenever HOOK is called (after\n"
-	  "those attached before); detach undoes it.", verb_hook, 1, 3, 0 },
+	  "were off). show: each attachment (of HOOK) with its id, plugin:entry,\n"
+	  "calls, faults, overruns, and whether and since when it is suspended.\n"
+	  "attach: run ENTRY of PLUGIN whenever HOOK is called (after those\n"
+	  "attached before). detach: by attachment id, every entry of PLUGIN on\n"
+	  "HOOK, or one. Removing a plugin detaches it everywhere.", verb_hook, 1, 3, 0 },
 	{ "bench", "[--only PART...] [--scale SECONDS] [--records]",
 	  "Run the benchmark suite (kplug_bench; docs/performance.md) and print one\n"
 	  "table: transfer latency user and kernel (needs kplug_bench.ko) to a null\n"

@@ -12,8 +12,12 @@
  *
  * Image (struct kplug_image_hdr, little endian)
  *   header | entry table (nr_entries x struct kplug_image_entry) | text | data
+ *   [| debug]
  *   The header's checksum is the CRC-32 of the whole image with that field
- *   read as zero (see kplug_crc32()).
+ *   read as zero (see kplug_crc32()).  The optional debug trailer (struct
+ *   kplug_debug_hdr, below) is for tools: the kernel checks its magic and
+ *   size, keeps it as it is and hands it back (KPLUG_IOC_INFO); it never
+ *   interprets the rest, and readers must check every offset in it.
  *   text is loaded at KPLUG_TEXT_BASE and mapped read+execute; data at
  *   kplug_data_base(text_size), followed by bss_size zero bytes, mapped
  *   read+write, never executable.  An entry's offset is relative to
@@ -30,7 +34,9 @@
  *   (KPLUG_RUNTIME_BASE).  in/out are the invocation's buffers, copied into
  *   and out of the plugin's stack slot by the kernel (NULL when empty); out
  *   is zeroed before the call and copied back whole when the entry
- *   returns.  The result is EAX.
+ *   returns.  An entry says how many bytes of out it wrote with the
+ *   out_len service (KPLUG_SVC_OUT_LEN); INVOKE reports them in
+ *   out_written.  The result is EAX.
  *
  * Ioctls (all on an fd of /dev/kplug, root only).  Every argument struct is
  * extensible: the size encoded in the ioctl number is the caller's struct
@@ -62,22 +68,30 @@
  *       plugin ran past its CPU budget.  -EINTR: a fatal signal arrived
  *       (also while waiting for a stack slot of this CPU, which two
  *       suspended invocations of the plugin may hold).
- *       -ENOENT no such plugin, -EINVAL bad entry/nargs/flags,
+ *       -ENOENT no such plugin, -EINVAL bad entry/nargs/flags/reserved,
  *       in_len + out_len may be at most half the plugin's stack size
- *       (-E2BIG otherwise).
+ *       (-E2BIG otherwise).  out_written (ignored on input): the bytes of
+ *       out the plugin said it wrote (KPLUG_SVC_OUT_LEN; its last call
+ *       counts), or out_len if it did not say (plugins built before the
+ *       service: the whole buffer, as before).  A caller with the older,
+ *       shorter struct (ending at out_len) does not get it.
  *   KPLUG_IOC_INFO  describe a plugin: by id; by name (KPLUG_INFO_BY_NAME,
  *       id ignored); or the plugin with the smallest id greater than id
  *       (KPLUG_INFO_NEXT: start from 0 to list them all).  Fills name, the
  *       counters and sizes, and up to entries_cap entries of the entry
  *       table at entries.  -ENOENT: no such plugin (or no further one).
+ *       With the struct's later fields: up to debug_cap bytes of the
+ *       image's debug trailer at debug and up to text_cap bytes of its
+ *       text at text (debug_size and text_size say how many there are;
+ *       0 and NULL: none wanted).
  *   KPLUG_IOC_LOG  copy the newest bytes of plugin `id`'s log (the lines
  *       it wrote with the log service) to buf, whole lines only (the copy
  *       never starts inside a line, even after the ring wrapped or when
  *       buf is smaller than the log); KPLUG_LOG_CLEAR empties it.
  *   KPLUG_IOC_REMOVE  remove plugin `id`.  Invocations in flight finish
- *       first (they hold a reference); new ones get -ENOENT.  Hook
- *       attachments keep their reference: the plugin runs there until
- *       detached.
+ *       first (they hold a reference); new ones get -ENOENT.  Its hook
+ *       attachments are detached (each logged to the kernel log) before
+ *       REMOVE returns.
  *   KPLUG_IOC_HOOK  hook points registered by kernel code
  *       (include/kplug_hook.h); op is one of:
  *       KPLUG_HOOK_INFO  the index-th registered hook (0, 1, ...): fills
@@ -108,6 +122,27 @@
  *       parameters' current values).  flags and reserved must be 0
  *       (-EINVAL); never fails otherwise.  Older modules have no such
  *       ioctl (-ENOTTY): treat them as uapi version 0.
+ *
+ *   Attachments and long hook names (the fields after reserved2; a caller
+ *   with the shorter, older struct keeps the behaviour above):
+ *       hook  the hook's full name, up to KPLUG_HOOK_NAME_MAX - 1
+ *           characters ("kprobe:" and a long symbol).  ATTACH/DETACH take
+ *           the name from hook when name is empty (both set: -EINVAL);
+ *           INFO and ATT_INFO fill hook, and name only when it fits.
+ *       Every attachment has an id, unique while the module is loaded,
+ *       which ATTACH returns in att_id.
+ *       KPLUG_HOOK_ATT_INFO  the attachment with the smallest id above
+ *           att_id, on any hook (start from 0): fills att_id, hook (and
+ *           name), id, entry, plugin, entry_name, att_flags
+ *           (KPLUG_ATT_SUSPENDED), att_calls (including calls that found
+ *           no stack slot free, which the hook counts as missed too),
+ *           att_faults, att_overruns, attached_ms and suspended_ms.
+ *           -ENOENT after the last.
+ *       KPLUG_HOOK_DETACH with att_id non-zero detaches that attachment
+ *           (name, hook, id and entry must then be 0: -EINVAL).
+ *       Removing a plugin (KPLUG_IOC_REMOVE) detaches its attachments
+ *       first, each logged to the kernel log; unloading the module logs
+ *       every attachment and plugin it destroys.
  */
 #ifndef _UAPI_KPLUG_H
 #define _UAPI_KPLUG_H
@@ -200,6 +235,30 @@ struct kplug_image_hdr {
 #define KPLUG_MAX_ENTRIES	64
 
 /*
+ * The debug trailer: function symbols of the text, sorted by offset, for
+ * function+offset in fault reports and disassembly (kplugctl info, dump).
+ *   struct kplug_debug_hdr | nr_syms x struct kplug_debug_sym | names
+ * A name is a NUL-terminated string at strtab_off + sym.name, inside the
+ * trailer.
+ */
+#define KPLUG_DEBUG_MAGIC	0x4244504bu	/* "KPDB" */
+#define KPLUG_DEBUG_MAX		(1u << 20)	/* bytes of trailer */
+
+struct kplug_debug_hdr {
+	__u32	magic;		/* KPLUG_DEBUG_MAGIC */
+	__u32	size;		/* of the trailer, this header included */
+	__u32	nr_syms;
+	__u32	strtab_off;	/* from the trailer's start */
+};
+
+struct kplug_debug_sym {
+	__u32	offset;		/* from KPLUG_TEXT_BASE */
+	__u32	size;		/* bytes of code; 0 if the compiler did not say */
+	__u32	name;		/* from strtab_off */
+	__u32	reserved;
+};
+
+/*
  * CRC-32 (the IEEE polynomial; chains like zlib's crc32(): start with 0,
  * pass the previous result).  A bitwise reference for user space; the
  * kernel computes the same function with crc32_le().
@@ -275,6 +334,9 @@ enum kplug_fault_kind {
  *   4 u32 cpu(void)                        the CPU running the plugin
  *   5 u32 pid(void), 6 u32 tid(void)      of the task that invoked it
  *   7 u32 comm(char *buf, u32 len)         its command name, NUL-terminated
+ *   8 u32 out_len(u32 n)                   the entry wrote the first n
+ *        bytes of its out buffer (n <= out_len, else a service fault);
+ *        INVOKE reports n in out_written; returns n
  */
 #define KPLUG_SVC_LOG		1
 #define KPLUG_SVC_TIME_NS	2
@@ -283,7 +345,8 @@ enum kplug_fault_kind {
 #define KPLUG_SVC_PID		5
 #define KPLUG_SVC_TID		6
 #define KPLUG_SVC_COMM		7
-#define KPLUG_SVC_COUNT		8	/* numbers are below this */
+#define KPLUG_SVC_OUT_LEN	8
+#define KPLUG_SVC_COUNT		9	/* numbers are below this */
 
 #define KPLUG_LOG_LINE_MAX	256
 #define KPLUG_LOG_RATE		100
@@ -312,6 +375,9 @@ struct kplug_invoke_args {
 	__aligned_u64	out;	/* in: user buffer for out_len bytes it writes */
 	__u32	in_len;
 	__u32	out_len;
+	/* --- the written length of out (see INVOKE) --------------------- */
+	__u32	out_written;	/* out: bytes of out the plugin wrote */
+	__u32	reserved;	/* must be 0 */
 };
 
 struct kplug_log_args {
@@ -345,6 +411,13 @@ struct kplug_info_args {
 	struct kplug_fault last_fault;	/* out: the most recent fault */
 	__u32	data_base;	/* out: sandbox address of data, then bss */
 	__u32	data_pages;	/* out: pages of data + bss (mmap-able) */
+	/* --- the image's debug trailer and text, for tools ------------- */
+	__aligned_u64	debug;	/* in: user buffer of debug_cap bytes */
+	__u32	debug_cap;	/* in */
+	__u32	debug_size;	/* out: bytes of the trailer, 0: none */
+	__aligned_u64	text;	/* in: user buffer of text_cap bytes */
+	__u32	text_cap;	/* in */
+	__u32	text_size;	/* out: bytes of text */
 };
 
 /*
@@ -388,6 +461,13 @@ struct kplug_remove_args {
 #define KPLUG_HOOK_INFO		0
 #define KPLUG_HOOK_ATTACH	1
 #define KPLUG_HOOK_DETACH	2
+#define KPLUG_HOOK_ATT_INFO	3
+
+/* att_flags: overran in atomic context, runs no more until attached again */
+#define KPLUG_ATT_SUSPENDED	(1u << 0)
+
+/* A hook's full name, with the NUL: "kprobe:" and 120 characters. */
+#define KPLUG_HOOK_NAME_MAX	128
 
 #define KPLUG_HOOK_MAX_ATTACH	16
 #define KPLUG_HOOK_DESC_MAX	128
@@ -413,6 +493,20 @@ struct kplug_hook_args {
 				 * in atomic context, or for their share of
 				 * a CPU there (until attached again) */
 	__u32	reserved2;	/* must be 0 */
+	/* --- attachments and long hook names (see the top) ------------- */
+	/* in (ATTACH/DETACH, if name is empty), out (INFO, ATT_INFO) */
+	char	hook[KPLUG_HOOK_NAME_MAX];
+	/* in (ATT_INFO: list after it; DETACH: by id), out (ATTACH, ATT_INFO) */
+	__u32	att_id;
+	/* out (ATT_INFO), as the top of this header describes them: */
+	__u32	att_flags;	/* KPLUG_ATT_* */
+	char	plugin[KPLUG_NAME_MAX];
+	char	entry_name[KPLUG_NAME_MAX];
+	__aligned_u64	att_calls;	/* times the hook called the entry */
+	__aligned_u64	att_faults;	/* of those, faulted */
+	__aligned_u64	att_overruns;	/* stopped by the budget */
+	__aligned_u64	attached_ms;	/* age of the attachment */
+	__aligned_u64	suspended_ms;	/* time since it was suspended */
 };
 
 /* KPLUG_IOC_VERSION: every field but flags and reserved is out. */

@@ -322,6 +322,17 @@ static inline u32 kplug_comm(char *buf, u32 len)
 	return ((u32 (*)(char *, u32))__KPLUG_SERVICE(7))(buf, len);
 }
 
+/*
+ * Say that the entry wrote the first n bytes of its out buffer: the caller
+ * gets exactly those (kplugctl invoke --out writes n bytes, libkplug's
+ * kplug_invoke_opts reports n).  n at most out_len, else the call faults.
+ * The last call counts; without one the caller gets the whole buffer.
+ */
+static inline u32 kplug_out_len(u32 n)
+{
+	return ((u32 (*)(u32))__KPLUG_SERVICE(8))(n);
+}
+
 /* printf into the plugin's log (runtime). */
 int kplug_printf(const char *fmt, ...);
 

@@ -236,9 +236,44 @@ TEST(name_rules)
 	EXPECT_NE(NULL, strstr(r.err, "1 to 31 characters"));
 	runv(&r, "load", "a_name_of_thirty_two_characters_", "x.kpi", NULL);
 	EXPECT_EQ(2, r.code);
+	/* a long kprobe symbol passes the name rules (then: no module) */
 	runv(&r, "hook", "attach", "kprobe:__x64_sys_clock_nanosleep_x", "p:e", NULL);
+	EXPECT_EQ(1, r.code);
+	EXPECT_NE(NULL, strstr(r.err, "kplug.ko is not loaded"));
+	runv(&r, "hook", "attach", "kprobe:"
+	     "a123456789b123456789c123456789d123456789e123456789f123456789"
+	     "g123456789h123456789i123456789j123456789k123456789l123456789m", "p:e", NULL);
 	EXPECT_EQ(2, r.code);
-	EXPECT_NE(NULL, strstr(r.err, "at most 31"));
+	EXPECT_NE(NULL, strstr(r.err, "at most 127"));
+	runv(&r, "hook", "attach", "kprobe:a/b", "p:e", NULL);
+	EXPECT_EQ(2, r.code);
+	EXPECT_NE(NULL, strstr(r.err, "is not a hook name"));
+}
+
+/* hook show and the three forms of hook detach: what needs no module. */
+TEST(hook_detach_forms)
+{
+	static struct run r;
+
+	runv(&r, "hook", "detach", "0", NULL);
+	EXPECT_EQ(2, r.code);
+	EXPECT_NE(NULL, strstr(r.err, "wants an attachment id"));
+	runv(&r, "hook", "detach", "12abc", NULL);
+	EXPECT_EQ(2, r.code);
+	runv(&r, "hook", "detach", "sample", "bad/plugin", NULL);
+	EXPECT_EQ(2, r.code);
+	EXPECT_NE(NULL, strstr(r.err, "invalid plugin name"));
+	runv(&r, "hook", "detach", "sample", "p:bad-entry", NULL);
+	EXPECT_EQ(2, r.code);
+	EXPECT_NE(NULL, strstr(r.err, "not an entry name"));
+	runv(&r, "hook", "show", "a", "b", NULL);
+	EXPECT_EQ(2, r.code);
+	runv(&r, "-j", "hook", "show", NULL);
+	EXPECT_EQ(1, r.code);
+	EXPECT_NE(NULL, json_at(&r, "error"));
+	runv(&r, "hook", "detach", "7", NULL);
+	EXPECT_EQ(1, r.code);
+	EXPECT_NE(NULL, strstr(r.err, "kplug.ko is not loaded"));
 }
 
 /* Paths with quotes, backslashes and bytes that are not UTF-8. */
@@ -420,6 +455,39 @@ TEST(apply_config_errors)
 	unlink(a);
 	unlink(b);
 	rmdir(dir);
+}
+
+/* dump of an image file: its functions (static ones too), objdump's
+ * disassembly with a line where each starts. */
+TEST(dump_image_file)
+{
+	static struct run r;
+	char dir[] = "/tmp/kplugctl_dump.XXXXXX", src[128], img[128];
+	FILE *f;
+
+	ASSERT_NE(NULL, mkdtemp(dir));
+	snprintf(src, sizeof(src), "%s/t.c", dir);
+	snprintf(img, sizeof(img), "%s/t.kpi", dir);
+	f = fopen(src, "w");
+	ASSERT_NE(NULL, f);
+	fputs("static u32 twice(u32 a)\n{\n\treturn 2 * a;\n}\n"
+	      "u32 f(u32 a)\n{\n\treturn twice(a) + 1;\n}\n", f);
+	fclose(f);
+	runv(&r, "build", src, "-o", img, NULL);
+	ASSERT_EQ(0, r.code);
+	runv(&r, "-j", "dump", img, NULL);
+	EXPECT_EQ(0, r.code);
+	EXPECT_STREQ("\"twice\"", json_at(&r, "functions.0.name"));
+	EXPECT_STREQ("69632", json_at(&r, "functions.0.address"));
+	EXPECT_STREQ("\"f\"", json_at(&r, "functions.1.name"));
+	runv(&r, "dump", img, NULL);
+	EXPECT_EQ(0, r.code) TH_LOG("%s", r.err);
+	EXPECT_NE(NULL, strstr(r.out, "00011000 <twice>:\n   11000:\t"));
+	EXPECT_NE(NULL, strstr(r.out, " <f>:\n"));
+	EXPECT_NE(NULL, strstr(r.out, "call   0x11000"));
+	runv(&r, "dump", src, NULL);	/* not an image */
+	EXPECT_EQ(1, r.code);
+	EXPECT_NE(NULL, strstr(r.err, "is not a kplug image"));
 }
 
 TEST_HARNESS_MAIN

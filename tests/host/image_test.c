@@ -5,6 +5,7 @@
  * each checking the error and the log line a user would see.
  */
 #include <errno.h>
+#include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
 #include "../../kmod/image.h"
@@ -69,6 +70,67 @@ TEST(valid_image_parts)
 	EXPECT_EQ((void *)m.e, (void *)v.entries);
 	EXPECT_EQ((void *)m.text, (void *)v.text);
 	EXPECT_EQ((void *)m.data, (void *)v.data);
+}
+
+/* The optional debug trailer after data: kept whole, or refused. */
+struct img_dbg {
+	struct img m;
+	unsigned char more[4];		/* more data, so the trailer moves */
+	struct kplug_debug_hdr d;
+	struct kplug_debug_sym s;
+	char names[8];
+};
+
+static void good_dbg(struct img_dbg *x)
+{
+	good(&x->m);
+	memset(x->more, 0, sizeof(x->more));
+	x->m.h.data_size += sizeof(x->more);
+	x->d.magic = KPLUG_DEBUG_MAGIC;
+	x->d.size = sizeof(*x) - offsetof(struct img_dbg, d);
+	x->d.nr_syms = 1;
+	x->d.strtab_off = sizeof(x->d) + sizeof(x->s);
+	x->s.offset = 0;
+	x->s.size = 15;
+	x->s.name = 0;
+	memset(x->names, 0, sizeof(x->names));
+	strcpy(x->names, "main");
+	seal(&x->m, sizeof(*x));
+}
+
+TEST(debug_trailer)
+{
+	struct img_dbg x;
+	struct kplug_image v;
+	struct kplug_loader_log l = {};
+	char log[512];
+
+	good_dbg(&x);
+	ASSERT_EQ(0, kplug_image_check(&x, sizeof(x), &l, &v));
+	EXPECT_EQ((void *)&x.d, (void *)v.debug);
+	EXPECT_EQ(sizeof(x) - offsetof(struct img_dbg, d), v.debug_size);
+	/* without one: NULL */
+	good(&x.m);
+	ASSERT_EQ(0, kplug_image_check(&x.m, sizeof(x.m), &l, &v));
+	EXPECT_EQ(NULL, v.debug);
+	EXPECT_EQ(0, v.debug_size);
+	/* bytes after data that are not a trailer */
+	good_dbg(&x);
+	x.d.magic = 0;
+	seal(&x.m, sizeof(x));
+	EXPECT_EQ(-EINVAL, check(&x.m, sizeof(x), log, sizeof(log)));
+	EXPECT_NE(NULL, strstr(log, "not a debug trailer")) TH_LOG("log: %s", log);
+	/* too few for its header */
+	good_dbg(&x);
+	seal(&x.m, offsetof(struct img_dbg, d) + 4);
+	EXPECT_EQ(-EINVAL, check(&x.m, offsetof(struct img_dbg, d) + 4, log, sizeof(log)));
+	EXPECT_NE(NULL, strstr(log, "not a debug trailer")) TH_LOG("log: %s", log);
+	/* its size must be the rest of the image */
+	good_dbg(&x);
+	x.d.size -= 1;
+	seal(&x.m, sizeof(x));
+	EXPECT_EQ(-EINVAL, check(&x.m, sizeof(x), log, sizeof(log)));
+	EXPECT_NE(NULL, strstr(log, "debug: size")) TH_LOG("log: %s", log);
 }
 
 TEST(too_short) { struct img m; good(&m); REJECTS(&m, 10, "shorter than"); }

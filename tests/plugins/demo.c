@@ -42,7 +42,8 @@ u32 words(u32 a0, u32 a1, u32 a2, u32 a3, u32 a4, u32 a5,
 			n++;
 		word = !space;
 	}
-	snprintf(out, out_len, "%u words in %u bytes\n", n, in_len);
+	i = snprintf(out, out_len, "%u words in %u bytes\n", n, in_len);
+	kplug_out_len(i < out_len ? i : out_len ? out_len - 1 : 0);
 	return n;
 }
 

@@ -33,11 +33,13 @@ json_list_has() {	# json_list_has VALUE KEY command...: stdout is one JSON
 	return 1
 }
 echo "TAP version 13"
-echo "1..30"
+echo "1..39"
 check create_from_c        kplugctl create cli_demo $P/demo.c --budget-ms 500
 check invoke_result        out_has '^42$' kplugctl invoke cli_demo add 40 2
 check invoke_negative_arg  out_has '^4294967295$' kplugctl invoke cli_demo add -1 0
 check invoke_buffers       sh -c "echo 'one two three' > /tmp/in && kplugctl invoke cli_demo words --in /tmp/in --out /tmp/out --out-size 64 && grep -q '3 words in 14 bytes' /tmp/out"
+check out_exactly_written  sh -c "[ \$(wc -c < /tmp/out) = 20 ] && kplugctl -j invoke cli_demo words --in /tmp/in --out /tmp/out | json_check out_written | grep -qx 20"
+check invoke_budget        expect_exit 4 kplugctl invoke cli_demo spin 4000000000 --budget-ms 50
 check fault_exit_code_3    expect_exit 3 kplugctl invoke cli_demo bad_pointer 16
 check budget_exit_code_4   expect_exit 4 kplugctl invoke cli_demo spin 4000000000
 check info_text            out_has 'last fault:  bad-access' kplugctl info cli_demo
@@ -47,12 +49,19 @@ check info_json_fault      json_is '"bad-access"' last_fault.kind kplugctl -p in
 check list_json            json_list_has '"cli_demo"' name kplugctl list -j
 check hook_list_json       json_is "*" 0.name kplugctl hook list -j
 check fault_json           json_is '"bad-access"' fault.kind expect_exit 3 kplugctl -j invoke cli_demo bad_pointer 16
+check fault_function_offset out_has 'eip 0x1[0-9a-f]* (bad_pointer+0x[0-9a-f]*), cr2 0x10)' expect_exit 3 kplugctl invoke cli_demo bad_pointer 16
+check fault_json_function  json_is '"bad_pointer"' fault.function expect_exit 3 kplugctl -j invoke cli_demo bad_pointer 16
+check info_fault_function  out_has 'last fault:  bad-access .*(bad_pointer+0x[0-9a-f]*)' kplugctl info cli_demo
+check dump_functions_json  json_is '"fib"' functions.0.name kplugctl -j dump cli_demo
+check dump_without_objdump out_has 'objdump (binutils) did not run' expect_exit 1 kplugctl dump cli_demo
 check invoke_in_eq_dashdash sh -c "echo 'a b' > /tmp/in2 && kplugctl invoke cli_demo words --in=/tmp/in2 --out=/tmp/out2 --out-size=64 -- 0 && grep -q '2 words' /tmp/out2"
 check invoke_negative_after_dashdash out_has '^4294967291$' kplugctl invoke cli_demo add -- -5 0
 check budget_above_max     out_has 'above the module.s max_budget_ms (60000)' expect_exit 2 kplugctl create cli_x $P/demo.c --budget-ms 60001
-check detach_says_detach   out_has 'hook detach netfilter:ipv4_local_in cli_demo:add: no such hook or entry, or not attached' expect_exit 1 kplugctl hook detach netfilter:ipv4_local_in cli_demo:add
-check long_kprobe_name     out_has 'at most 31' expect_exit 2 kplugctl hook attach kprobe:__x64_sys_clock_nanosleep cli_demo:add
-check name_clash           out_has 'Error: create: a plugin with that name exists' expect_exit 1 kplugctl create cli_demo $P/demo.c
+check detach_says_detach   out_has 'hook detach netfilter:ipv4_local_in cli_demo:add: not attached' expect_exit 1 kplugctl hook detach netfilter:ipv4_local_in cli_demo:add
+check long_kprobe_name     json_is '"kprobe:__x64_sys_sched_get_priority_max"' hook kplugctl -j hook attach kprobe:__x64_sys_sched_get_priority_max cli_demo:add
+check hook_show_json       json_is '"kprobe:__x64_sys_sched_get_priority_max"' 0.hook kplugctl -j hook show kprobe:__x64_sys_sched_get_priority_max
+check hook_detach_by_plugin json_is '"add"' 0.entry kplugctl -j hook detach kprobe:__x64_sys_sched_get_priority_max cli_demo
+check name_clash           out_has 'Error: create: a plugin called cli_demo exists' expect_exit 1 kplugctl create cli_demo $P/demo.c
 check unknown_entry        out_has 'Error: invoke cli_demo nope' expect_exit 1 kplugctl invoke cli_demo nope
 check usage_error          expect_exit 2 kplugctl invoke cli_demo
 check bad_number           out_has "not a 32-bit number" expect_exit 2 kplugctl invoke cli_demo add 12abc

@@ -37,6 +37,7 @@ for i in 1 2 3 4 5 6 7 8 9 10; do cat /kplug/run > /dev/null; done
 echo "demo: ten runs of cat /kplug/run (exec and open look up path names)"
 run kplugctl invoke net stats 2
 run kplugctl hook list
+run kplugctl hook show
 run kplugctl hook detach kprobe:getname net:count
 run kplugctl hook detach netfilter:ipv4_local_in net:drop_udp
 run udp_demo 7702 5

@@ -75,6 +75,7 @@ static int oracle(const __u8 *img, __u32 len)
 	struct kplug_image_hdr h;
 	const struct kplug_image_entry *e;
 	__u32 i, j, sum;
+	__u64 need;
 	__u8 *copy;
 
 	if (len < sizeof(h))
@@ -95,9 +96,20 @@ static int oracle(const __u8 *img, __u32 len)
 	    h.stack_size % KPLUG_PAGE_SIZE || h.stack_size > KPLUG_STACK_MAX ||
 	    !h.nr_entries || h.nr_entries > KPLUG_MAX_ENTRIES)
 		return 0;
-	if ((__u64)sizeof(h) + (__u64)h.nr_entries * sizeof(*e) +
-	    h.text_size + h.data_size != len)
+	need = (__u64)sizeof(h) + (__u64)h.nr_entries * sizeof(*e) +
+	       h.text_size + h.data_size;
+	if (need > len)
 		return 0;
+	if (need < len) {	/* a debug trailer: magic, and its size is the rest */
+		struct kplug_debug_hdr d;
+
+		if (len - need < sizeof(d))
+			return 0;
+		memcpy(&d, img + need, sizeof(d));
+		if (d.magic != KPLUG_DEBUG_MAGIC || d.size != len - need ||
+		    d.size > KPLUG_DEBUG_MAX)
+			return 0;
+	}
 	e = (const void *)(img + sizeof(h));
 	for (i = 0; i < h.nr_entries; i++) {
 		if (!name_ok(e[i].name, sizeof(e[i].name)) ||

@@ -95,7 +95,7 @@ static inline struct kplug_hook_args hook_named(const char *name)
 	unsigned int i;
 
 	for (i = 0; !kplug_hook_info(i, &h); i++)
-		if (!strcmp(h.name, name))
+		if (!strcmp(h.hook, name))
 			return h;
 	memset(&h, 0, sizeof(h));
 	return h;

@@ -10,6 +10,7 @@
  */
 #define _GNU_SOURCE
 #include <pthread.h>
+#include <stddef.h>
 #include <sched.h>
 #include <signal.h>
 #include <sys/time.h>
@@ -958,6 +959,16 @@ TEST_F(abi, sizes_and_flags)
 	/* a short struct (size in the ioctl number) */
 	EXPECT_EQ(-1, ioctl(self->fd, _IOWR(KPLUG_IOC_MAGIC, 2, __u32[4]), &inv));
 	EXPECT_EQ(EINVAL, errno);
+	/* the first version's, up to out_len: out_written stays untouched */
+	inv.out_written = 0xa5a5a5a5;
+	ASSERT_EQ(0, ioctl(self->fd, _IOWR(KPLUG_IOC_MAGIC, 2,
+					   __u8[offsetof(struct kplug_invoke_args, out_written)]), &inv));
+	EXPECT_EQ(0xa5a5a5a5, inv.out_written);
+	inv.out_written = 0;
+	inv.reserved = 1;
+	EXPECT_EQ(-1, ioctl(self->fd, KPLUG_IOC_INVOKE, &inv));
+	EXPECT_EQ(EINVAL, errno);
+	inv.reserved = 0;
 	/* a longer struct: zero tail accepted, non-zero tail is E2BIG */
 	big.a.id = id;
 	big.a.nargs = 2;
@@ -1048,6 +1059,93 @@ TEST_F(abi, hook_info_out_fields_are_set)
 	EXPECT_EQ(clean.calls, dirty.calls);
 	EXPECT_EQ(clean.missed, dirty.missed);
 	EXPECT_STREQ(clean.name, dirty.name);
+}
+
+/* The attachment fields of KPLUG_IOC_HOOK (uapi: "Attachments"). */
+static int att_find(int fd, __u32 plugin_id, struct kplug_hook_args *h)
+{
+	__u32 after = 0;
+
+	for (;;) {
+		memset(h, 0, sizeof(*h));
+		h->op = KPLUG_HOOK_ATT_INFO;
+		h->att_id = after;
+		if (ioctl(fd, KPLUG_IOC_HOOK, h))
+			return -errno;
+		if (h->id == plugin_id)
+			return 0;
+		after = h->att_id;
+	}
+}
+
+TEST_F(abi, hook_attachments)
+{
+	struct kplug_hook_args h = { .op = KPLUG_HOOK_ATTACH };
+	struct kplug_hook_args d = { .op = KPLUG_HOOK_DETACH };
+	union {
+		struct kplug_hook_args a;
+		__u8 raw[sizeof(struct kplug_hook_args)];
+	} old;
+	__u32 id = 0, att;
+	size_t i;
+
+	ASSERT_EQ(0, kplug_create_raw(self->fd, "abi_att", self->img, self->len, NULL, 0, &id));
+	/* name and hook both set: which one is meant? */
+	strcpy(h.name, "netfilter:ipv4_pre_routing");
+	strcpy(h.hook, "netfilter:ipv4_pre_routing");
+	h.id = id;
+	EXPECT_EQ(-1, ioctl(self->fd, KPLUG_IOC_HOOK, &h));
+	EXPECT_EQ(EINVAL, errno);
+	/* the long field alone; ATTACH returns the attachment's id */
+	memset(h.name, 0, sizeof(h.name));
+	ASSERT_EQ(0, ioctl(self->fd, KPLUG_IOC_HOOK, &h));
+	att = h.att_id;
+	EXPECT_NE(0, att);
+	ASSERT_EQ(0, att_find(self->fd, id, &h));
+	EXPECT_EQ(att, h.att_id);
+	EXPECT_STREQ("netfilter:ipv4_pre_routing", h.hook);
+	EXPECT_STREQ("netfilter:ipv4_pre_routing", h.name);
+	EXPECT_STREQ("abi_att", h.plugin);
+	EXPECT_STREQ("main", h.entry_name);
+	EXPECT_EQ(0, h.att_flags);
+	/* past the last one */
+	h.op = KPLUG_HOOK_ATT_INFO;
+	h.att_id = 0xffffffff;
+	EXPECT_EQ(-1, ioctl(self->fd, KPLUG_IOC_HOOK, &h));
+	EXPECT_EQ(ENOENT, errno);
+	/* by id: nothing else may be set */
+	d.att_id = att;
+	d.id = id;
+	EXPECT_EQ(-1, ioctl(self->fd, KPLUG_IOC_HOOK, &d));
+	EXPECT_EQ(EINVAL, errno);
+	d.id = 0;
+	strcpy(d.hook, "netfilter:ipv4_pre_routing");
+	EXPECT_EQ(-1, ioctl(self->fd, KPLUG_IOC_HOOK, &d));
+	EXPECT_EQ(EINVAL, errno);
+	memset(d.hook, 0, sizeof(d.hook));
+	EXPECT_EQ(0, ioctl(self->fd, KPLUG_IOC_HOOK, &d));
+	EXPECT_EQ(-1, ioctl(self->fd, KPLUG_IOC_HOOK, &d));
+	EXPECT_EQ(ENOENT, errno);
+	EXPECT_EQ(-ENOENT, att_find(self->fd, id, &h));
+
+	/* The first version's struct (up to reserved2): INFO writes no
+	 * byte past it, ATTACH by name works. */
+	memset(&old, 0xa5, sizeof(old));
+	memset(&old.a, 0, offsetof(struct kplug_hook_args, hook));
+	old.a.op = KPLUG_HOOK_ATTACH;
+	strcpy(old.a.name, "netfilter:ipv4_pre_routing");
+	old.a.id = id;
+	ASSERT_EQ(0, ioctl(self->fd, _IOWR(KPLUG_IOC_MAGIC, 6, __u8[offsetof(struct kplug_hook_args, hook)]), &old));
+	old.a.op = KPLUG_HOOK_INFO;
+	old.a.index = 0;
+	ASSERT_EQ(0, ioctl(self->fd, _IOWR(KPLUG_IOC_MAGIC, 6, __u8[offsetof(struct kplug_hook_args, hook)]), &old));
+	for (i = offsetof(struct kplug_hook_args, hook); i < sizeof(old); i++)
+		ASSERT_EQ(0xa5, old.raw[i]) TH_LOG("byte %zu written", i);
+
+	/* Removing the plugin detaches it (uapi: KPLUG_IOC_REMOVE). */
+	ASSERT_EQ(0, att_find(self->fd, id, &h));
+	EXPECT_EQ(0, remove_plugin(self->fd, id));
+	EXPECT_EQ(-ENOENT, att_find(self->fd, id, &h));
 }
 
 TEST_F(abi, remove_flags)

@@ -7,6 +7,7 @@
 #define _GNU_SOURCE
 #include <errno.h>
 #include <sched.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <string.h>
 #include <fcntl.h>
@@ -74,6 +75,118 @@ TEST(create_from_c_and_invoke)
 	ASSERT_EQ(0, kplug_invoke(p, "format", args, 2, NULL, 0, out, sizeof(out), &r));
 	EXPECT_STREQ("-5-beef-ok", out);
 	EXPECT_EQ(-ENOENT, kplug_invoke(p, "fib", args, 1, NULL, 0, NULL, 0, &r));
+	EXPECT_EQ(0, kplug_remove(p));
+}
+
+static const char opts_src[] =
+	"u32 greet(u32 a0, u32 a1, u32 a2, u32 a3, u32 a4, u32 a5,\n"
+	"          const void *in, u32 in_len, char *out, u32 out_len)\n"
+	"{ return kplug_out_len(snprintf(out, out_len, \"hi %u\", a0)); }\n"
+	"u32 whole(u32 a0, u32 a1, u32 a2, u32 a3, u32 a4, u32 a5,\n"
+	"          const void *in, u32 in_len, char *out, u32 out_len)\n"
+	"{ out[0] = 'x'; return 0; }\n"
+	"u32 overclaim(u32 a0, u32 a1, u32 a2, u32 a3, u32 a4, u32 a5,\n"
+	"              const void *in, u32 in_len, char *out, u32 out_len)\n"
+	"{ return kplug_out_len(out_len + 1); }\n"
+	"u32 poke(u32 addr) { *(volatile u32 *)addr = 1; return 0; }\n"
+	"u32 spin(void) { for (;;) ; return 0; }\n";
+
+/*
+ * kplug_invoke_opts: the written length of out (kplug_out_len(), or the
+ * whole buffer without it), the fault in the opts, a per-call budget,
+ * outputs only as far as the caller's sz reaches.
+ */
+TEST(invoke_opts)
+{
+	struct kplug *p = kplug_create(name("lib_opts"), opts_src, NULL);
+	__u32 args[1] = { 42 };
+	char out[64];
+	KPLUG_INVOKE_OPTS(o, .args = args, .nargs = 1, .out = out,
+			  .out_len = sizeof(out));
+	struct kplug_invoke_opts old;
+
+	ASSERT_NE(NULL, p);
+	memset(out, 0, sizeof(out));
+	ASSERT_EQ(0, kplug_invoke_opts(p, "greet", &o));
+	EXPECT_EQ(5, o.result);
+	EXPECT_EQ(5, o.out_written);
+	EXPECT_STREQ("hi 42", out);
+	ASSERT_EQ(0, kplug_invoke_opts(p, "whole", &o));
+	EXPECT_EQ(sizeof(out), o.out_written);	/* it did not say */
+	EXPECT_EQ('x', out[0]);
+	/* more than out_len: a service fault, error code = the service */
+	EXPECT_EQ(-EIO, kplug_invoke_opts(p, "overclaim", &o));
+	EXPECT_EQ(KPLUG_FAULT_SERVICE, o.fault.kind);
+	EXPECT_EQ(KPLUG_SVC_OUT_LEN, o.fault.error_code);
+	EXPECT_EQ(sizeof(out) + 1, o.fault.cr2);
+	args[0] = 0x100;
+	EXPECT_EQ(-EIO, kplug_invoke_opts(p, "poke", &o));
+	EXPECT_EQ(KPLUG_FAULT_BAD_ACCESS, o.fault.kind);
+	EXPECT_EQ(0x100, o.fault.cr2);
+	/* this call's budget, not the plugin's default (1 s) */
+	o.budget_ms = 20;
+	EXPECT_EQ(-ETIME, kplug_invoke_opts(p, "spin", &o));
+	o.budget_ms = 0;
+	/* an older caller's struct ends before out_written: nothing past it
+	 * is written */
+	memset(&old, 0xa5, sizeof(old));
+	old.sz = offsetof(struct kplug_invoke_opts, out_written);
+	old.args = args;
+	old.nargs = 1;
+	old.budget_ms = 0;
+	old.in = NULL;
+	old.in_len = 0;
+	old.out = out;
+	old.out_len = sizeof(out);
+	args[0] = 7;
+	ASSERT_EQ(0, kplug_invoke_opts(p, "greet", &old));
+	EXPECT_EQ((size_t)0xa5a5a5a5a5a5a5a5ull, old.out_written);
+	EXPECT_EQ(0xa5a5a5a5, old.result);
+	/* a newer caller's: unknown non-zero bytes are refused */
+	o.sz = sizeof(o) + 8;
+	{
+		struct { struct kplug_invoke_opts o; __u64 more; } big = { o, 1 };
+
+		EXPECT_EQ(-E2BIG, kplug_invoke_opts(p, "greet", &big.o));
+		big.more = 0;
+		EXPECT_EQ(0, kplug_invoke_opts(p, "greet", &big.o));
+	}
+	EXPECT_EQ(0, kplug_remove(p));
+}
+
+static int debug_lines;
+static char last_debug[256];
+
+static void count_debug(enum kplug_print_level level, const char *msg)
+{
+	if (level == KPLUG_PRINT_DEBUG) {
+		debug_lines++;
+		snprintf(last_debug, sizeof(last_debug), "%s", msg);
+	}
+}
+
+/* kplug_strerror names what failed; the callback gets it at DEBUG. */
+TEST(strerror_has_context)
+{
+	struct kplug *p = kplug_create(name("lib_ctx"), opts_src, NULL);
+	KPLUG_INVOKE_OPTS(o);
+	kplug_print_cb old;
+	char want[128];
+
+	ASSERT_NE(NULL, p);
+	old = kplug_set_print_cb(count_debug);
+	EXPECT_EQ(-ENOENT, kplug_invoke_opts(p, "nope", &o));
+	snprintf(want, sizeof(want), "plugin %s has no entry point nope", kplug_name(p));
+	EXPECT_STREQ(want, kplug_strerror(-ENOENT));
+	EXPECT_EQ(1, debug_lines);
+	EXPECT_NE(NULL, strstr(last_debug, want));
+	EXPECT_EQ(-EIO, kplug_invoke_opts(p, "poke", &o));	/* poke(0) */
+	EXPECT_NE(NULL, strstr(kplug_strerror(-EIO), ":poke faulted: bad-access at eip 0x"));
+	/* another errno than the last failure's: the general message */
+	EXPECT_STREQ("a plugin with that name exists", kplug_strerror(-EEXIST));
+	EXPECT_EQ(NULL, kplug_open(name("lib_none")));
+	EXPECT_NE(NULL, strstr(kplug_strerror(-ENOENT), "no plugin called lib_none."));
+	kplug_set_print_cb(old);
 	EXPECT_EQ(0, kplug_remove(p));
 }
 

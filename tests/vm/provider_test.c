@@ -445,6 +445,41 @@ TEST_F(provider, netfilter_share_throttles)
 	ASSERT_EQ(0, kplug_detach(e->p, NF_HOOK_NAME, "slow"));
 }
 
+/*
+ * Layer: kprobe provider and the attachment list; a symbol longer than
+ * the uapi's 31-character name field (the hook field carries it), an
+ * attachment's own counters, detach by its id.
+ */
+#define PROBE_LONG	"kprobe:__x64_sys_sched_get_priority_max"
+
+TEST_F(provider, kprobe_long_symbol)
+{
+	struct env *e = &self->e;
+	struct kplug_hook_args a;
+	__u32 id = 0;
+	int i;
+
+	ASSERT_LT(KPLUG_NAME_MAX, sizeof(PROBE_LONG));
+	ASSERT_EQ(0, kplug_attach(e->p, PROBE_LONG, "count"));
+	EXPECT_STREQ(PROBE_LONG, hook_named(PROBE_LONG).hook);
+	for (i = 0; i < 100; i++)
+		syscall(SYS_sched_get_priority_max, SCHED_FIFO);
+	EXPECT_EQ(100, e->c->hits) TH_LOG("%s", plugin_stats(e->p));
+	while (!kplug_attachment_next(id, &a) && strcmp(a.hook, PROBE_LONG))
+		id = a.att_id;
+	ASSERT_STREQ(PROBE_LONG, a.hook);
+	EXPECT_STREQ("", a.name);	/* it does not fit there */
+	EXPECT_STREQ(kplug_name(e->p), a.plugin);
+	EXPECT_STREQ("count", a.entry_name);
+	EXPECT_LE(100, a.att_calls);
+	EXPECT_EQ(0, a.att_faults);
+	EXPECT_EQ(0, a.att_overruns);
+	EXPECT_EQ(0, a.att_flags);
+	ASSERT_EQ(0, kplug_detach_id(a.att_id));
+	EXPECT_EQ(-ENOENT, kplug_detach_id(a.att_id));
+	EXPECT_STREQ("", hook_named(PROBE_LONG).hook);
+}
+
 /* Layer: kprobe provider; exact counts for this process's calls. */
 TEST_F(provider, kprobe_counts_calls)
 {

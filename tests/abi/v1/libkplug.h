@@ -1,0 +1,132 @@
+/* SPDX-License-Identifier: LGPL-2.1 */
+/*
+ * libkplug: create, invoke and remove kplug plugins.
+ *
+ * Conventions (libbpf's): functions returning int return 0 or a negative
+ * errno and also set errno; functions returning a pointer return NULL and
+ * set errno on failure.  Handles are opaque.  Every function is
+ * thread-safe; a handle may be used by several threads at once.
+ *
+ * Plugins are global, named kernel objects: they live until removed
+ * (kplug_remove, or `kplugctl remove`), not until the handle is closed.
+ * Names are 1..31 characters of [A-Za-z0-9_.-].  Root only.
+ */
+#ifndef LIBKPLUG_H
+#define LIBKPLUG_H
+
+#include <stddef.h>
+#include <linux/types.h>
+#include <linux/kplug.h>	/* the kernel interface (uapi/kplug.h) */
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+struct kplug;
+
+/*
+ * Options for kplug_create / kplug_create_image / kplug_build.  Declare
+ * with KPLUG_OPTS(); unknown trailing bytes of a newer caller's struct
+ * must be zero (else -E2BIG).
+ */
+struct kplug_opts {
+	size_t sz;		/* sizeof(struct kplug_opts) */
+	__u32 budget_ms;	/* default CPU budget per call; 0 = module's */
+	__u32 stack_kb;		/* stack per slot, KiB; 0 = 16 (C builds) */
+	char *log_buf;		/* compile and loader messages, NUL-terminated */
+	size_t log_size;	/* bytes at log_buf; 0: no log */
+};
+
+#define KPLUG_OPTS(name, ...) \
+	struct kplug_opts name = { .sz = sizeof(struct kplug_opts), __VA_ARGS__ }
+
+/* Compile C source (file name for messages: "<name>.c") and load it. */
+struct kplug *kplug_create(const char *name, const char *source,
+			   const struct kplug_opts *opts);
+/* Load a kplug image (uapi/kplug.h format, e.g. from kplugctl build). */
+struct kplug *kplug_create_image(const char *name, const void *image,
+				 size_t len, const struct kplug_opts *opts);
+/* A handle to an existing plugin. */
+struct kplug *kplug_open(const char *name);
+
+/*
+ * Call entry `entry` with nargs (0..6) 32-bit arguments and optional
+ * buffers; *result gets the entry's return value.  -EIO: the plugin
+ * faulted (kplug_last_fault() describes it), -ETIME: past its CPU
+ * budget, -ENOENT: no such entry or plugin.
+ */
+int kplug_invoke(struct kplug *p, const char *entry, const __u32 *args,
+		 unsigned int nargs, const void *in, size_t in_len,
+		 void *out, size_t out_len, __u32 *result);
+/* The calling thread's most recent fault record (kplug_invoke -EIO). */
+const struct kplug_fault *kplug_last_fault(void);
+/* A short name for a fault kind ("bad-access", "privileged", ...). */
+const char *kplug_fault_kind_str(__u32 kind);
+
+/*
+ * Copy the newest bytes of the plugin's log (lines it wrote with
+ * kplug_log()/kplug_printf()) into buf, whole lines only (never the tail
+ * of one); returns the byte count (not NUL-terminated) or a negative
+ * errno.  *dropped (may be NULL) gets the
+ * number of lines the rate limit refused.  clear: empty the log after.
+ */
+int kplug_read_log(const struct kplug *p, char *buf, size_t size, int clear,
+		   __u64 *dropped);
+
+/*
+ * Map the plugin's data and bss into this process, shared (its counters
+ * and tables, read and written without a copy); *len gets the mapping's
+ * length, which starts at the plugin's data_base (see kplug_info).
+ * Unmap with munmap().  NULL and errno on failure.
+ */
+void *kplug_map_data(const struct kplug *p, size_t *len);
+
+/* Remove the plugin from the kernel and free the handle. */
+int kplug_remove(struct kplug *p);
+/* Free the handle; the plugin stays loaded. */
+void kplug_close(struct kplug *p);
+
+const char *kplug_name(const struct kplug *p);
+__u32 kplug_id(const struct kplug *p);
+/* Fill *info (KPLUG_IOC_INFO) for the plugin.  Set info->entries and
+ * info->entries_cap first to also get the entry table (else set them 0). */
+int kplug_info(const struct kplug *p, struct kplug_info_args *info);
+/* Info of the plugin with the smallest id above id (start with 0);
+ * -ENOENT after the last one.  Lists every plugin. */
+int kplug_info_next(__u32 id, struct kplug_info_args *info);
+
+/*
+ * Hook points registered by kernel modules (include/kplug_hook.h in the
+ * kplug tree).  kplug_attach: run entry `entry` of the plugin whenever
+ * hook `hook` is called, after the plugins attached before it.  -ENOENT:
+ * no such hook, plugin or entry; -EEXIST: attached already.
+ * kplug_detach undoes it (returns once calls in flight are done).
+ */
+int kplug_attach(struct kplug *p, const char *hook, const char *entry);
+int kplug_detach(struct kplug *p, const char *hook, const char *entry);
+/* The index-th registered hook (0, 1, ...); -ENOENT past the last. */
+int kplug_hook_info(unsigned int index, struct kplug_hook_args *info);
+
+/*
+ * Build an image without loading it: from C source, or (kplug_link) from
+ * ELF32 relocatable objects built by any compiler with -m32 -ffreestanding
+ * -fno-pic.  *image is malloc()ed.
+ */
+int kplug_build(const char *filename, const char *source,
+		const struct kplug_opts *opts, void **image, size_t *len);
+int kplug_link(const void *const *objs, const size_t *obj_lens,
+	       unsigned int nr_objs, const struct kplug_opts *opts,
+	       void **image, size_t *len);
+
+/* A message for a kplug error code (negative errno), in kplug's terms. */
+const char *kplug_strerror(int err);
+
+/* Where library diagnostics go (default: stderr); NULL silences them. */
+typedef void (*kplug_print_fn)(const char *msg);
+kplug_print_fn kplug_set_print(kplug_print_fn fn);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif /* LIBKPLUG_H */
