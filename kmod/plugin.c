@@ -232,8 +232,11 @@ void kplug_plugin_remove_all(void)
 	 * reserved, every plugin holds the registry's reference. */
 	mutex_lock(&plugins_lock);
 	xa_for_each(&plugins, id, p) {
-		pr_info("unloading: removed plugin %s (id %u, %lld calls)\n",
-			p->name, p->id, atomic64_read(&p->invocations));
+		struct kplug_plugin_stats stats;
+
+		kplug_plugin_stats_sum(p, &stats);
+		pr_info("unloading: removed plugin %s (id %u, %llu calls)\n",
+			p->name, p->id, stats.invocations);
 		xa_erase(&plugins, id);
 		kplug_plugin_put(p);
 	}
