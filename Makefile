@@ -103,9 +103,23 @@ $(UAPI_INC): uapi/kplug.h
 	@mkdir -p $(@D)
 	cp $< $@
 
-build/libkplug/libkplug.o: libkplug/libkplug.c libkplug/libkplug.h codegen/codegen.h $(UAPI_INC)
+# The user-space host (libkplug/uhost.c) shares the kernel's image
+# validator and fault classifier (kmod/image.c, kmod/fault.c).
+LIBKPLUG_OBJS := $(addprefix build/libkplug/,libkplug.o uhost.o uhost_switch.o image.o fault.o)
+LIBKPLUG_HDRS := libkplug/libkplug.h libkplug/uhost.h codegen/codegen.h kmod/image.h \
+		 kmod/fault.h $(UAPI_INC)
+
+build/libkplug/%.o: libkplug/%.c $(LIBKPLUG_HDRS)
 	@mkdir -p $(@D)
 	$(CC) $(CFLAGS) -fPIC -fvisibility=hidden -Ibuild/include -c -o $@ $<
+
+build/libkplug/%.o: kmod/%.c $(LIBKPLUG_HDRS)
+	@mkdir -p $(@D)
+	$(CC) $(CFLAGS) -fPIC -fvisibility=hidden -Ibuild/include -c -o $@ $<
+
+build/libkplug/uhost_switch.o: libkplug/uhost_switch.S libkplug/uhost.h
+	@mkdir -p $(@D)
+	$(CC) -c -o $@ $<
 
 # The static library is one relocatable object in which only the API
 # (the names in libkplug.map) stays global: libtcc's globals (tcc_new,
@@ -115,19 +129,19 @@ build/libkplug/libkplug.syms: libkplug/libkplug.map
 	@mkdir -p $(@D)
 	sed -n 's/^[[:space:]]*\(kplug_[a-z0-9_]*\);.*/\1/p' $< > $@
 
-build/libkplug/libkplug-all.o: build/libkplug/libkplug.o $(CODEGEN_OBJS) $(CACHE)/tcc/libtcc.o \
+build/libkplug/libkplug-all.o: $(LIBKPLUG_OBJS) $(CODEGEN_OBJS) $(CACHE)/tcc/libtcc.o \
 			       build/libkplug/libkplug.syms
-	$(LD) -r -z noexecstack -o $@ build/libkplug/libkplug.o $(CODEGEN_OBJS) $(CACHE)/tcc/libtcc.o
+	$(LD) -r -z noexecstack -o $@ $(LIBKPLUG_OBJS) $(CODEGEN_OBJS) $(CACHE)/tcc/libtcc.o
 	objcopy --keep-global-symbols=build/libkplug/libkplug.syms $@
 
 $(LIBKPLUG_A): build/libkplug/libkplug-all.o
 	@rm -f $@
 	$(AR) rcs $@ $^
 
-$(LIBKPLUG_SO): build/libkplug/libkplug.o $(CODEGEN_OBJS) $(CACHE)/tcc/libtcc.o libkplug/libkplug.map
+$(LIBKPLUG_SO): $(LIBKPLUG_OBJS) $(CODEGEN_OBJS) $(CACHE)/tcc/libtcc.o libkplug/libkplug.map
 	$(CC) -shared -o $@ -Wl,-soname,libkplug.so.1 \
 		-Wl,--version-script=libkplug/libkplug.map \
-		build/libkplug/libkplug.o $(CODEGEN_OBJS) $(CACHE)/tcc/libtcc.o $(CODEGEN_LDLIBS)
+		$(LIBKPLUG_OBJS) $(CODEGEN_OBJS) $(CACHE)/tcc/libtcc.o $(CODEGEN_LDLIBS)
 
 libkplug: $(LIBKPLUG_A) $(LIBKPLUG_SO)
 

@@ -16,12 +16,15 @@
 #include <unistd.h>
 
 #include "libkplug.h"
+#include "uhost.h"
 #include "../codegen/codegen.h"
+#include "../kmod/image.h"
 
 #define EXPORT __attribute__((visibility("default")))
 
 struct kplug {
-	int fd;
+	int fd;			/* -1 for a user plugin */
+	struct uhost *user;	/* KPLUG_CREATE_USER: runs in this process */
 	__u32 id;
 	char name[KPLUG_NAME_MAX];
 	__u32 nr_entries;
@@ -135,6 +138,37 @@ static int name_ok(const char *name)
 	return name && kplug_name_valid(name, KPLUG_NAME_MAX, KPLUG_NAME_PLUGIN);
 }
 
+/* A user plugin: the image in this process's own sandbox (uhost.c). */
+static struct kplug *user_create(const char *name, const void *image,
+				 size_t len, struct kplug_opts *o)
+{
+	struct kplug_loader_log log = {};
+	const struct kplug_image_entry *e;
+	struct kplug *p;
+	__u32 budget = o->flags & KPLUG_CREATE_NO_BUDGET ? UHOST_NO_BUDGET :
+							 o->budget_ms;
+	int err;
+
+	if (o->log_buf && o->log_size) {
+		log.buf = o->log_buf;
+		log.size = o->log_size;
+		o->log_buf[0] = '\0';
+	}
+	p = calloc(1, sizeof(*p));
+	if (!p)
+		return kplug_err_ptr(-ENOMEM);
+	err = uhost_create(image, len, budget, &log, &p->user);
+	if (err) {
+		free(p);
+		return kplug_err_ptr(err);
+	}
+	p->fd = -1;
+	strcpy(p->name, name);
+	e = uhost_entries(p->user, &p->nr_entries);
+	memcpy(p->entries, e, p->nr_entries * sizeof(*e));
+	return p;
+}
+
 EXPORT struct kplug *kplug_create_image(const char *name, const void *image,
 					size_t len, const struct kplug_opts *opts)
 {
@@ -144,8 +178,12 @@ EXPORT struct kplug *kplug_create_image(const char *name, const void *image,
 
 	if (opts_get(opts, &o))
 		return NULL;
-	if (!name_ok(name) || !image || !len || len > 0xffffffffu)
+	if (!name_ok(name) || !image || !len || len > 0xffffffffu ||
+	    (o.flags & ~(KPLUG_CREATE_USER | KPLUG_CREATE_NO_BUDGET)) ||
+	    (o.flags == KPLUG_CREATE_NO_BUDGET))
 		return kplug_err_ptr(-EINVAL);
+	if (o.flags & KPLUG_CREATE_USER)
+		return user_create(name, image, len, &o);
 	fd = dev_open();
 	if (fd < 0)
 		return NULL;
@@ -280,6 +318,15 @@ EXPORT int kplug_invoke(struct kplug *p, const char *entry, const __u32 *args,
 	i = entry_index(p, entry);
 	if (i == p->nr_entries)
 		return kplug_err(-ENOENT);
+	if (p->user) {
+		int err = uhost_invoke(p->user, i, args, nargs, in, in_len, out,
+				       out_len, 0, result ? result : &a.result,
+				       &a.fault);
+
+		if (err == -EIO)
+			last_fault = a.fault;
+		return err ? kplug_err(err) : 0;
+	}
 	a.id = p->id;
 	a.entry = i;
 	a.nargs = nargs;
@@ -333,6 +380,8 @@ EXPORT int kplug_info(const struct kplug *p, struct kplug_info_args *info)
 
 	if (!p || !info)
 		return kplug_err(-EINVAL);
+	if (p->user)
+		return kplug_err(-EOPNOTSUPP);
 	a.id = p->id;
 	a.entries = info->entries;	/* the caller's room for the table */
 	a.entries_cap = info->entries_cap;
@@ -373,6 +422,8 @@ static int hook_op(struct kplug *p, const char *hook, const char *entry,
 
 	if (!p || !hook || !entry || !*hook || strlen(hook) >= sizeof(a.name))
 		return kplug_err(-EINVAL);
+	if (p->user)
+		return kplug_err(-EOPNOTSUPP);
 	i = entry_index(p, entry);
 	if (i == p->nr_entries)
 		return kplug_err(-ENOENT);
@@ -412,6 +463,8 @@ EXPORT int kplug_read_log(const struct kplug *p, char *buf, size_t size,
 
 	if (!p || (size && !buf))
 		return kplug_err(-EINVAL);
+	if (p->user)
+		return uhost_log_read(p->user, buf, size, clear, dropped);
 	a.id = p->id;
 	a.flags = clear ? KPLUG_LOG_CLEAR : 0;
 	a.buf = (unsigned long)buf;
@@ -447,6 +500,10 @@ EXPORT int kplug_remove(struct kplug *p)
 
 	if (!p)
 		return kplug_err(-EINVAL);
+	if (p->user) {
+		kplug_close(p);
+		return 0;
+	}
 	a.id = p->id;
 	if (ioctl(p->fd, KPLUG_IOC_REMOVE, &a))
 		err = errno;
@@ -458,7 +515,10 @@ EXPORT void kplug_close(struct kplug *p)
 {
 	if (!p)
 		return;
-	close(p->fd);
+	if (p->user)
+		uhost_remove(p->user);	/* nothing outlives the process */
+	else
+		close(p->fd);
 	free(p);
 }
 
