@@ -380,8 +380,19 @@ EXPORT int kplug_info(const struct kplug *p, struct kplug_info_args *info)
 
 	if (!p || !info)
 		return kplug_err(-EINVAL);
-	if (p->user)
-		return kplug_err(-EOPNOTSUPP);
+	if (p->user) {
+		uhost_info(p->user, &a);
+		memcpy(a.name, p->name, sizeof(a.name));
+		if (info->entries)
+			memcpy((void *)(unsigned long)info->entries, p->entries,
+			       (info->entries_cap < a.nr_entries ?
+				info->entries_cap : a.nr_entries) *
+			       sizeof(p->entries[0]));
+		a.entries = info->entries;
+		a.entries_cap = info->entries_cap;
+		*info = a;
+		return 0;
+	}
 	a.id = p->id;
 	a.entries = info->entries;	/* the caller's room for the table */
 	a.entries_cap = info->entries_cap;
@@ -483,6 +494,8 @@ EXPORT void *kplug_map_data(const struct kplug *p, size_t *len)
 
 	if (!p || !len)
 		return kplug_err_ptr(-EINVAL);
+	if (p->user)	/* its data is at data_base in this process */
+		return kplug_err_ptr(-EOPNOTSUPP);
 	if (kplug_info(p, &a))
 		return NULL;
 	if (!a.data_pages)

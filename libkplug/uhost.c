@@ -93,6 +93,7 @@ struct uhost {
 	__u16 armed_cw, armed_sw;	/* x87 words right after arming */
 	volatile int timed_out;		/* set by the budget signal */
 	struct kplug_fault fault;	/* filled by the fault handler */
+	__u64 invocations, faults, timeouts;
 	/* the plugin's log: whole lines, newest kept (service.c's rules) */
 	char log[KPLUG_LOG_SIZE];
 	__u32 log_used, log_lines;
@@ -531,6 +532,22 @@ const struct kplug_image_entry *uhost_entries(const struct uhost *u,
 	return u->entries;
 }
 
+void uhost_info(struct uhost *u, struct kplug_info_args *a)
+{
+	pthread_mutex_lock(&uhost_lock);
+	a->nr_entries = u->nr_entries;
+	a->budget_ms = u->budget_ms == UHOST_NO_BUDGET ? 0 : u->budget_ms;
+	a->stack_size = u->stack_size;
+	a->mem_bytes = u->end - KPLUG_RUNTIME_BASE;
+	a->invocations = u->invocations;
+	a->faults = u->faults;
+	a->timeouts = u->timeouts;
+	a->last_fault = u->fault;
+	a->data_base = u->data_base;
+	a->data_pages = (u->stacks_base - u->data_base) / PAGE;
+	pthread_mutex_unlock(&uhost_lock);
+}
+
 /* --- Services (kmod/service.c's rules) ----------------------------------- */
 
 /* [addr, addr + len) in the sandbox and mapped: anywhere readable for a
@@ -770,6 +787,9 @@ int uhost_invoke(struct uhost *u, __u32 entry, const __u32 *args,
 	if (u->budget_ms != UHOST_NO_BUDGET)
 		budget_arm(0);
 	uhost_running = NULL;
+	u->invocations++;
+	u->faults += err == -EIO;
+	u->timeouts += err == -ETIME;
 	if (err == -EIO)
 		*fault = u->fault;
 	if (!err && out_len)

@@ -101,6 +101,8 @@ int uhost_invoke(struct uhost *u, __u32 entry, const __u32 *args,
 		 struct kplug_fault *fault);
 const struct kplug_image_entry *uhost_entries(const struct uhost *u,
 					      __u32 *nr);
+struct kplug_info_args;
+void uhost_info(struct uhost *u, struct kplug_info_args *a);
 int uhost_log_read(struct uhost *u, char *buf, size_t size, int clear,
 		   __u64 *dropped);
 void uhost_remove(struct uhost *u);
