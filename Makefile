@@ -59,9 +59,11 @@ VM_TESTS  := build/tests/kplug_test build/tests/attack_test build/tests/limit_te
 	     build/tests/provider_test build/tests/host_state_test build/tests/dtables_test \
 	     build/tests/vectors_test.sh build/tests/hostile_test build/tests/hostile32 \
 	     build/tests/hold_sched_events build/tests/stress build/tests/stress_test.sh \
-	     build/tests/fuzz_vm build/tests/fuzz_vm_test.sh build/tests/json_check
+	     build/tests/fuzz_vm build/tests/fuzz_vm_test.sh build/tests/json_check \
+	     build/tests/uhost_test
 HOST_TESTS := build/host/desc_test build/host/image_test build/host/fault_test \
-	      build/host/codegen_test build/host/cli_test build/host/symbols_test
+	      build/host/codegen_test build/host/cli_test build/host/symbols_test \
+	      build/host/uhost_test
 
 # VM matrices: name:cpu:smp:kernel args (comma-separated)[:test kernel,
 # default 6.1]; cpu "bochs"
@@ -246,6 +248,21 @@ build/tests/lib_test: tests/vm/lib_test.c $(LIBKPLUG_A) libkplug/libkplug.h
 	@mkdir -p $(@D)
 	$(CC) $(CFLAGS) -static -Ibuild/include -I$(CACHE)/kselftest -o $@ $< \
 		$(LIBKPLUG_A) $(CODEGEN_LDLIBS)
+
+# The user-space host's tests (tests/vm/uhost_test.c): in the VM, with the
+# differential against the kernel; on the build machine, whatever its CPU
+# allows (the plugins from build/plugins/).
+UHOST_TEST_DEPS := tests/vm/uhost_test.c tests/vm/plugin_image.h $(LIBKPLUG_A) libkplug/libkplug.h
+
+build/tests/uhost_test: $(UHOST_TEST_DEPS)
+	@mkdir -p $(@D)
+	$(CC) $(CFLAGS) -static -Ibuild/include -I$(CACHE)/kselftest -o $@ $< \
+		$(LIBKPLUG_A) $(CODEGEN_LDLIBS)
+
+build/host/uhost_test: $(UHOST_TEST_DEPS) plugins
+	@mkdir -p $(@D)
+	$(CC) $(CFLAGS) -Ibuild/include -I$(CACHE)/kselftest -DPLUGINS='"$(TOP)/build/plugins/"' \
+		-o $@ $< $(LIBKPLUG_A) $(CODEGEN_LDLIBS)
 
 build/tests/provider_test: tests/vm/provider_test.c tests/vm/hook_util.h $(LIBKPLUG_A) libkplug/libkplug.h
 	@mkdir -p $(@D)

@@ -211,6 +211,13 @@ static void on_signal(int sig, siginfo_t *si, void *ucv)
 			redirect(u, uc, UH_EXIT_SIGNAL);
 		return;
 	}
+	/* a single step the plugin set (TF) that landed on the switch code
+	 * in the runtime page: absorbed, as the kernel absorbs one on its
+	 * gates; uhost_resume restores the host's flags anyway */
+	if (u && sig == SIGTRAP && (__u64)g[REG_RIP] - KPLUG_RUNTIME_BASE < PAGE) {
+		g[REG_EFL] &= ~0x100;
+		return;
+	}
 	if (!ours || sig == SIGBUDGET) {
 		chain(sig, si, ucv);
 		return;
