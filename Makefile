@@ -147,11 +147,13 @@ $(LIBKPLUG_SO): $(LIBKPLUG_OBJS) $(CODEGEN_OBJS) $(CACHE)/tcc/libtcc.o libkplug/
 
 libkplug: $(LIBKPLUG_A) $(LIBKPLUG_SO)
 
-# kplugctl is static: the test VM has no libc.
+# kplugctl is static (the test VM has no libc) and position-independent:
+# a program loaded at 0x400000 would take addresses a user plugin's
+# sandbox (0x10000 up to 256 MiB) may need (kplugctl run).
 KPLUGCTL_CFLAGS := -DKPLUGCTL_VERSION='"$(LIBKPLUG_VERSION)"' -Ibuild/include
 build/tools/kplugctl: tools/kplugctl.c $(LIBKPLUG_A) libkplug/libkplug.h
 	@mkdir -p $(@D)
-	$(CC) $(CFLAGS) $(KPLUGCTL_CFLAGS) -static -o $@ $< $(LIBKPLUG_A) $(CODEGEN_LDLIBS)
+	$(CC) $(CFLAGS) $(KPLUGCTL_CFLAGS) -static-pie -fPIE -o $@ $< $(LIBKPLUG_A) $(CODEGEN_LDLIBS)
 
 # The host tests' kplugctl: ASan and UBSan (dynamic: ASan has no static
 # runtime); tests/host/cli_test runs it next to itself.
@@ -256,12 +258,13 @@ UHOST_TEST_DEPS := tests/vm/uhost_test.c tests/vm/plugin_image.h $(LIBKPLUG_A) l
 
 build/tests/uhost_test: $(UHOST_TEST_DEPS)
 	@mkdir -p $(@D)
-	$(CC) $(CFLAGS) -static -Ibuild/include -I$(CACHE)/kselftest -o $@ $< \
+	$(CC) $(CFLAGS) -static-pie -fPIE -Ibuild/include -I$(CACHE)/kselftest -o $@ $< \
 		$(LIBKPLUG_A) $(CODEGEN_LDLIBS)
 
-build/host/uhost_test: $(UHOST_TEST_DEPS) plugins
+build/host/uhost_test: $(UHOST_TEST_DEPS) plugins build/tools/kplugctl
 	@mkdir -p $(@D)
 	$(CC) $(CFLAGS) -Ibuild/include -I$(CACHE)/kselftest -DPLUGINS='"$(TOP)/build/plugins/"' \
+		-DKPLUGCTL='"$(TOP)/build/tools/kplugctl"' \
 		-o $@ $< $(LIBKPLUG_A) $(CODEGEN_LDLIBS)
 
 build/tests/provider_test: tests/vm/provider_test.c tests/vm/hook_util.h $(LIBKPLUG_A) libkplug/libkplug.h

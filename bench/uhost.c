@@ -212,7 +212,8 @@ int main(int argc, char **argv)
 	f = fopen("/proc/cpuinfo", "r");
 	while (f && fgets(line, sizeof(line), f))
 		if (!strncmp(line, "model name", 10) && strstr(line, "QEMU"))
-			snprintf(where, sizeof(where), "emulated, QEMU TCG");
+			snprintf(where, sizeof(where), "emulated, QEMU TCG%s",
+				 bench_env == BENCH_ICOUNT ? " -icount" : "");
 	if (f)
 		fclose(f);
 

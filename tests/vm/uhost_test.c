@@ -26,6 +26,9 @@
 #ifndef PLUGINS
 #define PLUGINS PLUGIN_DIR	/* the host build passes build/plugins/ */
 #endif
+#ifndef KPLUGCTL
+#define KPLUGCTL "/kplug/tools/kplugctl"	/* the host build: build/tools/ */
+#endif
 
 static const char src[] =
 	"static u32 fib(u32 n) { return n < 2 ? n : fib(n - 1) + fib(n - 2); }\n"
@@ -335,6 +338,62 @@ TEST(runs_as_non_root)
 	ASSERT_EQ(pid, waitpid(pid, &status, 0));
 	EXPECT_TRUE(WIFEXITED(status));
 	EXPECT_EQ(0, WEXITSTATUS(status));
+}
+
+/* kplugctl run and test as user nobody: no module, no root. */
+static int kplugctl_as_nobody(const char *verb, const char *file,
+			      const char *entry, char *out, size_t size)
+{
+	int fds[2], status;
+	ssize_t n = 0, k;
+	pid_t pid;
+
+	if (pipe(fds))
+		return -1;
+	pid = fork();
+	if (!pid) {
+		dup2(fds[1], 1);
+		if (setgid(65534) || setuid(65534))
+			_exit(99);
+		execl(KPLUGCTL, "kplugctl", verb, file, entry, "2", "3", (char *)NULL);
+		_exit(98);
+	}
+	close(fds[1]);
+	while (n < (ssize_t)size - 1 && (k = read(fds[0], out + n, size - 1 - n)) > 0)
+		n += k;
+	out[n] = '\0';
+	close(fds[0]);
+	waitpid(pid, &status, 0);
+	return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+}
+
+TEST(kplugctl_run_and_test_as_non_root)
+{
+	static const char plugin[] =
+		"u32 add(u32 a, u32 b) { return a + b; }\n"
+		"u32 test_add(void) { return add(2, 2) != 4; }\n"
+		"u32 test_services(void) { return kplug_pid() == 0; }\n"
+		"u32 test_wrong(void) { return 7; }\n"
+		"u32 test_fault(void) { return *(volatile u32 *)16; }\n";
+	char path[] = "/tmp/uhost_cli_XXXXXX.c", out[1024];
+	int fd = mkstemps(path, 2);
+
+	NEED_UHOST();
+	ASSERT_LE(0, fd);
+	ASSERT_EQ(sizeof(plugin) - 1, write(fd, plugin, sizeof(plugin) - 1));
+	close(fd);
+	chmod(path, 0644);
+	EXPECT_EQ(0, kplugctl_as_nobody("run", path, "add", out, sizeof(out)));
+	EXPECT_STREQ("5\n", out);
+	EXPECT_EQ(3, kplugctl_as_nobody("run", path, "test_fault", out, sizeof(out)));
+	/* two pass, two fail: exit 1, one line each and the summary */
+	EXPECT_EQ(1, kplugctl_as_nobody("test", path, NULL, out, sizeof(out)));
+	EXPECT_NE(NULL, strstr(out, "ok      test_add\n")) TH_LOG("%s", out);
+	EXPECT_NE(NULL, strstr(out, "ok      test_services\n")) TH_LOG("%s", out);
+	EXPECT_NE(NULL, strstr(out, "FAILED  test_wrong: returned 7\n")) TH_LOG("%s", out);
+	EXPECT_NE(NULL, strstr(out, "FAILED  test_fault: bad-access")) TH_LOG("%s", out);
+	EXPECT_NE(NULL, strstr(out, "2 passed, 2 failed\n")) TH_LOG("%s", out);
+	unlink(path);
 }
 
 /*
