@@ -19,7 +19,7 @@
  *   calls    the same cdecl frame and in/out buffers (slot 0 of CPU 0),
  *            entered by a far return, left by a far jump (exit stub) or
  *            far call (service thunks) to 64-bit code in the runtime page
- *   services the same numbers, argument checks and service faults
+ *   services the same numbers, argument checks and service-fault records
  *   faults   SIGSEGV/SIGBUS/SIGILL/SIGFPE/SIGTRAP in plugin code become
  *            the same fault record (vector, error code, EIP, CR2) and kind
  *            (kmod/fault.c's classifier); the budget is the thread's CPU
@@ -468,8 +468,7 @@ int uhost_create(const void *image, size_t len, __u32 budget_ms,
 	err = kplug_image_check(image, len, log, &img);
 	if (err)
 		return err;
-	u = aligned_alloc(64, sizeof(*u));
-	if (!u)
+	if (posix_memalign((void **)&u, 64, sizeof(*u)))
 		return -ENOMEM;
 	memset(u, 0, sizeof(*u));
 	u->budget_ms = budget_ms;

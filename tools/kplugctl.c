@@ -774,23 +774,31 @@ static struct kplug *open_plugin(const char *name, int *code)
 }
 
 /*
- * Call ENTRY of p with a's ARGs (from pos[first]) and --in/--out, and
- * report the result, a fault or an error the way `invoke` does.
+ * Call ENTRY of p with args (call_args() of a's ARGs from pos[first])
+ * and --in/--out, and report the result, a fault or an error the way
+ * `invoke` does.
  */
-static int call_report(struct kplug *p, const char *name, const char *entry,
-		       struct args *a, unsigned int first)
+/* The ARGs from pos[first] into args, and the --out-size rule. */
+static int call_args(const struct args *a, unsigned int first, __u32 *args)
 {
-	__u32 args[KPLUG_MAX_ARGS], result = 0;
-	void *in = NULL, *outbuf = NULL;
-	size_t in_len = 0, out_len = 0;
 	unsigned int i;
-	int err;
 
 	for (i = first; i < a->npos; i++)
 		if (parse_u32(a->pos[i], &args[i - first]))
 			return error(EXIT_USAGE, NULL, "ARG '%s' is not a 32-bit number", a->pos[i]);
 	if ((a->seen & O(OUT_SIZE)) && !a->out)
 		return error(EXIT_USAGE, "see --help", "--out-size wants --out FILE too");
+	return 0;
+}
+
+static int call_report(struct kplug *p, const char *name, const char *entry,
+		       struct args *a, unsigned int first, const __u32 *args)
+{
+	void *in = NULL, *outbuf = NULL;
+	size_t in_len = 0, out_len = 0;
+	__u32 result = 0;
+	int err;
+
 	in = a->in ? read_file(a->in, &in_len) : NULL;
 	if (a->in && !in)
 		return error(EXIT_FAILED, NULL, "cannot read %s: %s", a->in, strerror(errno));
@@ -840,13 +848,17 @@ static int call_report(struct kplug *p, const char *name, const char *entry,
 
 static int verb_invoke(struct args *a)
 {
+	__u32 args[KPLUG_MAX_ARGS];
 	struct kplug *p;
 	int code;
 
+	code = call_args(a, 2, args);
+	if (code)
+		return code;
 	p = open_plugin(a->pos[0], &code);
 	if (!p)
 		return code;
-	code = call_report(p, a->pos[0], a->pos[1], a, 2);
+	code = call_report(p, a->pos[0], a->pos[1], a, 2, args);
 	kplug_close(p);
 	return code;
 }
@@ -906,13 +918,17 @@ static void user_log(struct kplug *p)
 
 static int verb_run(struct args *a)
 {
+	__u32 args[KPLUG_MAX_ARGS];
 	struct kplug *p;
 	int code;
 
+	code = call_args(a, 2, args);
+	if (code)
+		return code;
 	p = user_plugin(a, a->pos[0], &code);
 	if (!p)
 		return code;
-	code = call_report(p, a->pos[0], a->pos[1], a, 2);
+	code = call_report(p, a->pos[0], a->pos[1], a, 2, args);
 	user_log(p);
 	kplug_remove(p);
 	return code;
