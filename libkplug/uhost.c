@@ -36,7 +36,7 @@
  * Signals: the handlers run on an alternate signal stack (installed per
  * thread on its first call); other handlers of the process that lack
  * SA_ONSTACK would run on the plugin's stack.  Faults outside plugin
- * code go to the handler that was there before.
+ * code go to the handler that was there when the plugin was created.
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -109,7 +109,6 @@ static int budget_marker;			/* our timer's sigev_value */
 static const int fault_signals[] = { SIGSEGV, SIGBUS, SIGILL, SIGFPE,
 				     SIGTRAP, SIGBUDGET };
 static struct sigaction old_actions[sizeof(fault_signals) / sizeof(int)];
-static int handlers_installed;
 
 /* Per thread: its alternate signal stack and its budget timer. */
 static __thread int thread_ready;
@@ -226,21 +225,28 @@ static void on_signal(int sig, siginfo_t *si, void *ucv)
 	redirect(u, uc, UH_EXIT_SIGNAL);
 }
 
+/*
+ * At every create: a handler the program installed since the last one
+ * becomes the one ours chains to.  (One it installs while a user plugin
+ * exists takes the plugin's faults itself: docs/libkplug.md.)
+ */
 static int handlers_install(void)
 {
 	struct sigaction sa = {
 		.sa_sigaction = on_signal,
 		.sa_flags = SA_SIGINFO | SA_ONSTACK | SA_RESTART,
-	};
+	}, cur;
 	unsigned int i;
 
-	if (handlers_installed)
-		return 0;
 	sigemptyset(&sa.sa_mask);
-	for (i = 0; i < sizeof(fault_signals) / sizeof(int); i++)
+	for (i = 0; i < sizeof(fault_signals) / sizeof(int); i++) {
+		if (sigaction(fault_signals[i], NULL, &cur))
+			return -errno;
+		if ((cur.sa_flags & SA_SIGINFO) && cur.sa_sigaction == on_signal)
+			continue;
 		if (sigaction(fault_signals[i], &sa, &old_actions[i]))
 			return -errno;
-	handlers_installed = 1;
+	}
 	return 0;
 }
 

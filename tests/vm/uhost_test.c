@@ -10,6 +10,8 @@
 #define _GNU_SOURCE
 #include <errno.h>
 #include <fcntl.h>
+#include <pthread.h>
+#include <setjmp.h>
 #include <signal.h>
 #include <stdio.h>
 #include <string.h>
@@ -46,6 +48,7 @@ static const char src[] =
 	"u32 poke(u32 addr) { *(volatile u32 *)addr = 1; return 0; }\n"
 	"u32 deep(u32 n) { volatile u32 pad[64]; pad[0] = n; return n ? deep(n - 1) + pad[0] : 0; }\n"
 	"u32 forever(void) { volatile u32 x = 0; for (;;) x++; return x; }\n"
+	"u32 svcloop(void) { u32 x = 0; for (;;) x += kplug_cpu(); return x; }\n"
 	"u32 say(u32 n) { return kplug_printf(\"say %u\", n); }\n"
 	"u32 ids(u32 which) { return which == 0 ? kplug_pid() : which == 1 ? kplug_tid() : kplug_cpu(); }\n"
 	"u32 comm(u32 a0, u32 a1, u32 a2, u32 a3, u32 a4, u32 a5,\n"
@@ -221,6 +224,84 @@ TEST(faults_and_budget)
 	/* and the plugin still works */
 	EXPECT_EQ(0, call(p, "fibonacci", 10, &r));
 	EXPECT_EQ(55, r);
+	kplug_remove(p);
+}
+
+/* The budget also stops a plugin that spends it in service calls. */
+TEST(budget_spent_in_services)
+{
+	struct kplug *p;
+	__u32 r;
+
+	NEED_UHOST();
+	p = user_create(_metadata, 50);
+	ASSERT_NE(NULL, p);
+	EXPECT_EQ(-ETIME, call(p, "svcloop", 0, &r));
+	EXPECT_EQ(0, call(p, "fibonacci", 10, &r));
+	EXPECT_EQ(55, r);
+	kplug_remove(p);
+}
+
+static sigjmp_buf host_fault_jmp;
+static volatile int host_faults;
+static volatile int *volatile host_bad = (int *)8;
+
+static void host_segv(int sig)
+{
+	host_faults++;
+	siglongjmp(host_fault_jmp, 1);
+}
+
+/* The program's own SIGSEGV handler still gets the program's faults. */
+TEST(host_faults_reach_the_host_handler)
+{
+	struct sigaction sa = { .sa_handler = host_segv };
+	struct kplug *p;
+	__u32 r;
+
+	NEED_UHOST();
+	sigemptyset(&sa.sa_mask);
+	ASSERT_EQ(0, sigaction(SIGSEGV, &sa, NULL));
+	p = user_create(_metadata, 0);	/* installs libkplug's handler */
+	ASSERT_NE(NULL, p);
+	if (!sigsetjmp(host_fault_jmp, 1))
+		*host_bad = 1;		/* the host's own bug */
+	EXPECT_EQ(1, host_faults);
+	EXPECT_EQ(-EIO, call(p, "poke", 16, &r));	/* the plugin's */
+	EXPECT_EQ(KPLUG_FAULT_BAD_ACCESS, kplug_last_fault()->kind);
+	EXPECT_EQ(1, host_faults);
+	if (!sigsetjmp(host_fault_jmp, 1))
+		*host_bad = 1;
+	EXPECT_EQ(2, host_faults);
+	kplug_remove(p);
+}
+
+static void *fib_thread(void *arg)
+{
+	__u32 i, r, bad = 0;
+
+	for (i = 0; i < 50; i++)
+		bad += call(arg, "fibonacci", 15, &r) || r != 610;
+	return (void *)(unsigned long)bad;
+}
+
+/* Threads share a user plugin; calls are serialised, each correct. */
+TEST(threads)
+{
+	pthread_t t[4];
+	struct kplug *p;
+	void *bad;
+	int i;
+
+	NEED_UHOST();
+	p = user_create(_metadata, 0);
+	ASSERT_NE(NULL, p);
+	for (i = 0; i < 4; i++)
+		ASSERT_EQ(0, pthread_create(&t[i], NULL, fib_thread, p));
+	for (i = 0; i < 4; i++) {
+		ASSERT_EQ(0, pthread_join(t[i], &bad));
+		EXPECT_EQ(NULL, bad);
+	}
 	kplug_remove(p);
 }
 
