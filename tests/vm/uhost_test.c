@@ -397,6 +397,43 @@ TEST(fpu_use_faults_and_host_fpu_survives)
 	kplug_remove(p);
 }
 
+/*
+ * The LDT segments have the kernel's limits: code ends at data_base, data
+ * and stack at the sandbox's end.  Which layer stops an access past the
+ * data limit: the limit (#GP(0), kind limit) where the CPU checks it
+ * (hardware, Bochs), paging (#PF at the end) under QEMU's TCG, which
+ * does not (docs/security.md).
+ */
+TEST(segment_limits_are_the_kernels)
+{
+	struct kplug_info_args info = {};
+	const struct kplug_fault *f = kplug_last_fault();
+	struct kplug *p;
+	__u32 r, end;
+
+	NEED_UHOST();
+	p = nasm_plugin("limits.bin", KPLUG_CREATE_USER);
+	ASSERT_NE(NULL, p);
+	ASSERT_EQ(0, kplug_info(p, &info));
+	end = KPLUG_RUNTIME_BASE + info.mem_bytes;
+	EXPECT_EQ(0, call(p, "main", 5, &r));
+	EXPECT_EQ(end - 1, r);
+	EXPECT_EQ(0, call(p, "main", 6, &r));
+	EXPECT_EQ(info.data_base - 1, r);
+	EXPECT_EQ(-EIO, call(p, "main", 1, &r));
+	if (emulated()) {
+		EXPECT_EQ(KPLUG_FAULT_BAD_ACCESS, f->kind);
+		EXPECT_EQ(end, f->cr2);
+		TH_LOG("past the DS limit: stopped by paging (QEMU TCG checks no data limits)");
+	} else {
+		EXPECT_EQ(KPLUG_FAULT_LIMIT, f->kind);
+		EXPECT_EQ(13, f->vector);
+		EXPECT_EQ(0, f->error_code);
+		TH_LOG("past the DS limit: stopped by the limit");
+	}
+	kplug_remove(p);
+}
+
 TEST(runs_as_non_root)
 {
 	int status;
@@ -434,6 +471,7 @@ static int kplugctl_as_nobody(const char *verb, const char *file,
 	pid = fork();
 	if (!pid) {
 		dup2(fds[1], 1);
+		close(2);	/* the fault's "Error:" line */
 		if (setgid(65534) || setuid(65534))
 			_exit(99);
 		execl(KPLUGCTL, "kplugctl", verb, file, entry, "2", "3", (char *)NULL);
@@ -548,6 +586,8 @@ static const struct dcase dcases[] = {
 	D("svc_abuse.bin", "main", 1, 5),
 	D("svc_abuse.bin", "main", 1, 6),
 	D("svc_abuse.bin", "main", 1, 7),
+	D("limits.bin", "main", 1, 1), D("limits.bin", "main", 1, 2),
+	D("limits.bin", "main", 1, 3), D("limits.bin", "main", 1, 4),
 	D("limits.bin", "main", 1, 5),
 	D("limits.bin", "main", 1, 6),
 	D("spin.bin", "main", 1, 100000),
