@@ -87,7 +87,7 @@ _Static_assert(sizeof(struct uhost_ctx) == UH_CTX_SIZE, "ctx");
 struct uhost {
 	struct uhost_ctx ctx;		/* first: 16-byte aligned */
 	__u32 code_end, data_base, stacks_base, end, stack_size, nr_slots;
-	__u32 budget_ms;		/* 0: none (KPLUG_CREATE_NO_BUDGET) */
+	__u32 budget_ms;		/* 0: BUDGET_MS; UHOST_NO_BUDGET: none */
 	__u32 nr_entries;
 	struct kplug_image_entry entries[KPLUG_MAX_ENTRIES];
 	__u16 armed_cw, armed_sw;	/* x87 words right after arming */
@@ -265,7 +265,9 @@ static int thread_setup(void)
 	if (sigaltstack(NULL, &ss))
 		return -errno;
 	if (ss.ss_flags & SS_DISABLE) {
-		/* kept until the thread ends (its memory then leaks) */
+		/* kept until the thread ends (then its memory and the
+		 * timer below leak: a thread calls uhost once, they are
+		 * small, and a thread's end has no hook here) */
 		ss.ss_size = 64 * 1024;
 		ss.ss_sp = malloc(ss.ss_size);
 		ss.ss_flags = 0;
@@ -308,6 +310,15 @@ static int ldt_set(int entry, __u32 limit_end, int code)
 	};
 
 	return syscall(SYS_modify_ldt, 0x11, &d, sizeof(d)) ? -errno : 0;
+}
+
+/* Whether the process uses LDT entry (ours would replace it). */
+static int ldt_taken(int entry)
+{
+	__u64 ldt[LDT_DATA + 1] = {};
+
+	syscall(SYS_modify_ldt, 0, ldt, sizeof(ldt));
+	return ldt[entry] != 0;
 }
 
 static void ldt_clear(int entry)
@@ -490,6 +501,12 @@ int uhost_create(const void *image, size_t len, __u32 budget_ms,
 	err = handlers_install();
 	if (err)
 		goto out_unlock;
+	if (ldt_taken(LDT_CODE) || ldt_taken(LDT_DATA)) {
+		kplug_loader_log(log, "user host: this process uses LDT entries %d-%d already (modify_ldt), which the user host needs\n",
+				 LDT_CODE, LDT_DATA);
+		err = -EBUSY;
+		goto out_unlock;
+	}
 	err = sandbox_map(u, &img, log);
 	if (err)
 		goto out_unlock;
@@ -673,6 +690,8 @@ static int service(struct uhost *u, struct kplug_fault *f)
 		for (ret = 0; ret < a[1]; ret += n) {
 			ssize_t r = getrandom(PTR(a[0] + ret), a[1] - ret, 0);
 
+			if (r < 0 && errno != EINTR)
+				goto bad_arg;
 			n = r > 0 ? r : 0;
 		}
 		break;
