@@ -73,10 +73,10 @@ VM_TESTS  := build/tests/kplug_test build/tests/attack_test build/tests/limit_te
 	     build/tests/fuzz_vm build/tests/fuzz_vm_test.sh build/tests/json_check \
 	     build/tests/suite.sh build/tests/stress.sh \
 	     build/tests/compilers_test.sh build/tests/sdk_test.sh build/tests/apply_test.sh \
-	     build/tests/race_test.sh build/tests/abi_v1_test
+	     build/tests/race_test.sh build/tests/abi_v1_test build/tests/uhost_test
 HOST_TESTS := build/host/desc_test build/host/image_test build/host/fault_test \
 	      build/host/codegen_test build/host/cli_test build/host/symbols_test \
-	      build/host/docs_test build/host/abi_v1_test
+	      build/host/docs_test build/host/abi_v1_test build/host/uhost_test
 
 # VM matrices: name:cpu:smp:kernel args (comma-separated)[:test kernel,
 # default 6.1]; cpu "bochs"
@@ -118,9 +118,23 @@ $(UAPI_INC): uapi/kplug.h
 	@mkdir -p $(@D)
 	cp $< $@
 
-build/libkplug/libkplug.o: libkplug/libkplug.c libkplug/libkplug.h codegen/codegen.h $(UAPI_INC)
+# The user-space host (libkplug/uhost.c) shares the kernel's image
+# validator and fault classifier (kmod/image.c, kmod/fault.c).
+LIBKPLUG_OBJS := $(addprefix build/libkplug/,libkplug.o uhost.o uhost_switch.o image.o fault.o)
+LIBKPLUG_HDRS := libkplug/libkplug.h libkplug/uhost.h codegen/codegen.h kmod/image.h \
+		 kmod/fault.h $(UAPI_INC)
+
+build/libkplug/%.o: libkplug/%.c $(LIBKPLUG_HDRS)
 	@mkdir -p $(@D)
 	$(CC) $(CFLAGS) -fPIC -fvisibility=hidden -Ibuild/include -c -o $@ $<
+
+build/libkplug/%.o: kmod/%.c $(LIBKPLUG_HDRS)
+	@mkdir -p $(@D)
+	$(CC) $(CFLAGS) -fPIC -fvisibility=hidden -Ibuild/include -c -o $@ $<
+
+build/libkplug/uhost_switch.o: libkplug/uhost_switch.S libkplug/uhost.h
+	@mkdir -p $(@D)
+	$(CC) -c -o $@ $<
 
 # The static library is one relocatable object in which only the API
 # (the names in libkplug.map) stays global: libtcc's globals (tcc_new,
@@ -130,27 +144,29 @@ build/libkplug/libkplug.syms: libkplug/libkplug.map
 	@mkdir -p $(@D)
 	sed -n 's/^[[:space:]]*\(kplug_[a-z0-9_]*\);.*/\1/p' $< > $@
 
-build/libkplug/libkplug-all.o: build/libkplug/libkplug.o $(CODEGEN_OBJS) $(CACHE)/tcc/libtcc.o \
+build/libkplug/libkplug-all.o: $(LIBKPLUG_OBJS) $(CODEGEN_OBJS) $(CACHE)/tcc/libtcc.o \
 			       build/libkplug/libkplug.syms
-	$(LD) -r -z noexecstack -o $@ build/libkplug/libkplug.o $(CODEGEN_OBJS) $(CACHE)/tcc/libtcc.o
+	$(LD) -r -z noexecstack -o $@ $(LIBKPLUG_OBJS) $(CODEGEN_OBJS) $(CACHE)/tcc/libtcc.o
 	objcopy --keep-global-symbols=build/libkplug/libkplug.syms $@
 
 $(LIBKPLUG_A): build/libkplug/libkplug-all.o
 	@rm -f $@
 	$(AR) rcs $@ $^
 
-$(LIBKPLUG_SO): build/libkplug/libkplug.o $(CODEGEN_OBJS) $(CACHE)/tcc/libtcc.o libkplug/libkplug.map
+$(LIBKPLUG_SO): $(LIBKPLUG_OBJS) $(CODEGEN_OBJS) $(CACHE)/tcc/libtcc.o libkplug/libkplug.map
 	$(CC) -shared -o $@ -Wl,-soname,libkplug.so.1 \
 		-Wl,--version-script=libkplug/libkplug.map \
-		build/libkplug/libkplug.o $(CODEGEN_OBJS) $(CACHE)/tcc/libtcc.o $(CODEGEN_LDLIBS)
+		$(LIBKPLUG_OBJS) $(CODEGEN_OBJS) $(CACHE)/tcc/libtcc.o $(CODEGEN_LDLIBS)
 
 libkplug: $(LIBKPLUG_A) $(LIBKPLUG_SO)
 
-# kplugctl is static: the test VM has no libc.
+# kplugctl is static (the test VM has no libc) and position-independent:
+# a program loaded at 0x400000 would take addresses a user plugin's
+# sandbox (0x10000 up to 256 MiB) may need (kplugctl run).
 KPLUGCTL_CFLAGS := -DKPLUGCTL_VERSION='"$(LIBKPLUG_VERSION)"' -Ibuild/include
 build/tools/kplugctl: tools/kplugctl.c $(LIBKPLUG_A) libkplug/libkplug.h
 	@mkdir -p $(@D)
-	$(CC) $(CFLAGS) $(KPLUGCTL_CFLAGS) -static -o $@ $< $(LIBKPLUG_A) $(CODEGEN_LDLIBS)
+	$(CC) $(CFLAGS) $(KPLUGCTL_CFLAGS) -static-pie -fPIE -o $@ $< $(LIBKPLUG_A) $(CODEGEN_LDLIBS)
 
 # The host tests' kplugctl: ASan and UBSan (dynamic: ASan has no static
 # runtime); tests/host/cli_test runs it next to itself.
@@ -317,6 +333,22 @@ build/tests/lib_test: tests/vm/lib_test.c $(LIBKPLUG_A) libkplug/libkplug.h
 	@mkdir -p $(@D)
 	$(CC) $(CFLAGS) -static -Ibuild/include -I$(CACHE)/kselftest -o $@ $< \
 		$(LIBKPLUG_A) $(CODEGEN_LDLIBS)
+
+# The user-space host's tests (tests/vm/uhost_test.c): in the VM, with the
+# differential against the kernel; on the build machine, whatever its CPU
+# allows (the plugins from build/plugins/).
+UHOST_TEST_DEPS := tests/vm/uhost_test.c tests/vm/plugin_image.h $(LIBKPLUG_A) libkplug/libkplug.h
+
+build/tests/uhost_test: $(UHOST_TEST_DEPS)
+	@mkdir -p $(@D)
+	$(CC) $(CFLAGS) -static-pie -fPIE -Ibuild/include -I$(CACHE)/kselftest -o $@ $< \
+		$(LIBKPLUG_A) $(CODEGEN_LDLIBS)
+
+build/host/uhost_test: $(UHOST_TEST_DEPS) plugins build/tools/kplugctl
+	@mkdir -p $(@D)
+	$(CC) $(CFLAGS) -Ibuild/include -I$(CACHE)/kselftest -DPLUGINS='"$(TOP)/build/plugins/"' \
+		-DKPLUGCTL='"$(TOP)/build/tools/kplugctl"' \
+		-o $@ $< $(LIBKPLUG_A) $(CODEGEN_LDLIBS)
 
 build/tests/provider_test: tests/vm/provider_test.c tests/vm/hook_util.h $(LIBKPLUG_A) libkplug/libkplug.h
 	@mkdir -p $(@D)
@@ -578,8 +610,16 @@ build/bench/kplug_gen: bench/gen.c bench/util.c bench/bench.h $(LIBKPLUG_A)
 	$(CC) $(CFLAGS) -Ibuild/include -o $@ bench/gen.c bench/util.c \
 		$(LIBKPLUG_A) $(CODEGEN_LDLIBS)
 
+# Real-CPU rows: the user-space host on this machine (bench/uhost.c).
+build/bench/kplug_uhost_bench: bench/uhost.c bench/util.c bench/bench.h bench/work/grey.c \
+			       bench/work/filter.c $(LIBKPLUG_A)
+	@mkdir -p $(@D)
+	$(CC) $(CFLAGS) -Ibuild/include -o $@ bench/uhost.c bench/util.c \
+		$(LIBKPLUG_A) $(CODEGEN_LDLIBS)
+
 bench-build: bench-module build/plugins/bench/work.c \
-	build/plugins/bench/work-gcc.kpi build/plugins/bench/race.bpf.o build/bench/kplug_gen
+	build/plugins/bench/work-gcc.kpi build/plugins/bench/race.bpf.o build/bench/kplug_gen \
+	build/bench/kplug_uhost_bench
 
 bench: deps all
 	@bash bench/run.sh

@@ -4,7 +4,10 @@
 # `make bench`: the whole benchmark suite, one table, one JSON file.
 #
 #   1. on this host: compile times of generated plugins (build/bench/
-#      kplug_gen, real time), which also writes them for the VM;
+#      kplug_gen, real time), which also writes them for the VM; and the
+#      user-space host's rows (build/bench/kplug_uhost_bench: round trip,
+#      baselines, workloads in TSC cycles and ns, real CPU), or one line
+#      saying why this machine cannot run it;
 #   2. one VM with -icount shift=0,sleep=off and one CPU: every other
 #      benchmark (bench/vm-suite.sh -> kplugctl bench); figures are
 #      instruction counts, emulated;
@@ -22,6 +25,8 @@ cd "$top"
 
 echo "bench: compile times on this host"
 build/bench/kplug_gen build/plugins/bench > "$out/host.records"
+echo "bench: the user-space host on this host (real CPU)"
+build/bench/kplug_uhost_bench build/plugins/ >> "$out/host.records"
 
 vm() {	# NAME ARGS... : one VM, console to build/bench/NAME.out
 	local name=$1

@@ -1,4 +1,4 @@
-// SPDX-License-Identifier: GPL-2.0
+// SPDX-License-Identifier: GPL-2.0 OR LGPL-2.1
 /*
  * Fault kinds.  Most follow from the vector and error code; a #GP with
  * error code 0 needs a look at the instruction: privileged instructions

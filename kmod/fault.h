@@ -1,4 +1,4 @@
-/* SPDX-License-Identifier: GPL-2.0 */
+/* SPDX-License-Identifier: GPL-2.0 OR LGPL-2.1 */
 /*
  * Classifying a plugin's exception into a fault kind (uapi/kplug.h).
  * Pure code, shared with the host tests.

@@ -1,4 +1,4 @@
-// SPDX-License-Identifier: GPL-2.0
+// SPDX-License-Identifier: GPL-2.0 OR LGPL-2.1
 /*
  * Plugin image validation: every header field, size and offset is checked
  * before the kernel trusts any of it.  Shared with the host tests.

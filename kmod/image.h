@@ -1,4 +1,4 @@
-/* SPDX-License-Identifier: GPL-2.0 */
+/* SPDX-License-Identifier: GPL-2.0 OR LGPL-2.1 */
 /*
  * Plugin image validation.  Built into the module and into the host tests
  * (tests/host), so every rule is unit-tested outside the kernel.

@@ -17,12 +17,15 @@
 #include <unistd.h>
 
 #include "libkplug.h"
+#include "uhost.h"
 #include "../codegen/codegen.h"
+#include "../kmod/image.h"
 
 #define EXPORT __attribute__((visibility("default")))
 
 struct kplug {
-	int fd;
+	int fd;			/* -1 for a user plugin */
+	struct uhost *user;	/* KPLUG_CREATE_USER: runs in this process */
 	__u32 id;
 	char name[KPLUG_NAME_MAX];
 	__u32 nr_entries;
@@ -239,6 +242,37 @@ static int name_ok(const char *name)
 	return name && kplug_name_valid(name, KPLUG_NAME_MAX, KPLUG_NAME_PLUGIN);
 }
 
+/* A user plugin: the image in this process's own sandbox (uhost.c). */
+static struct kplug *user_create(const char *name, const void *image,
+				 size_t len, struct kplug_opts *o)
+{
+	struct kplug_loader_log log = {};
+	const struct kplug_image_entry *e;
+	struct kplug *p;
+	__u32 budget = o->flags & KPLUG_CREATE_NO_BUDGET ? UHOST_NO_BUDGET :
+							 o->budget_ms;
+	int err;
+
+	if (o->log_buf && o->log_size) {
+		log.buf = o->log_buf;
+		log.size = o->log_size;
+		o->log_buf[0] = '\0';
+	}
+	p = calloc(1, sizeof(*p));
+	if (!p)
+		return kplug_err_ptr(-ENOMEM);
+	err = uhost_create(image, len, budget, &log, &p->user);
+	if (err) {
+		free(p);
+		return kplug_err_ptr(err);
+	}
+	p->fd = -1;
+	strcpy(p->name, name);
+	e = uhost_entries(p->user, &p->nr_entries);
+	memcpy(p->entries, e, p->nr_entries * sizeof(*e));
+	return p;
+}
+
 EXPORT struct kplug *kplug_create_image(const char *name, const void *image,
 					size_t len, const struct kplug_opts *opts)
 {
@@ -248,8 +282,12 @@ EXPORT struct kplug *kplug_create_image(const char *name, const void *image,
 
 	if (opts_get(opts, &o))
 		return NULL;
-	if (!name_ok(name) || !image || !len || len > 0xffffffffu)
+	if (!name_ok(name) || !image || !len || len > 0xffffffffu ||
+	    (o.flags & ~(KPLUG_CREATE_USER | KPLUG_CREATE_NO_BUDGET)) ||
+	    (o.flags == KPLUG_CREATE_NO_BUDGET))
 		return plain_ptr(-EINVAL);
+	if (o.flags & KPLUG_CREATE_USER)
+		return user_create(name, image, len, &o);
 	fd = dev_open();
 	if (fd < 0)
 		return NULL;
@@ -416,8 +454,14 @@ EXPORT int kplug_invoke_opts(struct kplug *p, const char *entry,
 	a.in_len = o.in_len;
 	a.out = (unsigned long)o.out;
 	a.out_len = o.out_len;
-	if (ioctl(p->fd, KPLUG_IOC_INVOKE, &a))
+	if (p->user) {		/* the user host (uhost.c) */
+		err = uhost_invoke(p->user, i, o.args, o.nargs, o.in, o.in_len,
+				   o.out, o.out_len, o.budget_ms, &a.result,
+				   &a.fault);
+		a.out_written = o.out_len;	/* no kplug_out_len() there */
+	} else if (ioctl(p->fd, KPLUG_IOC_INVOKE, &a)) {
 		err = -errno;
+	}
 	if (err == -EIO)
 		fail(err, "%s:%s faulted: %s at eip %#x (vector %u, error code %#x, cr2 %#x)",
 		     p->name, entry, kplug_fault_kind_str(a.fault.kind), a.fault.eip,
@@ -534,6 +578,21 @@ EXPORT int kplug_info_sz(const struct kplug *p, struct kplug_info_args *info,
 		info->text = in.text;
 		info->text_cap = in.text_cap;
 	}
+	if (p->user) {		/* a plugin of the user host (uhost.c) */
+		struct kplug_info_args u = {};
+		__u32 n;
+
+		uhost_info(p->user, &u);
+		memcpy(u.name, p->name, sizeof(u.name));
+		n = in.entries_cap < u.nr_entries ? in.entries_cap : u.nr_entries;
+		if (in.entries)
+			memcpy((void *)(unsigned long)in.entries, p->entries,
+			       n * sizeof(p->entries[0]));
+		u.entries = in.entries;
+		u.entries_cap = in.entries_cap;
+		memcpy(info, &u, size < sizeof(u) ? size : sizeof(u));
+		return 0;
+	}
 	if (ioctl(p->fd, cmd_sized(KPLUG_IOC_INFO, size), info)) {
 		int err = errno;
 
@@ -598,6 +657,9 @@ static int hook_op(struct kplug *p, const char *hook, const char *entry,
 	    !kplug_name_valid(hook, sizeof(a.hook), KPLUG_NAME_HOOK))
 		return fail(-EINVAL, "%s: no handle, or no valid hook name (1..%d of [A-Za-z0-9_.:-])",
 			    what, KPLUG_HOOK_NAME_MAX - 1);
+	if (p->user)
+		return fail(-EOPNOTSUPP, "%s: %s runs in this process (user host): no hooks",
+			    what, p->name);
 	i = entry_index(p, entry);
 	if (i == p->nr_entries)
 		return fail(-ENOENT, "plugin %s has no entry point %s", p->name, entry);
@@ -677,6 +739,8 @@ EXPORT int kplug_read_log(const struct kplug *p, char *buf, size_t size,
 
 	if (!p || (size && !buf))
 		return plain(-EINVAL);
+	if (p->user)
+		return uhost_log_read(p->user, buf, size, clear, dropped);
 	a.id = p->id;
 	a.flags = clear ? KPLUG_LOG_CLEAR : 0;
 	a.buf = (unsigned long)buf;
@@ -695,6 +759,8 @@ EXPORT void *kplug_map_data(const struct kplug *p, size_t *len)
 
 	if (!p || !len)
 		return plain_ptr(-EINVAL);
+	if (p->user)	/* its data is at data_base in this process */
+		return plain_ptr(-EOPNOTSUPP);
 	if (kplug_info(p, &a))
 		return NULL;
 	if (!a.data_pages)
@@ -712,6 +778,10 @@ EXPORT int kplug_remove(struct kplug *p)
 
 	if (!p)
 		return plain(-EINVAL);
+	if (p->user) {
+		kplug_close(p);
+		return 0;
+	}
 	a.id = p->id;
 	if (ioctl(p->fd, KPLUG_IOC_REMOVE, &a))
 		err = errno;
@@ -723,7 +793,10 @@ EXPORT void kplug_close(struct kplug *p)
 {
 	if (!p)
 		return;
-	close(p->fd);
+	if (p->user)
+		uhost_remove(p->user);	/* nothing outlives the process */
+	else
+		close(p->fd);
 	free(p);
 }
 

@@ -10,6 +10,15 @@
  * Plugins are global, named kernel objects: they live until removed
  * (kplug_remove, or `kplugctl remove`), not until the handle is closed.
  * Names are 1..31 characters of [A-Za-z0-9_.-].  Root only.
+ *
+ * User plugins (KPLUG_CREATE_USER) run the same image in the calling
+ * process instead, with no module and no root: the kernel sandbox's
+ * layout, segment limits, calling convention, services and fault records,
+ * for developing and testing plugins and for measuring them on the real
+ * CPU.  This isolates bugs, not attackers: the plugin shares the process.
+ * One user plugin per process at a time (its sandbox has fixed
+ * addresses); it lives until kplug_remove or kplug_close, and has no id,
+ * hooks or mmap (its data is at data_base in the process already).
  */
 #ifndef LIBKPLUG_H
 #define LIBKPLUG_H
@@ -35,7 +44,13 @@ struct kplug_opts {
 	__u32 stack_kb;		/* stack per slot, KiB; 0 = 16 (C builds) */
 	char *log_buf;		/* compile and loader messages, NUL-terminated */
 	size_t log_size;	/* bytes at log_buf; 0: no log */
+	__u32 flags;		/* KPLUG_CREATE_* */
 };
+
+/* Run the plugin in this process (docs/libkplug.md, "User-space host"). */
+#define KPLUG_CREATE_USER	(1u << 0)
+/* A user plugin without CPU budget (no timer: benchmarks, debuggers). */
+#define KPLUG_CREATE_NO_BUDGET	(1u << 1)
 
 #define KPLUG_OPTS(name, ...) \
 	struct kplug_opts name = { .sz = sizeof(struct kplug_opts), __VA_ARGS__ }

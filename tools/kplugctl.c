@@ -895,33 +895,36 @@ static struct kplug *open_plugin(const char *name, int *code)
 	return p;
 }
 
-static int verb_invoke(struct args *a)
+/*
+ * Call ENTRY of p with args (call_args() of a's ARGs from pos[first])
+ * and --in/--out, and report the result, a fault or an error the way
+ * `invoke` does.
+ */
+/* The ARGs from pos[first] into args, and the --out-size rule. */
+static int call_args(const struct args *a, unsigned int first, __u32 *args)
 {
-	__u32 args[KPLUG_MAX_ARGS];
-	void *in = NULL, *outbuf = NULL;
-	size_t in_len = 0, out_len = 0;
 	unsigned int i;
-	struct kplug *p;
-	int err, code;
-	KPLUG_INVOKE_OPTS(o, .args = args, .nargs = a->npos - 2);
 
-	for (i = 2; i < a->npos; i++)
-		if (parse_u32(a->pos[i], &args[i - 2]))
+	for (i = first; i < a->npos; i++)
+		if (parse_u32(a->pos[i], &args[i - first]))
 			return error(EXIT_USAGE, NULL, "ARG '%s' is not a 32-bit number", a->pos[i]);
 	if ((a->seen & O(OUT_SIZE)) && !a->out)
 		return error(EXIT_USAGE, "see --help", "--out-size wants --out FILE too");
-	code = check_budget(a);
-	if (code)
-		return code;
-	o.budget_ms = a->budget_ms;
-	p = open_plugin(a->pos[0], &code);
-	if (!p)
-		return code;
+	return 0;
+}
+
+static int call_report(struct kplug *p, const char *name, const char *entry,
+		       struct args *a, unsigned int first, const __u32 *args)
+{
+	void *in = NULL, *outbuf = NULL;
+	size_t in_len = 0, out_len = 0;
+	int err;
+	KPLUG_INVOKE_OPTS(o, .args = args, .nargs = a->npos - first,
+			  .budget_ms = a->budget_ms);
+
 	in = a->in ? read_file(a->in, &in_len) : NULL;
-	if (a->in && !in) {
-		kplug_close(p);
+	if (a->in && !in)
 		return error(EXIT_FAILED, NULL, "cannot read %s: %s", a->in, strerror(errno));
-	}
 	if (a->out) {
 		out_len = a->seen & O(OUT_SIZE) ? a->out_size : 4096;
 		outbuf = calloc(1, out_len ?: 1);
@@ -930,17 +933,16 @@ static int verb_invoke(struct args *a)
 	o.in_len = in_len;
 	o.out = outbuf;
 	o.out_len = out_len;
-	err = kplug_invoke_opts(p, a->pos[1], &o);
+	err = kplug_invoke_opts(p, entry, &o);
 	if (err == -EIO)
 		dbg_fetch(p, NULL, NULL);	/* for function+offset */
-	kplug_close(p);
 	free(in);
 	if (err == -EIO) {
 		const struct kplug_fault *f = &o.fault;
 
 		free(outbuf);
 		if (!json) {
-			fprintf(stderr, "Error: %s faulted: %s\n", a->pos[0], fault_text(f));
+			fprintf(stderr, "Error: %s faulted: %s\n", name, fault_text(f));
 			return EXIT_FAULT;
 		}
 		out_reset();
@@ -954,7 +956,7 @@ static int verb_invoke(struct args *a)
 		free(outbuf);
 		return error(err == -ETIME ? EXIT_BUDGET : EXIT_FAILED,
 			     err == -ENOENT ? "`kplugctl info NAME` lists the entries" : hint_for(err),
-			     "invoke %s %s: %s", a->pos[0], a->pos[1],
+			     "invoke %s %s: %s", name, entry,
 			     err == -ENOENT ? "no such entry point" : kplug_strerror(err));
 	}
 	/* what the plugin said it wrote (kplug_out_len()), else all of it */
@@ -973,6 +975,160 @@ static int verb_invoke(struct args *a)
 		fprintf(out, "%u\n", o.result);
 	}
 	return 0;
+}
+
+static int verb_invoke(struct args *a)
+{
+	__u32 args[KPLUG_MAX_ARGS];
+	struct kplug *p;
+	int code;
+
+	code = call_args(a, 2, args) ?: check_budget(a);
+	if (code)
+		return code;
+	p = open_plugin(a->pos[0], &code);
+	if (!p)
+		return code;
+	code = call_report(p, a->pos[0], a->pos[1], a, 2, args);
+	kplug_close(p);
+	return code;
+}
+
+/* --- the user-space host: run and test ------------------------------------------ */
+
+/*
+ * FILE (C source if it ends in .c, else an image) as a user plugin of
+ * this process (libkplug's KPLUG_CREATE_USER): no module, no root.
+ */
+static struct kplug *user_plugin(const struct args *a, const char *file,
+				 int *code)
+{
+	KPLUG_OPTS(opts, .log_buf = log_buf, .log_size = sizeof(log_buf),
+		   .flags = KPLUG_CREATE_USER, .budget_ms = a->budget_ms,
+		   .stack_kb = a->stack_kb);
+	size_t len = strlen(file), n;
+	void *image;
+	char *src;
+	struct kplug *p;
+	int err;
+
+	if (len > 2 && !strcmp(file + len - 2, ".c")) {
+		src = read_file(file, &n);
+		if (!src) {
+			*code = error(EXIT_FAILED, NULL, "cannot read %s: %s", file, strerror(errno));
+			return NULL;
+		}
+		err = kplug_build(file, src, &opts, &image, &n);
+		free(src);
+		if (err) {
+			*code = failed_with_log(err, "build", log_buf);
+			return NULL;
+		}
+	} else {
+		image = read_file(file, &n);
+		if (!image) {
+			*code = error(EXIT_FAILED, NULL, "cannot read %s: %s", file, strerror(errno));
+			return NULL;
+		}
+	}
+	p = kplug_create_image("user", image, n, &opts);
+	free(image);
+	if (!p)
+		*code = failed_with_log(-errno, "user host", log_buf);
+	return p;
+}
+
+/* The plugin's log lines, to stderr (text mode; JSON callers use `log`). */
+static void user_log(struct kplug *p)
+{
+	int n = kplug_read_log(p, log_buf, sizeof(log_buf), 1, NULL);
+
+	if (n > 0 && !json)
+		fwrite(log_buf, 1, n, stderr);
+}
+
+static int verb_run(struct args *a)
+{
+	__u32 args[KPLUG_MAX_ARGS];
+	struct kplug *p;
+	int code;
+
+	code = call_args(a, 2, args);
+	if (code)
+		return code;
+	p = user_plugin(a, a->pos[0], &code);
+	if (!p)
+		return code;
+	code = call_report(p, a->pos[0], a->pos[1], a, 2, args);
+	user_log(p);
+	kplug_remove(p);
+	return code;
+}
+
+static int verb_test(struct args *a)
+{
+	struct kplug_image_entry e[KPLUG_MAX_ENTRIES];
+	struct kplug_info_args info = {
+		.entries = (unsigned long)e, .entries_cap = KPLUG_MAX_ENTRIES,
+	};
+	unsigned int i, passed = 0, failed = 0;
+	struct kplug *p;
+	int code, err;
+
+	p = user_plugin(a, a->pos[0], &code);
+	if (!p)
+		return code;
+	kplug_info(p, &info);
+	if (json) {
+		j_open('{');
+		j_key("tests");
+		j_open('[');
+	}
+	for (i = 0; i < info.nr_entries; i++) {
+		const struct kplug_fault *f = kplug_last_fault();
+		__u32 result = 0;
+		bool ok;
+
+		if (strncmp(e[i].name, "test_", 5))
+			continue;
+		err = kplug_invoke(p, e[i].name, NULL, 0, NULL, 0, NULL, 0, &result);
+		ok = !err && !result;
+		passed += ok;
+		failed += !ok;
+		if (json) {
+			j_open('{');
+			j_kstr("name", e[i].name);
+			j_kstr("status", ok ? "ok" : "failed");
+			if (!err)
+				j_kuint("result", result);
+			else if (err == -EIO)
+				j_fault("fault", f);
+			else
+				j_kstr("error", kplug_strerror(err));
+			j_close('}');
+		} else if (ok) {
+			fprintf(out, "ok      %s\n", e[i].name);
+		} else if (!err) {
+			fprintf(out, "FAILED  %s: returned %u\n", e[i].name, result);
+		} else {
+			fprintf(out, "FAILED  %s: %s\n", e[i].name,
+				err == -EIO ? fault_text(f) : kplug_strerror(err));
+		}
+		user_log(p);
+	}
+	kplug_remove(p);
+	if (json) {
+		j_close(']');
+		j_kuint("passed", passed);
+		j_kuint("failed", failed);
+		j_close('}');
+	} else {
+		fprintf(out, "%u passed, %u failed\n", passed, failed);
+	}
+	if (!passed && !failed)
+		return error(EXIT_FAILED, "name self-tests test_*: they return 0 on success",
+			     "%s has no test_ entries", a->pos[0]);
+	return failed ? EXIT_FAILED : 0;
 }
 
 static void print_info(const struct kplug_info_args *a, const struct kplug_image_entry *e)
@@ -2090,6 +2246,18 @@ static const struct verb {
 	  "(kplug_out_len(); all of it if it does not say); --budget-ms: this\n"
 	  "call's CPU budget (default: the plugin's).", verb_invoke, 2,
 	  2 + KPLUG_MAX_ARGS, O(IN) | O(OUT) | O(OUT_SIZE) | O(BUDGET_MS) },
+	{ "run", "FILE.c|FILE.kpi ENTRY [ARG...] [--in FILE] [--out FILE [--out-size N]]\n"
+	  "              [--budget-ms N] [--stack-kb N]",
+	  "Run ENTRY of a plugin in this process, the user-space host: no module, no\n"
+	  "root. The same image, sandbox layout, segment limits, services and fault\n"
+	  "records as in the kernel; its log goes to stderr. It isolates bugs, not\n"
+	  "attackers: the plugin shares this process. Needs a kernel whose CPU sees\n"
+	  "the process's LDT (not a PVM guest).", verb_run, 2, 2 + KPLUG_MAX_ARGS,
+	  O(IN) | O(OUT) | O(OUT_SIZE) | O(BUDGET_MS) | O(STACK_KB) },
+	{ "test", "FILE.c|FILE.kpi [--budget-ms N] [--stack-kb N]",
+	  "Run the plugin's self-tests in the user-space host (as `run`): every entry\n"
+	  "named test_*, without arguments; each passes if it returns 0. Exit 0 if\n"
+	  "all pass.", verb_test, 1, 1, O(BUDGET_MS) | O(STACK_KB) },
 	{ "list", "", "List the loaded plugins with their call counters.", verb_list, 0, 0, 0 },
 	{ "info", "NAME", "Show a plugin: entries, counters, budget, memory, last fault.",
 	  verb_info, 1, 1, 0 },

@@ -373,6 +373,56 @@ TEST(stack_kb_and_its_old_name)
 	EXPECT_NE(NULL, strstr(r.err, "--stack-kb"));
 }
 
+/*
+ * run and test need no module and no root.  Where the CPU does not see
+ * the process's LDT (a PVM guest) they say so; elsewhere they run
+ * (tests/vm/uhost_test.c checks the results in the VM).
+ */
+TEST(run_and_test_without_the_module)
+{
+	static const char good[] = "u32 add(u32 a, u32 b) { return a + b; }\n";
+	static const char bad[] = "u32 add(u32 a) { return a +; }\n";
+	char gpath[] = "/tmp/cli_run_XXXXXX.c", bpath[] = "/tmp/cli_bad_XXXXXX.c";
+	int g = mkstemps(gpath, 2), b = mkstemps(bpath, 2);
+	static struct run r;
+
+	ASSERT_LE(0, g);
+	ASSERT_LE(0, b);
+	ASSERT_EQ(sizeof(good) - 1, write(g, good, sizeof(good) - 1));
+	ASSERT_EQ(sizeof(bad) - 1, write(b, bad, sizeof(bad) - 1));
+	close(g);
+	close(b);
+	runv(&r, "run", "--help", NULL);
+	EXPECT_EQ(0, r.code);
+	EXPECT_NE(NULL, strstr(r.out, "isolates bugs, not"));
+	runv(&r, "run", gpath, NULL);
+	EXPECT_EQ(2, r.code);
+	runv(&r, "run", gpath, "add", "two", NULL);	/* before any compile */
+	EXPECT_EQ(2, r.code);
+	EXPECT_NE(NULL, strstr(r.err, "not a 32-bit number"));
+	runv(&r, "run", "/nonexistent.c", "add", NULL);
+	EXPECT_EQ(1, r.code);
+	EXPECT_NE(NULL, strstr(r.err, "cannot read /nonexistent.c"));
+	runv(&r, "run", bpath, "add", "1", NULL);
+	EXPECT_EQ(1, r.code);
+	EXPECT_NE(NULL, strstr(r.err, ":1: error")) TH_LOG("%s", r.err);
+	runv(&r, "run", gpath, "add", "2", "3", NULL);
+	if (r.code == 1) {
+		EXPECT_NE(NULL, strstr(r.err, "does not see this process's LDT")) TH_LOG("%s", r.err);
+		runv(&r, "-j", "test", gpath, NULL);
+		EXPECT_EQ(1, r.code);
+		EXPECT_NE(NULL, strstr(json_at(&r, "log") ?: "", "LDT"));
+	} else {
+		EXPECT_EQ(0, r.code);
+		EXPECT_STREQ("5\n", r.out);
+		runv(&r, "test", gpath, NULL);
+		EXPECT_EQ(1, r.code);
+		EXPECT_NE(NULL, strstr(r.err, "no test_ entries"));
+	}
+	unlink(gpath);
+	unlink(bpath);
+}
+
 TEST(without_the_module)
 {
 	static struct run r;
