@@ -37,7 +37,6 @@
 #include <linux/sched/signal.h>
 #include <linux/slab.h>
 #include <linux/string.h>
-#include <linux/user-return-notifier.h>
 #include <asm/debugreg.h>
 #include <asm/desc.h>
 #include <asm/pkru.h>
@@ -248,64 +247,30 @@ static u64 msr_read(u32 msr)
 /*
  * SYSCALL (EFER.SCE clear) and SYSENTER (SYSENTER_CS zero) from ring 1
  * must raise #UD/#GP instead of reaching Linux's entry code with the
- * plugin's GS base.  Linux itself needs neither until this CPU returns to
- * user space (the kernel executes no SYSCALL or SYSENTER, and SYSRET runs
- * after the return-to-user work), so the fence stays up after a plugin
- * and comes down on the next return to user space from this CPU, through
- * a user-return notifier, the way KVM puts back the host's syscall MSRs
- * after a guest: two WRMSRs (which serialise) per return to user space
- * instead of four per stretch.  Before every stretch the MSRs themselves
- * are read (RDMSR does not serialise): whatever wrote them since, a
- * KVM VM exit or CPU bring-up, the plugin never runs unfenced.  The host
- * values are put back by read-modify-write for EFER, so bits others set
- * meanwhile (SVME) stay.  Caveat: code that reads these MSRs in between
- * and keeps the value (KVM caching host state when a vCPU is created)
- * sees the fenced one (docs/security.md).
+ * plugin's GS base.  The fence goes up before an invocation's first
+ * stretch and comes down at its end, and before it sleeps: between its
+ * stretches only interrupts run on this CPU, and they execute neither
+ * instruction (two WRMSRs each way per invocation, not per stretch).  An
+ * invocation nested between another's stretches (a softirq) finds it up
+ * (RDMSR does not serialise) and leaves it to that one.  Not later: a
+ * variant lowered on the return to user space measured 8 serialising
+ * instructions per round trip instead of 12, but kernel code that reads
+ * these MSRs and keeps the value (KVM's host EFER at module load, its
+ * host SYSENTER_CS at vCPU creation) would have seen the fenced one
+ * (docs/performance.md).  EFER goes back by read-modify-write: bits an
+ * IPI set in between (SVME) stay.
  */
 struct syscall_fence {
-	struct user_return_notifier urn;
-	bool armed;		/* urn registered, host values below */
-	bool sce;		/* the host's EFER.SCE */
-	u64 sysenter_cs;	/* the host's SYSENTER_CS */
+	bool sce;		/* this invocation cleared EFER.SCE */
+	u64 sysenter_cs;	/* the value it zeroed, or 0 */
 };
 
-static DEFINE_PER_CPU(struct syscall_fence, syscall_fence);
-
-/* Interrupts off: on the return to user space, or from kplug_run_exit(). */
-static void syscall_fence_off(struct syscall_fence *f)
-{
-	u64 efer = msr_read(MSR_EFER);
-
-	if (f->sce && !(efer & EFER_SCE))
-		native_wrmsrl(MSR_EFER, efer | EFER_SCE);
-	if (f->sysenter_cs && msr_read(MSR_IA32_SYSENTER_CS) != f->sysenter_cs)
-		native_wrmsrl(MSR_IA32_SYSENTER_CS, f->sysenter_cs);
-	f->armed = false;
-}
-
-static void syscall_fence_on_user_return(struct user_return_notifier *urn)
-{
-	user_return_notifier_unregister(urn);
-	syscall_fence_off(container_of(urn, struct syscall_fence, urn));
-}
-
 /* Interrupts off, before each stretch. */
-static void syscall_fence_on(void)
+static void syscall_fence_up(struct syscall_fence *f)
 {
-	struct syscall_fence *f = this_cpu_ptr(&syscall_fence);
 	u64 efer = msr_read(MSR_EFER);
 	u64 cs = msr_read(MSR_IA32_SYSENTER_CS);
 
-	if (!(efer & EFER_SCE) && !cs)
-		return;		/* up already */
-	if (!f->armed) {
-		f->sce = false;
-		f->sysenter_cs = 0;
-		f->urn.on_user_return = syscall_fence_on_user_return;
-		user_return_notifier_register(&f->urn);
-		f->armed = true;
-	}
-	/* Host values, also if something wrote them since we armed. */
 	if (efer & EFER_SCE) {
 		f->sce = true;
 		native_wrmsrl(MSR_EFER, efer & ~EFER_SCE);
@@ -316,33 +281,20 @@ static void syscall_fence_on(void)
 	}
 }
 
-/* Module exit: every CPU's fence down, its notifier gone.  An offline
- * CPU's MSRs are set afresh when it comes up; only its list entry goes. */
-static void syscall_fence_exit_cpu(void *unused)
+static void syscall_fence_down(struct syscall_fence *f)
 {
-	struct syscall_fence *f = this_cpu_ptr(&syscall_fence);
+	unsigned long flags;
 
-	if (f->armed) {
-		user_return_notifier_unregister(&f->urn);
-		syscall_fence_off(f);
-	}
-}
-
-static void syscall_fence_exit(void)
-{
-	int cpu;
-
-	cpus_read_lock();
-	on_each_cpu(syscall_fence_exit_cpu, NULL, 1);
-	for_each_possible_cpu(cpu) {
-		struct syscall_fence *f = per_cpu_ptr(&syscall_fence, cpu);
-
-		if (!cpu_online(cpu) && f->armed) {
-			hlist_del(&f->urn.link);
-			f->armed = false;
-		}
-	}
-	cpus_read_unlock();
+	if (!f->sce && !f->sysenter_cs)
+		return;
+	local_irq_save(flags);	/* the read-modify-write against IPIs */
+	if (f->sce)
+		native_wrmsrl(MSR_EFER, msr_read(MSR_EFER) | EFER_SCE);
+	if (f->sysenter_cs)
+		native_wrmsrl(MSR_IA32_SYSENTER_CS, f->sysenter_cs);
+	local_irq_restore(flags);
+	f->sce = false;
+	f->sysenter_cs = 0;
 }
 
 static void fences_on(struct fences *f, struct tss_struct *tss)
@@ -352,7 +304,6 @@ static void fences_on(struct fences *f, struct tss_struct *tss)
 	 * faults fails open) or in kplug's ring-0 windows, whose state no
 	 * host #DB handler may see.  KVM disarms them around VM entry too. */
 	f->dr7 = local_db_save();	/* Linux's own, as its NMI entry uses */
-	syscall_fence_on();
 	/* A task's ioperm() bitmap must not open ports to the plugin. */
 	f->io_bitmap_base = tss->x86_tss.io_bitmap_base;
 	tss->x86_tss.io_bitmap_base = IO_BITMAP_OFFSET_INVALID;
@@ -378,7 +329,7 @@ static void fences_off(struct fences *f, struct tss_struct *tss)
 	if (cpu_feature_enabled(X86_FEATURE_OSPKE) && rdpkru() != f->pkru)
 		wrpkru(f->pkru);
 	tss->x86_tss.io_bitmap_base = f->io_bitmap_base;
-	local_db_restore(f->dr7);	/* the syscall fence stays: see above */
+	local_db_restore(f->dr7);	/* the syscall fence: kplug_run() */
 }
 
 /* Fill in the fault record of an exception taken in ring 1. */
@@ -631,6 +582,7 @@ struct run {
 	u32 khz;		/* budget_clock_khz() */
 	u64 budget, used;	/* CPU time, plugin and services, in
 				 * budget_clock() units */
+	struct syscall_fence syscall_fence;
 	struct kplug_ctx *ctx;
 };
 
@@ -811,6 +763,7 @@ static int run_loop(struct run *r)
 			local_irq_enable();
 			return ret;
 		}
+		syscall_fence_up(&r->syscall_fence);
 		t0 = budget_clock(r->khz);
 		reason = switch_to_plugin(r->ctx, &r->p->sb, r->cpu);
 		r->used += budget_clock(r->khz) - t0;
@@ -826,6 +779,7 @@ static int run_loop(struct run *r)
 		 * an interrupt we handed over could not preempt us either
 		 * (its frame had IF=0).  Reschedule here, like KVM's run loop. */
 		if (!r->atomic && need_resched()) {
+			syscall_fence_down(&r->syscall_fence);
 			pin_preemptible(r);
 			if (need_resched())
 				schedule();
@@ -870,6 +824,7 @@ int kplug_run(struct kplug_plugin *p, struct kplug_call *call, u32 *result,
 		 KPLUG_TEXT_BASE + p->entry_offset[call->entry], esp);
 
 	ret = run_loop(&r);
+	syscall_fence_down(&r.syscall_fence);
 	if (!ret && call->out_len)
 		ret = kplug_sandbox_read(sb, out_addr, call->out, call->out_len);
 out:
@@ -891,6 +846,5 @@ int kplug_run_init(void)
 
 void kplug_run_exit(void)
 {
-	syscall_fence_exit();
 	kplug_switch_exit();
 }

@@ -457,8 +457,7 @@ EXPORT int kplug_invoke_opts(struct kplug *p, const char *entry,
 	if (p->user) {		/* the user host (uhost.c) */
 		err = uhost_invoke(p->user, i, o.args, o.nargs, o.in, o.in_len,
 				   o.out, o.out_len, o.budget_ms, &a.result,
-				   &a.fault);
-		a.out_written = o.out_len;	/* no kplug_out_len() there */
+				   &a.fault, &a.out_written);
 	} else if (ioctl(p->fd, KPLUG_IOC_INVOKE, &a)) {
 		err = -errno;
 	}

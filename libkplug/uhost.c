@@ -70,6 +70,9 @@
 #define SIGBUDGET	SIGXCPU
 
 _Static_assert(offsetof(struct uhost_ctx, reason) == UH_REASON, "ctx");
+/* uhost_switch.S has a thunk for services 1..8, then the far pointers. */
+_Static_assert(KPLUG_SVC_COUNT == 9 &&
+	       UH_RT_EXIT_FAR == KPLUG_SVC_COUNT * UH_RT_THUNK, "services");
 _Static_assert(offsetof(struct uhost_ctx, eax) == UH_EAX, "ctx");
 _Static_assert(offsetof(struct uhost_ctx, ebp) == UH_EBP, "ctx");
 _Static_assert(offsetof(struct uhost_ctx, host_ds) == UH_HOST_DS, "ctx");
@@ -94,6 +97,8 @@ struct uhost {
 	volatile int timed_out;		/* set by the budget signal */
 	struct kplug_fault fault;	/* filled by the fault handler */
 	__u64 invocations, faults, timeouts;
+	__u32 out_len, out_written;	/* this call's; kplug_out_len() */
+	int out_reported;
 	/* the plugin's log: whole lines, newest kept (service.c's rules) */
 	char log[KPLUG_LOG_SIZE];
 	__u32 log_used, log_lines;
@@ -714,6 +719,13 @@ static int service(struct uhost *u, struct kplug_fault *f)
 		memcpy(PTR(a[0]), comm, ret);
 		ret--;
 		break;
+	case KPLUG_SVC_OUT_LEN:
+		if (a[0] > u->out_len)
+			goto bad_arg;
+		u->out_written = a[0];
+		u->out_reported = 1;
+		ret = a[0];
+		break;
 	default:
 		goto fault;
 	}
@@ -746,7 +758,7 @@ struct entry_frame {		/* kmod/run.c's */
 int uhost_invoke(struct uhost *u, __u32 entry, const __u32 *args,
 		 unsigned int nargs, const void *in, __u32 in_len, void *out,
 		 __u32 out_len, __u32 budget_ms, __u32 *result,
-		 struct kplug_fault *fault)
+		 struct kplug_fault *fault, __u32 *out_written)
 {
 	struct entry_frame frame = {
 		.ret = KPLUG_RUNTIME_BASE, .in_len = in_len, .out_len = out_len,
@@ -784,6 +796,8 @@ int uhost_invoke(struct uhost *u, __u32 entry, const __u32 *args,
 
 	memset(&u->fault, 0, sizeof(u->fault));
 	u->timed_out = 0;
+	u->out_len = out_len;
+	u->out_reported = 0;
 	ms = budget_ms ? budget_ms : u->budget_ms ? u->budget_ms : BUDGET_MS;
 	if (ms > BUDGET_MAX_MS)
 		ms = BUDGET_MAX_MS;
@@ -825,6 +839,7 @@ int uhost_invoke(struct uhost *u, __u32 entry, const __u32 *args,
 		*fault = u->fault;
 	if (!err && out_len)
 		memcpy(out, PTR(frame.out), out_len);
+	*out_written = u->out_reported ? u->out_written : out_len;
 	pthread_mutex_unlock(&uhost_lock);
 	return err;
 }

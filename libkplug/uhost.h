@@ -45,10 +45,11 @@
  * the context pointer the switch code reads. */
 #define UH_RT_THUNK	16
 #define UH_RT_THUNK_RET	12
-#define UH_RT_EXIT_FAR	128	/* m16:32 -> uhost_exit64 */
-#define UH_RT_SVC_FAR	136	/* m16:32 -> uhost_svc64 */
-#define UH_RT_CTX	144	/* struct uhost_ctx * */
-#define UH_RT_CODE64	160	/* the 64-bit landing code */
+#define UH_RT_EXIT_FAR	144	/* m16:32 -> uhost_exit64: past the thunk of
+				 * the last service (KPLUG_SVC_COUNT - 1) */
+#define UH_RT_SVC_FAR	152	/* m16:32 -> uhost_svc64 */
+#define UH_RT_CTX	160	/* struct uhost_ctx * */
+#define UH_RT_CODE64	176	/* the 64-bit landing code */
 
 #ifndef __ASSEMBLER__
 #include <stddef.h>
@@ -98,7 +99,8 @@ int uhost_create(const void *image, size_t len, __u32 budget_ms,
 int uhost_invoke(struct uhost *u, __u32 entry, const __u32 *args,
 		 unsigned int nargs, const void *in, __u32 in_len, void *out,
 		 __u32 out_len, __u32 budget_ms, __u32 *result,
-		 struct kplug_fault *fault);
+		 struct kplug_fault *fault,
+		 __u32 *out_written);
 const struct kplug_image_entry *uhost_entries(const struct uhost *u,
 					      __u32 *nr);
 struct kplug_info_args;

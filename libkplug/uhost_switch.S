@@ -136,7 +136,7 @@ uhost_runtime_start:
 	.code32
 	ljmp	*RT(rt_exit_far)		/* -> uhost_exit64, EAX = result */
 	ud2
-	.irp	n, 1, 2, 3, 4, 5, 6, 7
+	.irp	n, 1, 2, 3, 4, 5, 6, 7, 8	/* KPLUG_SVC_COUNT - 1: uhost.c checks */
 	.org	uhost_runtime_start + \n * UH_RT_THUNK, 0xcc
 	mov	$\n, %eax
 	.byte	0x3e				/* ds: 7 bytes, as the kernel's */

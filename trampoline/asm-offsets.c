@@ -94,7 +94,7 @@ static void __used common(void)
 	OFFSET(KPLUG_CTX_CLEAR_BUFS, kplug_ctx, clear_cpu_buffers);
 	OFFSET(KPLUG_CTX_EXIT_SPEC, kplug_ctx, exit_spec);
 	OFFSET(KPLUG_CTX_FSGSBASE, kplug_ctx, fsgsbase);
-	OFFSET(KPLUG_CTX_KEEP_FSGS, kplug_ctx, keep_fsgs);
+	OFFSET(KPLUG_CTX_KEEP_FS, kplug_ctx, keep_fs);
 	OFFSET(KPLUG_CTX_RESTORING, kplug_ctx, restoring);
 	OFFSET(KPLUG_CTX_RING0_PENDING, kplug_ctx, ring0_pending);
 	OFFSET(KPLUG_CTX_HOST_RFLAGS, kplug_ctx, host_rflags);

@@ -31,7 +31,9 @@
 ;   NMI        marked pending for this CPU; run.c hands it to Linux after the
 ;              switch back (the host's kernel GS base may be gone here)
 ;   interrupt  only possible in the first instruction of a gate (call
-;              gates leave IF alone): marked pending, IF cleared in the
+;              gates leave IF alone; the entry's far return is covered by
+;              STI's shadow, which an NMI may end: kplug_ring0_nmi
+;              rewinds to the STI): marked pending, IF cleared in the
 ;              interrupted frame, run.c hands it to Linux
 ;   #DB        a single step into a gate (plugin set TF): TF cleared.  Data
 ;              and code breakpoints cannot fire here: run.c disarms DR7
@@ -218,20 +220,23 @@ kplug_world_switch:
 	mov	[rdi + KPLUG_CTX_HOST_GS_BASE], eax
 	mov	[rdi + KPLUG_CTX_HOST_GS_BASE + 4], edx
 .bases_saved:
-	; FS and GS stay as they are if both are null and FSGSBASE is on
-	; (64-bit tasks, kernel threads): compatibility mode faults on any
-	; access through a null selector, and the bases cannot be read there
-	; (RDFSBASE is #UD).  Then kplug_restore_host reloads neither unless
-	; the plugin did: null selector loads are slow (about 170 cycles each
-	; on Zen 4, ../shared/HARDWARE-COSTS.md).
+	; FS stays as it is if it is null, FSGSBASE is on and its base is a
+	; user address (64-bit tasks, kernel threads): compatibility mode
+	; faults on any access through a null selector, the base cannot be
+	; read there (RDFSBASE is #UD), and even so it leads to no kernel
+	; address.  Then kplug_restore_host reloads it only if the plugin did:
+	; null selector loads are slow (about 170 cycles each on Zen 4,
+	; ../shared/HARDWARE-COSTS.md).  GS, whose base is the kernel's per-CPU
+	; area here, is always the plugin's.
 	xor	eax, eax
 	cmp	byte [rdi + KPLUG_CTX_FSGSBASE], 0
 	je	.keep_set
-	mov	cx, [rdi + KPLUG_CTX_HOST_FS]
-	or	cx, [rdi + KPLUG_CTX_HOST_GS]
-	sete	al
+	cmp	word [rdi + KPLUG_CTX_HOST_FS], 0
+	jne	.keep_set
+	bt	qword [rdi + KPLUG_CTX_HOST_FS_BASE], 63	; kernel half?
+	setnc	al
 .keep_set:
-	mov	[rdi + KPLUG_CTX_KEEP_FSGS], al
+	mov	[rdi + KPLUG_CTX_KEEP_FS], al
 
 	; Until a plugin exit writes its vector there, the exit reason says
 	; the plugin never ran; no exception in kplug's ring-0 code yet.
@@ -262,16 +267,16 @@ kplug_world_switch:
 	mov	rax, [rdi + KPLUG_CTX_PLUGIN_CR3]
 	mov	cr3, rax		; the low half is now the sandbox
 
-	; Data segments: the plugin's; FS and GS too unless kept (above),
-	; which kills the kernel GS base until kplug_restore_host restores it.
+	; Data segments: the plugin's; FS too unless kept (above).  GS kills
+	; the kernel GS base until kplug_restore_host restores it.
 	mov	eax, KPLUG_SEL_DATA
 	mov	ds, eax
 	mov	es, eax
-	cmp	byte [rdi + KPLUG_CTX_KEEP_FSGS], 0
-	jne	.fsgs_kept
-	mov	fs, eax
 	mov	gs, eax
-.fsgs_kept:
+	cmp	byte [rdi + KPLUG_CTX_KEEP_FS], 0
+	jne	.fs_kept
+	mov	fs, eax
+.fs_kept:
 
 	; A far return into ring 1, not IRETQ, which serialises: its frame
 	; comes from ctx->regs (run.c sanitised the flags), and the plugin's
@@ -315,7 +320,9 @@ kplug_world_switch:
 	xor	r15d, r15d
 	mov	edi, [rdi + KPLUG_CTX_REGS + KPLUG_REGS_RDI]	; this kills ctx
 	popfq			; the plugin's flags, IF still clear
+kplug_enter_sti:
 	sti			; IF set from the end of the next instruction
+kplug_enter_retf:
 	o64 retf		; to ring 1: RIP, CS, then RSP, SS
 
 ;
@@ -425,35 +432,36 @@ kplug_restore_host:
 				; would return it to user space broken
 	LOAD_HOST_SELECTOR ds, KPLUG_CTX_HOST_DS
 	LOAD_HOST_SELECTOR es, KPLUG_CTX_HOST_ES
-	; FS and GS: nothing to do if they were kept (see the entry) and the
-	; plugin loaded neither, selector or base (a null load may clear it).
-	cmp	byte [rdi + KPLUG_CTX_KEEP_FSGS], 0
-	je	.load_fsgs
+	; FS: nothing to do if it was kept (see the entry) and the plugin
+	; loaded neither selector nor base (a null load may clear it).
+	cmp	byte [rdi + KPLUG_CTX_KEEP_FS], 0
+	je	.load_fs
 	mov	ax, fs
-	mov	cx, gs
-	or	ax, cx
-	jnz	.load_fsgs
+	test	ax, ax
+	jnz	.load_fs
 	rdfsbase rax
 	cmp	rax, [rdi + KPLUG_CTX_HOST_FS_BASE]
-	jne	.load_fsgs
-	rdgsbase rax
-	cmp	rax, [rdi + KPLUG_CTX_HOST_GS_BASE]
-	je	.bases_done
-.load_fsgs:
-	LOAD_HOST_SELECTOR fs, KPLUG_CTX_HOST_FS
-	LOAD_HOST_SELECTOR gs, KPLUG_CTX_HOST_GS	; may change the base: fix it next
+	je	.fs_done
+.load_fs:
+	LOAD_HOST_SELECTOR fs, KPLUG_CTX_HOST_FS	; may change the base: fix it next
 	cmp	byte [rdi + KPLUG_CTX_FSGSBASE], 0
-	je	.base_msrs
+	je	.fs_msr
 	mov	rax, [rdi + KPLUG_CTX_HOST_FS_BASE]
 	wrfsbase rax
-	mov	rax, [rdi + KPLUG_CTX_HOST_GS_BASE]
-	wrgsbase rax		; kernel GS base is back
-	jmp	.bases_done
-.base_msrs:
+	jmp	.fs_done
+.fs_msr:
 	mov	ecx, MSR_FS_BASE
 	mov	eax, [rdi + KPLUG_CTX_HOST_FS_BASE]
 	mov	edx, [rdi + KPLUG_CTX_HOST_FS_BASE + 4]
 	wrmsr
+.fs_done:
+	LOAD_HOST_SELECTOR gs, KPLUG_CTX_HOST_GS	; may change the base: fix it next
+	cmp	byte [rdi + KPLUG_CTX_FSGSBASE], 0
+	je	.gs_msr
+	mov	rax, [rdi + KPLUG_CTX_HOST_GS_BASE]
+	wrgsbase rax		; kernel GS base is back
+	jmp	.bases_done
+.gs_msr:
 	mov	ecx, MSR_GS_BASE
 	mov	eax, [rdi + KPLUG_CTX_HOST_GS_BASE]
 	mov	edx, [rdi + KPLUG_CTX_HOST_GS_BASE + 4]
@@ -535,6 +543,18 @@ kplug_ring0_nmi:
 	CPU_NUMBER eax
 	mov	rcx, [kplug_nmi_pending]
 	mov	byte [rcx + rax], 1
+	; An NMI may end STI's shadow (the SDM does not promise to hold it
+	; off).  One that hit the entry's far return goes back to the STI
+	; with IF clear: else an interrupt could arrive before the far
+	; return, which does not load RFLAGS, and kplug_ring0_irq's IF=0
+	; would go on into ring 1 with it, the plugin's budget unchecked.
+	lea	rax, [kplug_enter_retf]
+	cmp	[rsp + 24], rax		; the frame's RIP
+	jne	.done
+	lea	rax, [kplug_enter_sti]
+	mov	[rsp + 24], rax
+	and	qword [rsp + 40], ~X86_EFLAGS_IF	; the frame's RFLAGS
+.done:
 	pop	rcx
 	pop	rax
 	add	rsp, 8

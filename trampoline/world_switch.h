@@ -78,7 +78,7 @@ struct kplug_ctx {
 	u8 clear_cpu_buffers;	/* VERW before entering (MDS & co) */
 	u8 exit_spec;		/* KPLUG_SPEC_* on every exit */
 	u8 fsgsbase;		/* CR4.FSGSBASE: RD/WRFSBASE, not the MSRs */
-	u8 keep_fsgs;		/* set by the switch: FS and GS left alone */
+	u8 keep_fs;		/* set by the switch: FS left alone */
 	u8 restoring;		/* set by kplug_restore_host, cleared on entry */
 	u8 ring0_pending;	/* an exception in kplug's ring-0 code: ring0 */
 	u64 host_rflags;

@@ -447,9 +447,9 @@ TEST_F(attack, process_memory_is_out_of_reach)
 }
 
 /* Every register the plugin sees at entry is its own: zero GPRs, kplug's
- * selectors, EFLAGS = IF only.  FS and GS: this 64-bit caller's are null,
- * and with FSGSBASE the switch leaves them so (null: any access through
- * them faults in compatibility mode); without it, kplug's. */
+ * selectors, EFLAGS = IF only.  FS: this 64-bit caller's is null with a
+ * user base, and with FSGSBASE the switch leaves it so (null: any access
+ * through it faults in compatibility mode); without it, kplug's. */
 TEST_F(attack, entry_state_is_clean)
 {
 	bool fsgsbase = getauxval(AT_HWCAP2) & HWCAP2_FSGSBASE;
@@ -457,7 +457,7 @@ TEST_F(attack, entry_state_is_clean)
 	EXPECT_RESULT(ENTRY_STATE, 0, 0, 0);
 	EXPECT_RESULT(ENTRY_STATE, 1, 0, 0x202);
 	EXPECT_RESULT(ENTRY_STATE, 2, 0, SEL_DATA | SEL_DATA << 16);
-	EXPECT_RESULT(ENTRY_STATE, 3, 0, fsgsbase ? 0 : SEL_DATA | SEL_DATA << 16);
+	EXPECT_RESULT(ENTRY_STATE, 3, 0, (fsgsbase ? 0 : SEL_DATA) | SEL_DATA << 16);
 	EXPECT_RESULT(ENTRY_STATE, 4, 0, SEL_DATA | SEL_CODE << 16);
 }
 
