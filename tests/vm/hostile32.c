@@ -11,7 +11,7 @@
  * call of the sample hook ("i 7", read back), open() of a missing file
  * (kprobe:getname) and one UDP datagram to each port (netfilter); after
  * each invocation, getpid() through the vDSO (SYSENTER or SYSCALL, which
- * kplug's lazily lowered syscall fence must allow again; not with "ldt",
+ * kplug's syscall fence must allow again; not with "ldt",
  * whose SS they would replace).  With
  * "ldt" it first installs an LDT entry (flat 32-bit data, DPL 3) and
  * loads its selector into DS, ES, FS and SS: int $0x80 saves SS in the
