@@ -247,10 +247,13 @@ static u64 msr_read(u32 msr)
 /*
  * SYSCALL (EFER.SCE clear) and SYSENTER (SYSENTER_CS zero) from ring 1
  * must raise #UD/#GP instead of reaching Linux's entry code with the
- * plugin's GS base.  The fence goes up before an invocation's first
- * stretch and comes down at its end, and before it sleeps: between its
+ * plugin's GS base.  The fence goes up before an invocation's stretch and
+ * stays up while the invocation cannot be preempted: between its
  * stretches only interrupts run on this CPU, and they execute neither
- * instruction (two WRMSRs each way per invocation, not per stretch).  An
+ * instruction (two WRMSRs each way per invocation, not per stretch).  It
+ * comes down at the end, before a sleep, and after every stretch once the
+ * invocation is preemptible (pinned by migrate_disable(): a task that had
+ * to sleep, PREEMPT_RT), since another task's SYSRET would then #UD.  An
  * invocation nested between another's stretches (a softirq) finds it up
  * (RDMSR does not serialise) and leaves it to that one.  Not later: a
  * variant lowered on the return to user space measured 8 serialising
@@ -768,6 +771,10 @@ static int run_loop(struct run *r)
 		reason = switch_to_plugin(r->ctx, &r->p->sb, r->cpu);
 		r->used += budget_clock(r->khz) - t0;
 		exit_irqoff(r, reason);
+		/* Preemptible from here once pinned by migrate_disable(): no
+		 * other task may run with the fence up (its SYSRET would #UD). */
+		if (r->migrate)
+			syscall_fence_down(&r->syscall_fence);
 		local_irq_enable();
 
 		/* kplug's own ring-0 exception ends it, whatever the exit */
