@@ -331,6 +331,8 @@ static int check_relocs(struct kplug_cg_obj *o, struct kplug_codegen_log *log)
 			if (sym >= o->nsyms)
 				BAD("%s+0x%x: relocation uses invalid symbol %u\n",
 				    tname, r.r_offset, sym);
+			if (sym == STN_UNDEF)	/* its entry is never read */
+				continue;
 			kplug_cg_elf_sym(o, sym, &s);
 			if (s.st_shndx != SHN_UNDEF && s.st_shndx < SHN_LORESERVE &&
 			    o->kind[s.st_shndx] == CG_SKIP)
