@@ -54,7 +54,7 @@ void kplug_hook_unregister(struct kplug_hook *hook);
  * call into kplug.ko.  Written by kplug only.
  */
 struct kplug_hook_head {
-	u32 attached;		/* non-zero while plugins are attached */
+	u32 attached;		/* how many plugins are attached */
 	u32 default_result;
 };
 

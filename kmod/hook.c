@@ -69,11 +69,10 @@ struct hook_stats {
 
 struct kplug_hook {
 	struct kplug_hook_head head;	/* first: callers read it inline
-					 * (kplug_hook.h); attached follows
-					 * atts under hooks_lock */
+					 * (kplug_hook.h); attached counts
+					 * atts, written under hooks_lock */
 	struct list_head node;		/* in hooks, under hooks_lock */
 	struct list_head atts;		/* attach order; writers hold hooks_lock */
-	u32 nr_attached;		/* under hooks_lock */
 	char name[KPLUG_HOOK_NAME_MAX];
 	u32 context, combine;
 	char context_desc[KPLUG_HOOK_DESC_MAX];
@@ -276,7 +275,7 @@ static void hook_unregister(struct kplug_hook *h, const char *why)
 
 	mutex_lock(&hooks_lock);
 	list_del(&h->node);
-	if (h->nr_attached && h->ops && h->ops->disarm)
+	if (h->head.attached && h->ops && h->ops->disarm)
 		h->ops->disarm(h);
 	list_for_each_entry(a, &h->atts, node) {
 		att_log(h, a, why);
@@ -284,7 +283,6 @@ static void hook_unregister(struct kplug_hook *h, const char *why)
 	}
 	list_for_each_entry(a, &dead, dead)
 		list_del_rcu(&a->node);
-	h->nr_attached = 0;
 	WRITE_ONCE(h->head.attached, 0);
 	mutex_unlock(&hooks_lock);
 	atts_free(&dead);	/* waits even if none: calls still read h */
@@ -471,7 +469,7 @@ int kplug_hook_info(u32 index, struct kplug_hook_info *info)
 		info->context = h->context;
 		info->combine = h->combine;
 		info->default_result = h->head.default_result;
-		info->nr_attached = h->nr_attached;
+		info->nr_attached = h->head.attached;
 		info->calls = 0;
 		info->missed = 0;
 		for_each_possible_cpu(cpu) {
@@ -575,9 +573,9 @@ int kplug_hook_attach(const char *name, u32 id, u32 entry, u32 *att_id)
 		err = -EOPNOTSUPP;
 	else if (att_find(h, id, entry))
 		err = -EEXIST;
-	else if (h->nr_attached >= KPLUG_HOOK_MAX_ATTACH)
+	else if (h->head.attached >= KPLUG_HOOK_MAX_ATTACH)
 		err = -ENOSPC;
-	else if (!h->nr_attached && h->ops)
+	else if (!h->head.attached && h->ops)
 		err = h->ops->arm(h);	/* first attachment: start calling */
 	else
 		err = 0;
@@ -586,8 +584,7 @@ int kplug_hook_attach(const char *name, u32 id, u32 entry, u32 *att_id)
 		a->attached_at = jiffies;
 		*att_id = a->id;
 		list_add_tail_rcu(&a->node, &h->atts);
-		h->nr_attached++;
-		WRITE_ONCE(h->head.attached, 1);
+		WRITE_ONCE(h->head.attached, h->head.attached + 1);
 	} else if (made) {	/* never armed: nothing can be calling it */
 		list_del(&h->node);
 		hook_free(h);
@@ -615,9 +612,8 @@ static struct kplug_hook *att_unlink(struct kplug_hook *h,
 	list_del_rcu(&a->node);
 	list_add_tail(&a->dead, dead);
 	/* last attachment: stop the calls (waits for those running) */
-	if (!--h->nr_attached)
-		WRITE_ONCE(h->head.attached, 0);
-	if (!h->nr_attached && h->ops) {
+	WRITE_ONCE(h->head.attached, h->head.attached - 1);
+	if (!h->head.attached && h->ops) {
 		if (h->ops->disarm)
 			h->ops->disarm(h);
 		if (h->ops->on_demand) {
