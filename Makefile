@@ -407,7 +407,7 @@ build/tests/kplug_run32: tests/host/codegen_run32.c uapi/kplug.h
 # The demo plugin built by gcc on the host (bring your own compiler).
 build/plugins/demo-gcc.o: tests/plugins/demo.c codegen/sdk/kplug.h
 	@mkdir -p $(@D)
-	$(CC) -m32 -O2 $(PLUGIN_CFLAGS) -include codegen/sdk/kplug.h -c -o $@ $<
+	$(CC) -m32 -O2 -g $(PLUGIN_CFLAGS) -include codegen/sdk/kplug.h -c -o $@ $<
 
 build/plugins/demo-gcc.kpi: build/plugins/demo-gcc.o build/tools/kplugctl
 	build/tools/kplugctl build $< -o $@ > /dev/null

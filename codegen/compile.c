@@ -5,12 +5,15 @@
  *
  * The source is compiled as
  *
+ *	#line 1 "kplug.h"
  *	<sdk/kplug.h, built in>
  *	#line 1 "filename"
  *	<the user's source>
  *
  * so that the plugin sees exactly one header and every message carries the
- * user's file name and line ("file.c:12: error: ...").  No include path
+ * user's file name and line ("file.c:12: error: ...").  With -g, which
+ * changes no code, the object's stabs give the same file:line for every
+ * address (the image's line table: lines.c).  No include path
  * exists (-nostdinc), and scan.c refuses any #include but kplug.h before
  * tcc runs (tcc would look for "x.h" in the working directory).
  *
@@ -70,11 +73,12 @@ static int assemble(const char *filename, const char *source,
 	char *buf, *q;
 	int err;
 
-	buf = malloc(hlen + strlen(filename) + 32 + strlen(source) + 1);
+	buf = malloc(hlen + strlen(filename) + 64 + strlen(source) + 1);
 	if (!buf)
 		return -ENOMEM;
-	memcpy(buf, hdr, hlen);
-	q = buf + hlen;
+	q = buf + sprintf(buf, "#line 1 \"kplug.h\"\n");
+	memcpy(q, hdr, hlen);
+	q += hlen;
 	q += sprintf(q, "\n#line 1 \"");
 	for (i = 0; filename[i]; i++)	/* no quotes or escapes in #line */
 		*q++ = (filename[i] == '"' || filename[i] == '\\' ||
@@ -103,7 +107,7 @@ static int run_tcc(const char *buf, const char *path, struct session *s)
 		return -ENOMEM;
 	}
 	tcc_set_error_func(tcc, s, on_message);
-	tcc_set_options(tcc, "-nostdinc -nostdlib");
+	tcc_set_options(tcc, "-nostdinc -nostdlib -g");
 	tcc_undefine_symbol(tcc, "__STDC_HOSTED__");
 	tcc_define_symbol(tcc, "__STDC_HOSTED__", "0");
 	tcc_set_output_type(tcc, TCC_OUTPUT_OBJ);

@@ -76,6 +76,33 @@ void kplug_cg_elf_rel(const struct kplug_cg_obj *o, unsigned int i,
 /* SHT_REL section i applies to a loaded section: its count, else 0. */
 unsigned int kplug_cg_elf_nrels(const struct kplug_cg_obj *o, unsigned int i);
 
+/* --- line tables (lines.c) ------------------------------------------------
+ * Rows (link address, line, file) from an object's stabs or DWARF
+ * .debug_line; a row holds up to the next one, line 0 ends a stretch. */
+struct kplug_cg_line {
+	__u32 addr, line;
+	unsigned int file;		/* index into file[] */
+	unsigned int order;		/* as read: ties in address keep it */
+};
+
+struct kplug_cg_lines {
+	struct kplug_cg_line *row;
+	size_t nr, cap;
+	char **file;			/* distinct names */
+	size_t nr_files;
+};
+
+/* The link address of symbol sym of o (link.c's, for relocations). */
+typedef __u32 kplug_cg_addr_fn(void *ctx, struct kplug_cg_obj *o,
+			       unsigned int sym);
+
+/* Append o's rows; a table it cannot read is left out with a warning in
+ * log.  0 or -ENOMEM. */
+int kplug_cg_lines_add(struct kplug_cg_lines *t, struct kplug_cg_obj *o,
+		       kplug_cg_addr_fn *addr, void *ctx,
+		       struct kplug_codegen_log *log);
+void kplug_cg_lines_free(struct kplug_cg_lines *t);
+
 /* --- ar archives (archive.c) ----------------------------------------------
  * Iterate members: *pos starts at 0.  Returns 1 with a member, 0 at the
  * end, -EINVAL if malformed.  Symbol and long-name tables are skipped. */

@@ -18,7 +18,9 @@
  *   5. the entry table: every global function of the user's objects,
  *      sorted by name;
  *   6. the debug trailer: every function of the image (static ones too)
- *      with its address and size, for function+offset in fault reports.
+ *      with its address and size, and the line table the objects' debug
+ *      information gives (lines.c), for function+offset and file:line in
+ *      fault reports.
  */
 #include <errno.h>
 #include <stdio.h>
@@ -454,18 +456,14 @@ static int cmp_fn(const void *a, const void *b)
 }
 
 /*
- * Step 6: the debug trailer (uapi: struct kplug_debug_hdr), malloc()ed:
- * every function symbol of the loaded objects that is in the image (a
- * global only where its winning definition is), sorted by address.
+ * Every function symbol of the loaded objects in the image (a global only
+ * where its winning definition is), sorted by address.
  */
-static int debug_trailer(struct link *l, void **out, size_t *out_len)
+static int functions(struct link *l, struct fn **out, size_t *nr)
 {
-	struct kplug_debug_hdr *d;
-	struct kplug_debug_sym *ds;
 	struct fn *fns = NULL, *f;
-	size_t n = 0, cap = 0, names = 0, size, i;
+	size_t n = 0, cap = 0;
 	unsigned int k, j;
-	char *str;
 
 	for (k = 0; k < l->nr; k++) {
 		struct kplug_cg_obj *o = l->objs[k];
@@ -503,23 +501,118 @@ static int debug_trailer(struct link *l, void **out, size_t *out_len)
 			fns[n].offset = addr - KPLUG_TEXT_BASE;
 			fns[n].size = s.st_size;
 			fns[n].name = name;
-			names += strlen(name) + 1;
 			n++;
 		}
 	}
-	size = sizeof(*d) + n * sizeof(*ds) + names;
-	if (size > KPLUG_DEBUG_MAX) {	/* a debug aid: leave it out */
-		free(fns);
-		*out = NULL;
-		*out_len = 0;
-		return 0;
-	}
 	if (n)
 		qsort(fns, n, sizeof(*fns), cmp_fn);
+	*out = fns;
+	*nr = n;
+	return 0;
+}
+
+static __u32 link_addr(void *l, struct kplug_cg_obj *o, unsigned int sym)
+{
+	return sym_value(l, o, sym);
+}
+
+static int cmp_row(const void *a, const void *b)
+{
+	const struct kplug_cg_line *x = a, *y = b;
+
+	if (x->addr != y->addr)
+		return x->addr < y->addr ? -1 : 1;
+	return x->order < y->order ? -1 : x->order > y->order;
+}
+
+/*
+ * The rows of every loaded object, in the text, sorted by address: of the
+ * rows at one address the last one read with a line wins (an end of a
+ * sequence only where nothing starts), and a row that repeats the one
+ * before it is dropped.
+ */
+static int lines(struct link *l, struct kplug_cg_lines *t)
+{
+	struct kplug_cg_line *r = t->row;
+	unsigned int k;
+	size_t i, n = 0;
+	int err;
+
+	for (k = 0; k < l->nr; k++) {
+		err = kplug_cg_lines_add(t, l->objs[k], link_addr, l, l->log);
+		if (err)
+			return err;
+	}
+	r = t->row;
+	for (i = 0; i < t->nr; i++)
+		if (r[i].addr >= KPLUG_TEXT_BASE &&
+		    r[i].addr - KPLUG_TEXT_BASE <= l->text_size)
+			r[n++] = r[i];
+	if (n)
+		qsort(r, n, sizeof(*r), cmp_row);
+	t->nr = n;
+	n = 0;
+	for (i = 0; i < t->nr; i++) {
+		if (n && r[n - 1].addr == r[i].addr) {
+			if (r[i].line)
+				r[n - 1] = r[i];
+			continue;
+		}
+		if (n && r[n - 1].line == r[i].line &&
+		    (!r[i].line || r[n - 1].file == r[i].file))
+			continue;
+		r[n++] = r[i];
+	}
+	t->nr = n;
+	return 0;
+}
+
+/*
+ * Step 6: the debug trailer (uapi: struct kplug_debug_hdr), malloc()ed:
+ * the functions, and the line table if any object had one.  Past
+ * KPLUG_DEBUG_MAX the line table is left out, then the trailer.
+ */
+static int debug_trailer(struct link *l, void **out, size_t *out_len)
+{
+	struct kplug_cg_lines t = { 0 };
+	struct kplug_debug_hdr *d;
+	struct kplug_debug_sym *ds;
+	struct kplug_debug_line *dl;
+	struct kplug_debug_lines *foot;
+	struct fn *fns = NULL;
+	size_t n, i, names = 0, file_names = 0, size, lines_off = 0;
+	__u32 *file_off = NULL;
+	char *str;
+	int err;
+
+	*out = NULL;
+	*out_len = 0;
+	err = functions(l, &fns, &n);
+	if (!err)
+		err = lines(l, &t);
+	if (err)
+		goto out;
+	for (i = 0; i < n; i++)
+		names += strlen(fns[i].name) + 1;
+	for (i = 0; i < t.nr_files; i++)
+		file_names += strlen(t.file[i]) + 1;
+	size = sizeof(*d) + n * sizeof(*ds) + names;
+	if (t.nr) {
+		lines_off = align_up(size + file_names, 4);
+		size = lines_off + t.nr * sizeof(*dl) + sizeof(*foot);
+		if (size > KPLUG_DEBUG_MAX) {
+			t.nr = 0;
+			size = sizeof(*d) + n * sizeof(*ds) + names;
+		}
+	}
+	if (size > KPLUG_DEBUG_MAX)	/* a debug aid: leave it out */
+		goto out;
+	err = -ENOMEM;
 	d = calloc(1, size);
-	if (!d) {
-		free(fns);
-		return -ENOMEM;
+	file_off = calloc(t.nr_files + 1, sizeof(*file_off));
+	if (!d || !file_off) {
+		free(d);
+		goto out;
 	}
 	d->magic = KPLUG_DEBUG_MAGIC;
 	d->size = size;
@@ -531,13 +624,32 @@ static int debug_trailer(struct link *l, void **out, size_t *out_len)
 		ds[i].offset = fns[i].offset;
 		ds[i].size = fns[i].size;
 		ds[i].name = str - ((char *)d + d->strtab_off);
-		strcpy(str, fns[i].name);
-		str += strlen(str) + 1;
+		str = stpcpy(str, fns[i].name) + 1;
 	}
-	free(fns);
+	if (t.nr) {
+		for (i = 0; i < t.nr_files; i++) {
+			file_off[i] = str - ((char *)d + d->strtab_off);
+			str = stpcpy(str, t.file[i]) + 1;
+		}
+		dl = (struct kplug_debug_line *)((char *)d + lines_off);
+		for (i = 0; i < t.nr; i++) {
+			dl[i].offset = t.row[i].addr - KPLUG_TEXT_BASE;
+			dl[i].line = t.row[i].line;
+			dl[i].file = t.row[i].line ? file_off[t.row[i].file] : 0;
+		}
+		foot = (struct kplug_debug_lines *)((char *)d + size) - 1;
+		foot->magic = KPLUG_DEBUG_LINES_MAGIC;
+		foot->nr_lines = t.nr;
+		foot->lines_off = lines_off;
+	}
 	*out = d;
 	*out_len = size;
-	return 0;
+	err = 0;
+out:
+	free(file_off);
+	free(fns);
+	kplug_cg_lines_free(&t);
+	return err;
 }
 
 /* The library: the runtime object and libtcc1's ELF members. */

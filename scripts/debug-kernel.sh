@@ -33,7 +33,7 @@ die() { echo "debug-kernel: error: $*" >&2; exit 1; }
 say() { echo "debug-kernel: $*"; }
 
 [ $# = 1 ] || die "usage: scripts/debug-kernel.sh CACHE_DIR"
-kdir=$1
+kdir=$(realpath -m "$1")	# make -C src takes O= relative to src
 [ -f "$kdir/ok" ] && exit 0
 jobs=${JOBS:-$(nproc)}
 

@@ -759,7 +759,43 @@ static struct {
 	size_t len;
 	const struct kplug_debug_sym *syms;
 	__u32 nr;
+	const struct kplug_debug_line *lines;	/* NULL: no line table */
+	__u32 nr_lines;
 } dbg;
+
+/* A name at offset name of the string table, NUL-terminated inside it. */
+static bool dbg_name_ok(__u32 strtab_off, __u32 end, __u32 name)
+{
+	return name < end - strtab_off &&
+	       memchr(dbg.buf + strtab_off + name, 0, end - strtab_off - name);
+}
+
+/*
+ * The line table, if the trailer ends with its footer and every row is
+ * sound (inside, sorted, a file name in the string table); else none.
+ */
+static void dbg_set_lines(const struct kplug_debug_hdr *h)
+{
+	const struct kplug_debug_line *l;
+	struct kplug_debug_lines f;
+	__u32 i, end;
+
+	if (dbg.len < h->strtab_off + sizeof(f))
+		return;
+	memcpy(&f, dbg.buf + dbg.len - sizeof(f), sizeof(f));
+	end = dbg.len - sizeof(f);
+	if (f.magic != KPLUG_DEBUG_LINES_MAGIC || f.lines_off % 4 ||
+	    f.lines_off < h->strtab_off || f.lines_off > end ||
+	    f.nr_lines > (end - f.lines_off) / sizeof(*l))
+		return;
+	l = (const void *)(dbg.buf + f.lines_off);
+	for (i = 0; i < f.nr_lines; i++)
+		if ((l[i].line && !dbg_name_ok(h->strtab_off, f.lines_off, l[i].file)) ||
+		    (i && l[i].offset < l[i - 1].offset))
+			return;
+	dbg.lines = l;
+	dbg.nr_lines = f.nr_lines;
+}
 
 static void dbg_set(unsigned char *buf, size_t len)
 {
@@ -777,19 +813,19 @@ static void dbg_set(unsigned char *buf, size_t len)
 	    h.strtab_off < sizeof(h) + h.nr_syms * sizeof(*s) || h.strtab_off > len)
 		goto bad;
 	s = (const void *)(buf + sizeof(h));
-	for (i = 0; i < h.nr_syms; i++)
-		if (s[i].name >= len - h.strtab_off ||
-		    !memchr(buf + h.strtab_off + s[i].name, 0,
-			    len - h.strtab_off - s[i].name) ||
-		    (i && s[i].offset < s[i - 1].offset))
-			goto bad;
 	dbg.buf = buf;
 	dbg.len = len;
+	for (i = 0; i < h.nr_syms; i++)
+		if (!dbg_name_ok(h.strtab_off, len, s[i].name) ||
+		    (i && s[i].offset < s[i - 1].offset))
+			goto bad;
 	dbg.syms = s;
 	dbg.nr = h.nr_syms;
+	dbg_set_lines(&h);
 	return;
 bad:
 	free(buf);
+	memset(&dbg, 0, sizeof(dbg));
 }
 
 static const char *dbg_name(const struct kplug_debug_sym *s)
@@ -813,6 +849,36 @@ static const struct kplug_debug_sym *dbg_find(__u32 eip, __u32 *off)
 	if (best->size && *off >= best->size)
 		return NULL;
 	return best;
+}
+
+/*
+ * The line of sandbox address eip in function fn (NULL if unknown): the
+ * last row at or before it, if that row is inside fn and has a line.
+ */
+static const struct kplug_debug_line *dbg_line(__u32 eip, const struct kplug_debug_sym *fn)
+{
+	__u32 lo = 0, hi = dbg.nr_lines, mid, off = eip - KPLUG_TEXT_BASE;
+	const struct kplug_debug_line *l;
+
+	if (!fn || eip < KPLUG_TEXT_BASE)
+		return NULL;
+	while (lo < hi) {	/* the first row past off */
+		mid = lo + (hi - lo) / 2;
+		if (dbg.lines[mid].offset <= off)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	if (!lo)
+		return NULL;
+	l = &dbg.lines[lo - 1];
+	return l->line && l->offset >= fn->offset ? l : NULL;
+}
+
+static const char *dbg_file(const struct kplug_debug_line *l)
+{
+	return (const char *)dbg.buf + ((const struct kplug_debug_hdr *)dbg.buf)->strtab_off +
+	       l->file;
 }
 
 /* Fetch plugin p's debug trailer (and, if text, its text) into dbg. */
@@ -844,6 +910,7 @@ static void dbg_fetch(struct kplug *p, unsigned char **text, size_t *text_len)
 /* A fault record: the same keys in `invoke` and in `info`'s last_fault. */
 static void j_fault(const char *key, const struct kplug_fault *f)
 {
+	const struct kplug_debug_line *l;
 	const struct kplug_debug_sym *s;
 	__u32 off;
 
@@ -859,17 +926,27 @@ static void j_fault(const char *key, const struct kplug_fault *f)
 		j_kstr("function", dbg_name(s));
 		j_kuint("offset", off);
 	}
+	l = dbg_line(f->eip, s);
+	if (l) {
+		j_kstr("file", dbg_file(l));
+		j_kuint("line", l->line);
+	}
 	j_close('}');
 }
 
 static const char *fault_text(const struct kplug_fault *f)
 {
+	const struct kplug_debug_line *l;
 	const struct kplug_debug_sym *s;
-	static char at[160], text[400];
+	static char at[600], text[800];
 	__u32 off;
 
 	s = dbg_find(f->eip, &off);
-	if (s)
+	l = dbg_line(f->eip, s);
+	if (l)
+		snprintf(at, sizeof(at), " (%s+%#x at %s:%u)", dbg_name(s), off, dbg_file(l),
+			 l->line);
+	else if (s)
 		snprintf(at, sizeof(at), " (%s+%#x)", dbg_name(s), off);
 	else
 		at[0] = '\0';
@@ -1267,15 +1344,15 @@ static int image_parts(const char *path, unsigned char **text, size_t *text_len)
 
 /*
  * objdump's disassembly of text (at KPLUG_TEXT_BASE) to out, with a
- * "<function>:" line where each function starts.  0, or -1 if objdump
- * could not run.
+ * "<function>:" line where each function starts and a "file:line" line
+ * where the line table starts a row.  0, or -1 if objdump could not run.
  */
 static int disassemble(const unsigned char *text, size_t len)
 {
 	char path[] = "/tmp/kplugctl-dump.XXXXXX", cmd[256], line[512];
 	unsigned long addr;
 	int fd = mkstemp(path), status = -1, lines = 0;
-	__u32 i = 0;
+	__u32 i = 0, k = 0;
 	FILE *f = NULL;
 
 	if (fd < 0)
@@ -1294,6 +1371,9 @@ static int disassemble(const unsigned char *text, size_t len)
 		for (; i < dbg.nr && KPLUG_TEXT_BASE + dbg.syms[i].offset <= addr; i++)
 			if (KPLUG_TEXT_BASE + dbg.syms[i].offset == addr)
 				fprintf(out, "\n%08lx <%s>:\n", addr, dbg_name(&dbg.syms[i]));
+		for (; k < dbg.nr_lines && KPLUG_TEXT_BASE + dbg.lines[k].offset <= addr; k++)
+			if (KPLUG_TEXT_BASE + dbg.lines[k].offset == addr && dbg.lines[k].line)
+				fprintf(out, "%s:%u\n", dbg_file(&dbg.lines[k]), dbg.lines[k].line);
 		fputs(line, out);
 		lines++;
 	}
@@ -1332,7 +1412,8 @@ static int verb_dump(struct args *args)
 		j_open('[');
 	} else {
 		fprintf(out, "%s: %zu bytes of text at %#x, %u functions%s\n", what, text_len,
-			KPLUG_TEXT_BASE, dbg.nr, dbg.buf ? "" : " (no debug trailer)");
+			KPLUG_TEXT_BASE, dbg.nr, !dbg.buf ? " (no debug trailer)" :
+			dbg.lines ? "" : " (no line table)");
 	}
 	for (i = 0; i < dbg.nr; i++) {
 		if (json) {
@@ -1347,6 +1428,18 @@ static int verb_dump(struct args *args)
 		}
 	}
 	if (json) {
+		j_close(']');
+		j_key("lines");
+		j_open('[');
+		for (i = 0; i < dbg.nr_lines; i++) {
+			if (!dbg.lines[i].line)
+				continue;
+			j_open('{');
+			j_kuint("address", KPLUG_TEXT_BASE + dbg.lines[i].offset);
+			j_kstr("file", dbg_file(&dbg.lines[i]));
+			j_kuint("line", dbg.lines[i].line);
+			j_close('}');
+		}
 		j_close(']');
 		j_close('}');
 		free(text);
@@ -2286,8 +2379,9 @@ static const struct verb {
 	{ "dump", "NAME|FILE.kpi",
 	  "List the functions of a loaded plugin or an image file (address, size,\n"
 	  "name, from the image's debug trailer), then disassemble its text with\n"
-	  "objdump (binutils), a <function>: line where each starts. -j: the\n"
-	  "functions only.", verb_dump, 1, 1, 0 },
+	  "objdump (binutils), a <function>: line where each starts and a\n"
+	  "file:line line where each source line's code starts (the image's line\n"
+	  "table). -j: the functions and the line table only.", verb_dump, 1, 1, 0 },
 	{ "hook", "list | show [HOOK] | attach HOOK PLUGIN:ENTRY | detach ID|HOOK PLUGIN[:ENTRY]",
 	  "Hook points: netfilter:ipv4_pre_routing and netfilter:ipv4_local_in (a\n"
 	  "non-zero result drops the packet), kprobe:SYMBOL (made on attach, the\n"

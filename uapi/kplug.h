@@ -240,6 +240,12 @@ struct kplug_image_hdr {
  *   struct kplug_debug_hdr | nr_syms x struct kplug_debug_sym | names
  * A name is a NUL-terminated string at strtab_off + sym.name, inside the
  * trailer.
+ *
+ * An optional line table follows the names (the linker writes one where the
+ * objects carry line information: tcc's always, gcc's and clang's with -g):
+ *   ... names | nr_lines x struct kplug_debug_line | struct kplug_debug_lines
+ * The footer, the trailer's last 16 bytes, says where the rows are.  Readers
+ * that predate it take the table for more names, which no symbol points to.
  */
 #define KPLUG_DEBUG_MAGIC	0x4244504bu	/* "KPDB" */
 #define KPLUG_DEBUG_MAX		(1u << 20)	/* bytes of trailer */
@@ -255,6 +261,22 @@ struct kplug_debug_sym {
 	__u32	offset;		/* from KPLUG_TEXT_BASE */
 	__u32	size;		/* bytes of code; 0 if the compiler did not say */
 	__u32	name;		/* from strtab_off */
+	__u32	reserved;
+};
+
+#define KPLUG_DEBUG_LINES_MAGIC	0x4c44504bu	/* "KPDL" */
+
+/* A row holds from its offset up to the next row's. */
+struct kplug_debug_line {
+	__u32	offset;		/* from KPLUG_TEXT_BASE; rows sorted by it */
+	__u32	line;		/* from 1; 0: no line information here */
+	__u32	file;		/* the source file's name, from strtab_off */
+};
+
+struct kplug_debug_lines {
+	__u32	magic;		/* KPLUG_DEBUG_LINES_MAGIC */
+	__u32	nr_lines;
+	__u32	lines_off;	/* from the trailer's start; 4-aligned */
 	__u32	reserved;
 };
 

@@ -508,11 +508,11 @@ TEST(apply_config_errors)
 }
 
 /* dump of an image file: its functions (static ones too), objdump's
- * disassembly with a line where each starts. */
+ * disassembly with a line where each starts and file:line lines. */
 TEST(dump_image_file)
 {
 	static struct run r;
-	char dir[] = "/tmp/kplugctl_dump.XXXXXX", src[128], img[128];
+	char dir[] = "/tmp/kplugctl_dump.XXXXXX", src[128], img[128], want[256];
 	FILE *f;
 
 	ASSERT_NE(NULL, mkdtemp(dir));
@@ -530,9 +530,16 @@ TEST(dump_image_file)
 	EXPECT_STREQ("\"twice\"", json_at(&r, "functions.0.name"));
 	EXPECT_STREQ("69632", json_at(&r, "functions.0.address"));
 	EXPECT_STREQ("\"f\"", json_at(&r, "functions.1.name"));
+	EXPECT_STREQ("69632", json_at(&r, "lines.0.address"));
+	EXPECT_STREQ("2", json_at(&r, "lines.0.line"));	/* twice's "{" */
+	snprintf(want, sizeof(want), "\"%s\"", src);
+	EXPECT_STREQ(want, json_at(&r, "lines.0.file"));
 	runv(&r, "dump", img, NULL);
 	EXPECT_EQ(0, r.code) TH_LOG("%s", r.err);
-	EXPECT_NE(NULL, strstr(r.out, "00011000 <twice>:\n   11000:\t"));
+	snprintf(want, sizeof(want), "00011000 <twice>:\n%s:2\n   11000:\t", src);
+	EXPECT_NE(NULL, strstr(r.out, want)) TH_LOG("%s", r.out);
+	snprintf(want, sizeof(want), "\n%s:7\n", src);
+	EXPECT_NE(NULL, strstr(r.out, want));
 	EXPECT_NE(NULL, strstr(r.out, " <f>:\n"));
 	EXPECT_NE(NULL, strstr(r.out, "call   0x11000"));
 	runv(&r, "dump", src, NULL);	/* not an image */

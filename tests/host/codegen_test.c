@@ -728,6 +728,219 @@ TEST(corrupt_objects)
 	TH_LOG("mutated objects: %zu rejected, %zu linked into valid images", rejected, accepted);
 }
 
+/* --- Line tables (codegen/lines.c) --------------------------------------- */
+
+struct line_table {
+	const struct kplug_debug_hdr *hdr;
+	const struct kplug_debug_sym *sym;
+	const struct kplug_debug_line *row;
+	unsigned int nr;
+	const char *strtab;
+};
+
+/*
+ * The image's line table, checked as a reader must find it: the footer
+ * at the trailer's end, rows inside it and sorted, every row with a line
+ * naming a file inside the string table.  0 rows if there is no table.
+ */
+static int line_table(struct __test_metadata *_metadata, const void *img,
+		      size_t len, struct line_table *t)
+{
+	const struct kplug_debug_lines *foot;
+	struct kplug_image parts;
+	unsigned int i;
+
+	memset(t, 0, sizeof(*t));
+	if (!check_image(img, len, &parts) || !parts.debug)
+		return -1;
+	t->hdr = (const void *)parts.debug;
+	t->sym = (const void *)(t->hdr + 1);
+	t->strtab = (const char *)t->hdr + t->hdr->strtab_off;
+	foot = (const void *)(parts.debug + parts.debug_size - sizeof(*foot));
+	if (parts.debug_size < t->hdr->strtab_off + sizeof(*foot) ||
+	    foot->magic != KPLUG_DEBUG_LINES_MAGIC)
+		return 0;
+	EXPECT_EQ(0, foot->lines_off % 4);
+	EXPECT_GE(foot->lines_off, t->hdr->strtab_off);
+	EXPECT_EQ(parts.debug_size - sizeof(*foot),
+		  foot->lines_off + foot->nr_lines * sizeof(*t->row));
+	t->row = (const void *)(parts.debug + foot->lines_off);
+	t->nr = foot->nr_lines;
+	for (i = 0; i < t->nr; i++) {
+		EXPECT_LE(t->row[i].offset, parts.hdr->text_size);
+		if (i)
+			EXPECT_LT(t->row[i - 1].offset, t->row[i].offset);
+		if (t->row[i].line)
+			EXPECT_LT(t->hdr->strtab_off + t->row[i].file, foot->lines_off);
+	}
+	return 0;
+}
+
+/* The line of the row that holds at offset off (0: none). */
+static __u32 line_at(const struct line_table *t, __u32 off, const char **file)
+{
+	unsigned int i;
+	__u32 line = 0;
+
+	for (i = 0; i < t->nr && t->row[i].offset <= off; i++) {
+		line = t->row[i].line;
+		*file = t->strtab + t->row[i].file;
+	}
+	return line;
+}
+
+/* The offset of function name in the trailer. */
+static __u32 fn_offset(const struct line_table *t, const char *name)
+{
+	unsigned int i;
+
+	for (i = 0; i < t->hdr->nr_syms; i++)
+		if (!strcmp(t->strtab + t->sym[i].name, name))
+			return t->sym[i].offset;
+	return ~0u;
+}
+
+/* Lines 3 and 8 hold the only loads through a pointer argument. */
+static const char line_src[] =
+	"#include <kplug.h>\n"				/* 1 */
+	"static u32 get(u32 *p)\n"			/* 2 */
+	"{ return *p\n"					/* 3 */
+	"\t+ 1; }\n"					/* 4 */
+	"\n"						/* 5 */
+	"u32 f(u32 a)\n"				/* 6 */
+	"{\n"						/* 7 */
+	"\tu32 v = *(volatile u32 *)a;\n"		/* 8 */
+	"\n"						/* 9 */
+	"\treturn get((u32 *)a) + v;\n"			/* 10 */
+	"}\n";						/* 11 */
+
+/*
+ * Unoptimised code: rows name the source file (file is part of its name)
+ * and only lines 2-11, lines 3 and 8 (the loads) have rows, and f's first
+ * instruction belongs to its opening lines.
+ */
+static void expect_rows(struct __test_metadata *_metadata, const char *what,
+			const void *img, size_t len, const char *file)
+{
+	struct line_table t;
+	__u32 f, seen = 0;
+	const char *name = NULL;
+	unsigned int i;
+
+	ASSERT_EQ(0, line_table(_metadata, img, len, &t)) TH_LOG("%s", what);
+	ASSERT_LT(0, t.nr) TH_LOG("%s: no line table", what);
+	f = fn_offset(&t, "f");
+	ASSERT_NE(~0u, f) TH_LOG("%s", what);
+	for (i = 0; i < t.nr; i++) {
+		if (!t.row[i].line)
+			continue;
+		EXPECT_NE(NULL, strstr(t.strtab + t.row[i].file, file))
+			TH_LOG("%s: file %s", what, t.strtab + t.row[i].file);
+		EXPECT_TRUE(t.row[i].line >= 2 && t.row[i].line <= 11)
+			TH_LOG("%s: line %u", what, t.row[i].line);
+		seen |= 1u << t.row[i].line;
+	}
+	EXPECT_TRUE(seen & (1u << 3)) TH_LOG("%s: no row for line 3", what);
+	EXPECT_TRUE(seen & (1u << 8)) TH_LOG("%s: no row for line 8", what);
+	/* f's first instruction belongs to its opening lines */
+	EXPECT_TRUE(line_at(&t, f, &name) >= 6 && line_at(&t, f, &name) <= 8)
+		TH_LOG("%s: f starts at line %u", what, line_at(&t, f, &name));
+}
+
+TEST(line_table_from_tcc)
+{
+	struct line_table t;
+	const char *file;
+	size_t len;
+	void *img;
+
+	ASSERT_EQ(0, build("lines.c", line_src, &img, &len)) TH_LOG("%s", logbuf);
+	expect_rows(_metadata, "tcc", img, len, "lines.c");
+	ASSERT_EQ(0, line_table(_metadata, img, len, &t));
+	/* tcc: a function's first row is its "{" line */
+	EXPECT_EQ(7, line_at(&t, fn_offset(&t, "f"), &file));
+	EXPECT_EQ(3, line_at(&t, fn_offset(&t, "get"), &file));
+	free(img);
+}
+
+TEST(line_table_from_dwarf)
+{
+	static const char *const cc[][2] = {
+		{ "gcc", "-g -O0" },		/* DWARF 5 */
+		{ "gcc", "-g -O2 -ffunction-sections" },
+		{ "gcc", "-gdwarf-4 -O1" },
+		{ "gcc", "-gdwarf-2 -O0" },
+		{ "clang", "-g -O0" },
+		{ "clang", "-gdwarf-4 -O2" },
+	};
+	unsigned int k;
+
+	for (k = 0; k < ARRAY_SIZE(cc); k++) {
+		char flags[512], what[64];
+		size_t olen, len;
+		void *obj, *img;
+
+		snprintf(flags, sizeof(flags), "%s %s", GCC_FLAGS, cc[k][1]);
+		snprintf(what, sizeof(what), "%s %s", cc[k][0], cc[k][1]);
+		obj = cc_object(cc[k][0], line_src, flags, &olen);
+		ASSERT_NE(NULL, obj) TH_LOG("%s", what);
+		ASSERT_EQ(0, link1("lines.o", obj, olen, &img, &len)) TH_LOG("%s: %s", what, logbuf);
+		if (strstr(cc[k][1], "-O0")) {
+			expect_rows(_metadata, what, img, len, "kplug-codegen-");
+		} else {
+			struct line_table t;
+
+			/* optimised: rows, but which lines survive is the compiler's */
+			ASSERT_EQ(0, line_table(_metadata, img, len, &t));
+			EXPECT_LT(0, t.nr) TH_LOG("%s", what);
+		}
+		free(obj);
+		free(img);
+	}
+}
+
+TEST(line_table_absent_or_unreadable)
+{
+	struct line_table t;
+	size_t olen, len;
+	unsigned char *obj;
+	void *img;
+	Elf32_Ehdr eh;
+	Elf32_Shdr sh;
+	const char *shstr;
+	unsigned int i;
+
+	/* no -g: no table */
+	obj = gcc_object(line_src, GCC_FLAGS, &olen);
+	ASSERT_NE(NULL, obj);
+	ASSERT_EQ(0, link1("nog.o", obj, olen, &img, &len)) TH_LOG("%s", logbuf);
+	ASSERT_EQ(0, line_table(_metadata, img, len, &t));
+	EXPECT_EQ(0, t.nr);
+	free(img);
+	free(obj);
+
+	/* a .debug_line of version 9: linked, the table left out, said so */
+	obj = gcc_object(line_src, GCC_FLAGS " -g", &olen);
+	ASSERT_NE(NULL, obj);
+	memcpy(&eh, obj, sizeof(eh));
+	memcpy(&sh, obj + eh.e_shoff + eh.e_shstrndx * sizeof(sh), sizeof(sh));
+	shstr = (const char *)obj + sh.sh_offset;
+	for (i = 0; i < eh.e_shnum; i++) {
+		memcpy(&sh, obj + eh.e_shoff + i * sizeof(sh), sizeof(sh));
+		if (!strcmp(shstr + sh.sh_name, ".debug_line"))
+			break;
+	}
+	ASSERT_LT(i, eh.e_shnum);
+	obj[sh.sh_offset + 4] = 9;	/* after unit_length: version */
+	ASSERT_EQ(0, link1("v9.o", obj, olen, &img, &len)) TH_LOG("%s", logbuf);
+	EXPECT_NE(NULL, strstr(logbuf, "v9.o: warning: .debug_line left out (the version is not 2 to 5)"))
+		TH_LOG("%s", logbuf);
+	ASSERT_EQ(0, line_table(_metadata, img, len, &t));
+	EXPECT_EQ(0, t.nr);
+	free(img);
+	free(obj);
+}
+
 static double now_ms(clockid_t clock)
 {
 	struct timespec t;

@@ -33,7 +33,7 @@ json_list_has() {	# json_list_has VALUE KEY command...: stdout is one JSON
 	return 1
 }
 echo "TAP version 13"
-echo "1..39"
+echo "1..42"
 check create_from_c        kplugctl create cli_demo $P/demo.c --budget-ms 500
 check invoke_result        out_has '^42$' kplugctl invoke cli_demo add 40 2
 check invoke_negative_arg  out_has '^4294967295$' kplugctl invoke cli_demo add -1 0
@@ -49,9 +49,14 @@ check info_json_fault      json_is '"bad-access"' last_fault.kind kplugctl -p in
 check list_json            json_list_has '"cli_demo"' name kplugctl list -j
 check hook_list_json       json_is "*" 0.name kplugctl hook list -j
 check fault_json           json_is '"bad-access"' fault.kind expect_exit 3 kplugctl -j invoke cli_demo bad_pointer 16
-check fault_function_offset out_has 'eip 0x1[0-9a-f]* (bad_pointer+0x[0-9a-f]*), cr2 0x10)' expect_exit 3 kplugctl invoke cli_demo bad_pointer 16
+# demo.c:73 is bad_pointer()'s load; tcc's stabs and gcc's DWARF (-g)
+# give the image's line table
+check fault_function_line  out_has 'eip 0x1[0-9a-f]* (bad_pointer+0x[0-9a-f]* at /kplug/plugins/demo.c:73), cr2 0x10)' expect_exit 3 kplugctl invoke cli_demo bad_pointer 16
 check fault_json_function  json_is '"bad_pointer"' fault.function expect_exit 3 kplugctl -j invoke cli_demo bad_pointer 16
-check info_fault_function  out_has 'last fault:  bad-access .*(bad_pointer+0x[0-9a-f]*)' kplugctl info cli_demo
+check fault_json_line      json_is 73 fault.line expect_exit 3 kplugctl -j invoke cli_demo bad_pointer 16
+check info_fault_line      out_has 'last fault:  bad-access .*(bad_pointer+0x[0-9a-f]* at /kplug/plugins/demo.c:73)' kplugctl info cli_demo
+check gcc_fault_line       sh -c "kplugctl load cli_gcc $P/demo-gcc.kpi && { kplugctl invoke cli_gcc bad_pointer 16 > /tmp/gcc.out 2>&1; cat /tmp/gcc.out; grep -q '(bad_pointer+0x[0-9a-f]* at tests/plugins/demo.c:73)' /tmp/gcc.out; }; r=\$?; kplugctl remove cli_gcc; exit \$r"
+check dump_lines_json      json_is '"/kplug/plugins/demo.c"' lines.0.file kplugctl -j dump cli_demo
 check dump_functions_json  json_is '"fib"' functions.0.name kplugctl -j dump cli_demo
 check dump_without_objdump out_has 'objdump (binutils) did not run' expect_exit 1 kplugctl dump cli_demo
 check invoke_in_eq_dashdash sh -c "echo 'a b' > /tmp/in2 && kplugctl invoke cli_demo words --in=/tmp/in2 --out=/tmp/out2 --out-size=64 -- 0 && grep -q '2 words' /tmp/out2"
