@@ -212,6 +212,22 @@ static const char *plugin_stats(struct kplug *p)
 }
 
 /* Layer: netfilter provider + atomic run mode. */
+/*
+ * A counter of the plugin's (through mmap) once it reaches want, or its
+ * value after 10 s.  The filter runs in the softirq of the send, or later
+ * in ksoftirqd when the softirq ran out of its time: on a loaded host a
+ * sent datagram may not have been filtered when sendto() returns.  10 s
+ * only bounds a stuck test.
+ */
+static __u32 wait_count(volatile __u32 *counter, __u32 want)
+{
+	double t0 = now_s();
+
+	while (*counter < want && now_s() - t0 < 10)
+		usleep(1000);
+	return *counter;
+}
+
 TEST_F(provider, netfilter_drops_one_udp_port)
 {
 	struct env *e = &self->e;
@@ -227,11 +243,11 @@ TEST_F(provider, netfilter_drops_one_udp_port)
 		ASSERT_EQ(0, send_to(e->tx, PORT_DROP));
 		/* the counters, read through mmap while the hook fires */
 		if (i % 10 == 9)
-			EXPECT_EQ(i + 1, e->c->dropped);
+			EXPECT_EQ(i + 1, wait_count(&e->c->dropped, i + 1));
 	}
 	EXPECT_EQ(50, drain(e->rx_pass, 50));
 	EXPECT_EQ(0, drain(e->rx_drop, 0));
-	EXPECT_EQ(50, e->c->dropped) TH_LOG("%s", plugin_stats(e->p));
+	EXPECT_EQ(50, wait_count(&e->c->dropped, 50)) TH_LOG("%s", plugin_stats(e->p));
 	EXPECT_EQ(50, e->c->passed) TH_LOG("%s", plugin_stats(e->p));
 	h = hook_named(NF_HOOK_NAME);
 	EXPECT_EQ(1, h.nr_attached);
@@ -390,7 +406,7 @@ static int ping(struct env *e, int port, int rx)
  * half of the CPU against the sender, and the share hovers around 50%.
  * The assertions are counts, the plugin's calls and its own iterations
  * and the hook's missed calls: with atomic_share_pct 100 (no limit)
- * every packet runs it to the end; at 50 some packets skip it (missed),
+ * every packet runs it to the end; at 5 some packets skip it (missed),
  * without a timeout, and later ones run it again.  Wall time only bounds
  * the loops.
  */
@@ -419,9 +435,14 @@ TEST_F(provider, netfilter_share_throttles)
 	EXPECT_EQ(missed0, hook_named(NF_HOOK_NAME).missed);
 	TH_LOG("share 100%%: %u packets in 1.5 s, none skipped", sent);
 
-	/* at most half of the CPU: skipped within a second or so of plugin
-	 * time (20 s is only a bound on a stuck test) */
-	ASSERT_EQ(0, param(ATOMIC_SHARE, "w", "50", 0));
+	/*
+	 * At most 5% of the CPU: skipped within a second or so of plugin
+	 * time (20 s is only a bound on a stuck test).  Not 50%: on a loaded
+	 * host the rest of the round trip grows and the plugin's share with
+	 * it falls (11-21% at host load 11: 216-320 packets in 20 s, never
+	 * skipped at 50%); unloaded it is most of the time.
+	 */
+	ASSERT_EQ(0, param(ATOMIC_SHARE, "w", "5", 0));
 	t0 = now_s();
 	while (hook_named(NF_HOOK_NAME).missed == missed0 && now_s() - t0 < 20) {
 		ASSERT_EQ(0, ping(e, PORT_PASS, e->rx_pass));
@@ -430,7 +451,7 @@ TEST_F(provider, netfilter_share_throttles)
 	ASSERT_LT(missed0, hook_named(NF_HOOK_NAME).missed)
 		TH_LOG("%u packets, %s", sent, plugin_stats(e->p));
 	calls = e->c->slow_calls;
-	TH_LOG("share 50%%: first skipped after %u packets", sent);
+	TH_LOG("share 5%%: first skipped after %u packets", sent);
 	EXPECT_EQ((__u64)calls * SLOW_SPIN, e->c->slow_iters);
 	EXPECT_EQ(sent, calls + hook_named(NF_HOOK_NAME).missed - missed0);
 	ASSERT_EQ(0, plugin_stat(e->p, &faults, &timeouts));
