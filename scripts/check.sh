@@ -65,6 +65,11 @@ while [ $# -gt 0 ] && [ "$1" != -- ]; do
 	out=$top/build/host/$(basename "$1").tap
 	echo "check: host $(basename "$1")"
 	"$1" > "$out" 2>&1
+	rc=$?
+	# a crash, or an exit without a result line, must not pass unseen
+	if [ $rc != 0 ] && ! grep -q '^not ok' "$out"; then
+		echo "not ok 0 host $(basename "$1") exited with status $rc" >> "$out"
+	fi
 	cat "$out" >> "$log"
 	count "$out"
 	shift
