@@ -88,8 +88,9 @@ struct kplug_cg_line {
 struct kplug_cg_lines {
 	struct kplug_cg_line *row;
 	size_t nr, cap;
-	char **file;			/* distinct names */
-	size_t nr_files;
+	char **file;			/* names (repeats rare, not excluded) */
+	size_t nr_files, cap_files;
+	size_t names_size;		/* bytes of the names, NULs included */
 };
 
 /* The link address of symbol sym of o (link.c's, for relocations). */

@@ -19,6 +19,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include "internal.h"
+#include "../uapi/kplug.h"
 
 /* A bounds-checked reader: once bad, every read gives 0. */
 struct rd {
@@ -108,8 +109,14 @@ static const char *str(struct rd *r)
 
 /* --- the table being built ------------------------------------------------ */
 
-#define MAX_ROWS	(1u << 20)	/* the trailer holds fewer anyway */
+/*
+ * Limits that keep a hostile object's cost linear in its size, and the
+ * table within what the trailer can hold (KPLUG_DEBUG_MAX) anyway.
+ */
+#define MAX_ROWS	(1u << 20)
 #define MAX_FILES	(1u << 16)
+#define MAX_NAME	1024		/* bytes of a file name, with its directory */
+#define RECENT_FILES	4		/* names file_index() compares with */
 
 static int add_row(struct kplug_cg_lines *t, __u32 addr, __u32 line,
 		   unsigned int file)
@@ -135,27 +142,6 @@ static int add_row(struct kplug_cg_lines *t, __u32 addr, __u32 line,
 	return 0;
 }
 
-/* The index of file name s in t->file (added if new), or -ENOMEM. */
-static long file_index(struct kplug_cg_lines *t, const char *s)
-{
-	char **f;
-	size_t i;
-
-	for (i = t->nr_files; i-- > 0;)	/* recent names first */
-		if (!strcmp(t->file[i], s))
-			return i;
-	if (t->nr_files == MAX_FILES)
-		return 0;	/* name 0 stands in; still a line number */
-	f = realloc(t->file, (t->nr_files + 1) * sizeof(*f));
-	if (!f)
-		return -ENOMEM;
-	t->file = f;
-	f[t->nr_files] = strdup(s);
-	if (!f[t->nr_files])
-		return -ENOMEM;
-	return t->nr_files++;
-}
-
 void kplug_cg_lines_free(struct kplug_cg_lines *t)
 {
 	size_t i;
@@ -176,7 +162,45 @@ struct src {
 	void *ctx;
 	struct kplug_codegen_log *log;
 	const char *why;	/* a rule the table broke, for the warning */
+	unsigned int debug_str, debug_line_str;	/* sections, 0: none */
 };
+
+/*
+ * The index of file name in t->file, added unless it is one of the last
+ * few names (names come in runs: a unit's file table, a function's N_SOL).
+ * A name in the trailer twice costs less than comparing each with every
+ * other, which a hostile object could make quadratic.  -EINVAL (s->why)
+ * past the limits, or -ENOMEM.
+ */
+static long file_index(struct src *s, const char *name)
+{
+	struct kplug_cg_lines *t = s->t;
+	size_t i, len = strlen(name);
+	char **f;
+
+	for (i = t->nr_files; i-- > 0 && i + RECENT_FILES >= t->nr_files;)
+		if (!strcmp(t->file[i], name))
+			return i;
+	if (len > MAX_NAME || t->nr_files == MAX_FILES ||
+	    t->names_size + len + 1 > KPLUG_DEBUG_MAX) {
+		s->why = "its file names are too long or too many";
+		return -EINVAL;
+	}
+	if (t->nr_files == t->cap_files) {
+		size_t cap = t->cap_files ? 2 * t->cap_files : 16;
+
+		f = realloc(t->file, cap * sizeof(*f));
+		if (!f)
+			return -ENOMEM;
+		t->file = f;
+		t->cap_files = cap;
+	}
+	t->file[t->nr_files] = strdup(name);
+	if (!t->file[t->nr_files])
+		return -ENOMEM;
+	t->names_size += len + 1;
+	return t->nr_files++;
+}
 
 static int section(struct kplug_cg_obj *o, const char *name)
 {
@@ -195,13 +219,19 @@ static bool has_bytes(struct kplug_cg_obj *o, unsigned int i, Elf32_Shdr *sh)
 	return i && sh->sh_type != SHT_NOBITS && sh->sh_type != SHT_NULL;
 }
 
-/* String off of section i (0: none), or NULL if it is not inside. */
+/*
+ * String off of section i (0: none), or NULL if it is not inside or is
+ * longer than any file name may be.
+ */
 static const char *sec_str(struct kplug_cg_obj *o, unsigned int i, __u32 off)
 {
 	Elf32_Shdr sh;
+	__u32 max;
 
-	if (!has_bytes(o, i, &sh) || off >= sh.sh_size ||
-	    !memchr(o->buf + sh.sh_offset + off, 0, sh.sh_size - off))
+	if (!has_bytes(o, i, &sh) || off >= sh.sh_size)
+		return NULL;
+	max = sh.sh_size - off < MAX_NAME + 1 ? sh.sh_size - off : MAX_NAME + 1;
+	if (!memchr(o->buf + sh.sh_offset + off, 0, max))
 		return NULL;
 	return (const char *)o->buf + sh.sh_offset + off;
 }
@@ -309,7 +339,7 @@ static int read_stabs(struct src *s, unsigned int stab)
 		const char *name = strx ? sec_str(s->o, strsec, strx) : "";
 
 		if (!name) {
-			s->why = "a string is outside .stabstr";
+			s->why = "a string is outside .stabstr, or too long";
 			err = -EINVAL;
 			break;
 		}
@@ -321,7 +351,7 @@ static int read_stabs(struct src *s, unsigned int stab)
 				in_func = false;
 			if (!*name || name[strlen(name) - 1] == '/')
 				break;
-			file = file_index(s->t, name);
+			file = file_index(s, name);
 			if (file < 0)
 				err = file;
 			break;
@@ -364,7 +394,7 @@ struct unit {
 	int line_base;
 	const unsigned char *op_len;	/* standard opcodes' operand counts */
 	long *file;			/* t->file indexes, -1: unknown */
-	__u64 nr_files;
+	__u64 nr_files, cap_files;
 	const char *dir[MAX_DIRS];	/* include directories, by index */
 	unsigned int nr_dirs;
 };
@@ -380,25 +410,35 @@ static int unit_file(struct src *s, struct unit *u, const char *name,
 	long *f, k = -1;
 	char *path;
 
+	if (name && strnlen(name, MAX_NAME + 1) > MAX_NAME) {
+		s->why = "a file name is too long";
+		return -EINVAL;
+	}
 	if (name && *name != '/' && dir && dir < u->nr_dirs && u->dir[dir]) {
+		/* both at most MAX_NAME: file_index() refuses a longer path */
 		path = malloc(strlen(u->dir[dir]) + strlen(name) + 2);
 		if (!path)
 			return -ENOMEM;
 		strcat(strcat(strcpy(path, u->dir[dir]), "/"), name);
-		k = file_index(s->t, path);
+		k = file_index(s, path);
 		free(path);
 	} else if (name) {
-		k = file_index(s->t, name);
+		k = file_index(s, name);
 	}
 	if (k < -1)
 		return k;
-	if (u->nr_files == MAX_FILES)
-		return 0;
-	f = realloc(u->file, (u->nr_files + 1) * sizeof(*f));
-	if (!f)
-		return -ENOMEM;
-	u->file = f;
-	f[u->nr_files++] = k;
+	if (u->nr_files == MAX_FILES) {
+		s->why = "too many files";
+		return -EINVAL;
+	}
+	if (u->nr_files == u->cap_files) {
+		u->cap_files = u->cap_files ? 2 * u->cap_files : 16;
+		f = realloc(u->file, u->cap_files * sizeof(*f));
+		if (!f)
+			return -ENOMEM;
+		u->file = f;
+	}
+	u->file[u->nr_files++] = k;
 	return 0;
 }
 
@@ -418,10 +458,10 @@ static int read_form(struct src *s, struct rd *r, __u64 form, const char **name,
 		v = str(r);
 		break;
 	case DW_FORM_strp:
-		v = sec_str(s->o, section(s->o, ".debug_str"), get(r, 4));
+		v = sec_str(s->o, s->debug_str, get(r, 4));
 		break;
 	case DW_FORM_line_strp:
-		v = sec_str(s->o, section(s->o, ".debug_line_str"), get(r, 4));
+		v = sec_str(s->o, s->debug_line_str, get(r, 4));
 		break;
 	case DW_FORM_udata:
 		n = uleb(r);
@@ -448,6 +488,15 @@ static int read_form(struct src *s, struct rd *r, __u64 form, const char **name,
 	return 0;
 }
 
+static bool dir_ok(struct src *s, const char *dir)
+{
+	if (dir && strnlen(dir, MAX_NAME + 1) > MAX_NAME) {
+		s->why = "a directory name is too long";
+		return false;
+	}
+	return true;
+}
+
 /*
  * DWARF 5: directories or files, entries described by (content, form)
  * pairs; only the path and the directory index are kept.
@@ -461,6 +510,10 @@ static int entries5(struct src *s, struct rd *r, struct unit *u, bool files)
 	for (k = 0; k < 2 * nfmt; k++)
 		fmt[k] = uleb(r);
 	nr = uleb(r);
+	if (nr && !nfmt) {	/* entries of no bytes: nothing would end them */
+		s->why = "entries without contents";
+		return -EINVAL;
+	}
 	for (i = 0; i < nr && !r->bad; i++) {
 		const char *path = NULL, *v;
 		__u64 dir = 0;
@@ -478,6 +531,8 @@ static int entries5(struct src *s, struct rd *r, struct unit *u, bool files)
 			err = unit_file(s, u, path, dir);
 			if (err)
 				return err;
+		} else if (!dir_ok(s, path)) {
+			return -EINVAL;
 		} else if (u->nr_dirs < MAX_DIRS) {
 			u->dir[u->nr_dirs++] = path;
 		}
@@ -496,9 +551,12 @@ static int entries4(struct src *s, struct rd *r, struct unit *u)
 	int err;
 
 	u->dir[u->nr_dirs++] = NULL;
-	while ((name = str(r)) && *name)
+	while ((name = str(r)) && *name) {
+		if (!dir_ok(s, name))
+			return -EINVAL;
 		if (u->nr_dirs < MAX_DIRS)
 			u->dir[u->nr_dirs++] = name;
+	}
 	while ((name = str(r)) && *name) {
 		dir = uleb(r);
 		uleb(r);
@@ -554,7 +612,8 @@ static int unit_header(struct src *s, struct rd *r, struct unit *u)
 	return err;
 }
 
-static int emit(struct src *s, struct unit *u, __u32 addr, __s64 line,
+/* line: a signed line number, kept unsigned so that it wraps, not overflows */
+static int emit(struct src *s, struct unit *u, __u32 addr, __u64 line,
 		__u64 file)
 {
 	/* DWARF 5 counts files from 0, earlier versions from 1 */
@@ -563,15 +622,14 @@ static int emit(struct src *s, struct unit *u, __u32 addr, __s64 line,
 
 	if (f < 0)
 		return 0;	/* no name for it: no row */
-	return add_row(s->t, addr, line > 0 && line <= UINT32_MAX ? line : 0, f);
+	return add_row(s->t, addr, line && line <= UINT32_MAX ? line : 0, f);
 }
 
 /* The line program of u, from r to its end. */
 static int run_program(struct src *s, struct rd *r, struct unit *u)
 {
 	__u32 addr = 0;
-	__u64 file = 1;
-	__s64 line = 1;
+	__u64 file = 1, line = 1;	/* line: as emit() */
 	bool have_addr = false;	/* an object's sequences all set it */
 	int err = 0;
 
@@ -583,7 +641,7 @@ static int run_program(struct src *s, struct rd *r, struct unit *u)
 		if (op >= u->opcode_base) {		/* special */
 			adj = op - u->opcode_base;
 			addr += adj / u->line_range * u->min_inst;
-			line += u->line_base + (int)(adj % u->line_range);
+			line += (__u64)(__s64)(u->line_base + (int)(adj % u->line_range));
 			if (have_addr)
 				err = emit(s, u, addr, line, file);
 			continue;
@@ -618,7 +676,7 @@ static int run_program(struct src *s, struct rd *r, struct unit *u)
 			addr += uleb(r) * u->min_inst;
 			break;
 		case 3:					/* advance_line */
-			line += sleb(r);
+			line += (__u64)sleb(r);
 			break;
 		case 4:					/* set_file */
 			file = uleb(r);
@@ -653,6 +711,8 @@ static int read_dwarf(struct src *s, unsigned int sec)
 	buf = relocated(s, sec, &len, NULL);
 	if (!buf)
 		return s->why ? -EINVAL : -ENOMEM;
+	s->debug_str = section(s->o, ".debug_str");
+	s->debug_line_str = section(s->o, ".debug_line_str");
 	all.p = buf;
 	all.end = buf + len;
 	all.bad = false;
@@ -684,7 +744,7 @@ int kplug_cg_lines_add(struct kplug_cg_lines *t, struct kplug_cg_obj *o,
 		       struct kplug_codegen_log *log)
 {
 	struct src s = { .t = t, .o = o, .addr = addr, .ctx = ctx };
-	size_t nr = t->nr;
+	size_t nr = t->nr, nr_files = t->nr_files;
 	unsigned int sec;
 	const char *what;
 	int err = 0;
@@ -701,6 +761,11 @@ int kplug_cg_lines_add(struct kplug_cg_lines *t, struct kplug_cg_obj *o,
 	}
 	if (err == -EINVAL) {	/* drop what this object added */
 		t->nr = nr;
+		while (t->nr_files > nr_files) {
+			t->nr_files--;
+			t->names_size -= strlen(t->file[t->nr_files]) + 1;
+			free(t->file[t->nr_files]);
+		}
 		kplug_cg_log(log, "%s: warning: %s left out (%s): no line numbers for this object\n",
 			     o->name, what, s.why);
 		err = 0;

@@ -528,7 +528,7 @@ static int cmp_row(const void *a, const void *b)
 /*
  * The rows of every loaded object, in the text, sorted by address: of the
  * rows at one address the last one read with a line wins (an end of a
- * sequence only where nothing starts), and a row that repeats the one
+ * sequence only where nothing starts); then a row that repeats the one
  * before it is dropped.
  */
 static int lines(struct link *l, struct kplug_cg_lines *t)
@@ -558,6 +558,11 @@ static int lines(struct link *l, struct kplug_cg_lines *t)
 				r[n - 1] = r[i];
 			continue;
 		}
+		r[n++] = r[i];
+	}
+	t->nr = n;
+	n = 0;
+	for (i = 0; i < t->nr; i++) {
 		if (n && r[n - 1].line == r[i].line &&
 		    (!r[i].line || r[n - 1].file == r[i].file))
 			continue;
@@ -592,10 +597,19 @@ static int debug_trailer(struct link *l, void **out, size_t *out_len)
 		err = lines(l, &t);
 	if (err)
 		goto out;
+	/* file_off[f]: 0 until a row uses file f, then where its name goes */
+	file_off = calloc(t.nr_files + 1, sizeof(*file_off));
+	if (!file_off) {
+		err = -ENOMEM;
+		goto out;
+	}
 	for (i = 0; i < n; i++)
 		names += strlen(fns[i].name) + 1;
-	for (i = 0; i < t.nr_files; i++)
-		file_names += strlen(t.file[i]) + 1;
+	for (i = 0; i < t.nr; i++)
+		if (t.row[i].line && !file_off[t.row[i].file]) {
+			file_off[t.row[i].file] = 1;
+			file_names += strlen(t.file[t.row[i].file]) + 1;
+		}
 	size = sizeof(*d) + n * sizeof(*ds) + names;
 	if (t.nr) {
 		lines_off = align_up(size + file_names, 4);
@@ -609,11 +623,8 @@ static int debug_trailer(struct link *l, void **out, size_t *out_len)
 		goto out;
 	err = -ENOMEM;
 	d = calloc(1, size);
-	file_off = calloc(t.nr_files + 1, sizeof(*file_off));
-	if (!d || !file_off) {
-		free(d);
+	if (!d)
 		goto out;
-	}
 	d->magic = KPLUG_DEBUG_MAGIC;
 	d->size = size;
 	d->nr_syms = n;
@@ -628,6 +639,8 @@ static int debug_trailer(struct link *l, void **out, size_t *out_len)
 	}
 	if (t.nr) {
 		for (i = 0; i < t.nr_files; i++) {
+			if (!file_off[i])
+				continue;
 			file_off[i] = str - ((char *)d + d->strtab_off);
 			str = stpcpy(str, t.file[i]) + 1;
 		}

@@ -801,7 +801,7 @@ static void dbg_set(unsigned char *buf, size_t len)
 {
 	struct kplug_debug_hdr h;
 	const struct kplug_debug_sym *s;
-	__u32 i;
+	size_t i, end;
 
 	free(dbg.buf);
 	memset(&dbg, 0, sizeof(dbg));
@@ -822,6 +822,17 @@ static void dbg_set(unsigned char *buf, size_t len)
 	dbg.syms = s;
 	dbg.nr = h.nr_syms;
 	dbg_set_lines(&h);
+	end = dbg.lines ? (const unsigned char *)dbg.lines - buf : len;
+	for (i = 0; i < h.nr_syms; i++)
+		if (!dbg_name_ok(h.strtab_off, end, s[i].name)) {
+			dbg.lines = NULL;	/* a name in the rows: no table */
+			dbg.nr_lines = 0;
+			end = len;
+		}
+	/* names are shown, never obeyed: no terminal control from an image */
+	for (i = h.strtab_off; i < end; i++)
+		if (buf[i] && (buf[i] < ' ' || buf[i] == 0x7f))
+			buf[i] = '?';
 	return;
 bad:
 	free(buf);
