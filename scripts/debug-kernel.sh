@@ -34,7 +34,8 @@ say() { echo "debug-kernel: $*"; }
 
 [ $# = 1 ] || die "usage: scripts/debug-kernel.sh CACHE_DIR"
 kdir=$(realpath -m "$1")	# make -C src takes O= relative to src
-[ -f "$kdir/ok" ] && exit 0
+nmi=$kdir/src/arch/x86/kernel/nmi.c
+[ -f "$kdir/ok" ] && grep -q kplug-debug "$nmi" && exit 0
 jobs=${JOBS:-$(nproc)}
 
 # --- source ----------------------------------------------------------------
@@ -49,6 +50,25 @@ if [ ! -f "$kdir/src/Makefile" ]; then
 		tar -xJ -C "$kdir/src" --strip-components=1 ||
 		die "cannot unpack linux-source-6.1"
 	[ -f "$kdir/src/Makefile" ] || die "no Makefile in the unpacked source"
+fi
+
+# --- the host NMI entry kplug calls -----------------------------------------
+# kplug enters the host's NMI handler the way KVM's VMX code does, through
+# asm_exc_nmi_noist (kmod/compat.h), which Linux builds and exports only
+# for a modular KVM_INTEL, as Debian's kernel has it.  This kernel builds
+# no modules (and KVM=m would change task_struct for the whole tree), so
+# the entry is built and exported without KVM: the same code, the same
+# export.  Also brings a cache from before this up to date (the build
+# below then recompiles what includes these two files).
+idt=$kdir/src/arch/x86/include/asm/idtentry.h
+if ! grep -q kplug-debug "$nmi"; then
+	sed -i 's|^#if defined(CONFIG_X86_64) && IS_ENABLED(CONFIG_KVM_INTEL)$|#if defined(CONFIG_X86_64)	/* kplug-debug: VMX NMI entry */|' \
+		"$nmi" "$idt"
+	sed -i 's|^#if IS_MODULE(CONFIG_KVM_INTEL)$|#if defined(CONFIG_X86_64)	/* kplug-debug: exported */|' \
+		"$nmi"
+	[ "$(grep -c kplug-debug "$nmi")" = 2 ] && grep -q kplug-debug "$idt" ||
+		die "cannot make the source build asm_exc_nmi_noist"
+	rm -f "$kdir/ok"
 fi
 
 # --- config ----------------------------------------------------------------
