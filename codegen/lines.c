@@ -49,39 +49,42 @@ static __u32 get(struct rd *r, size_t n)	/* n = 1, 2 or 4, little-endian */
 	return v;
 }
 
-static __u64 uleb(struct rd *r)
+/* An LEB128 number's bits; *shift: how many were read, *last: its last byte. */
+static __u64 leb(struct rd *r, unsigned int *shift, unsigned char *last)
 {
-	__u64 v = 0;
-	unsigned int shift = 0;
 	const unsigned char *b;
+	__u64 v = 0;
 
+	*shift = 0;
+	*last = 0;
 	do {
 		b = take(r, 1);
 		if (!b)
 			return 0;
-		if (shift < 64)
-			v |= (__u64)(*b & 0x7f) << shift;
-		shift += 7;
+		if (*shift < 64)
+			v |= (__u64)(*b & 0x7f) << *shift;
+		*shift += 7;
+		*last = *b;
 	} while (*b & 0x80);
 	return v;
 }
 
+static __u64 uleb(struct rd *r)
+{
+	unsigned int shift;
+	unsigned char last;
+
+	return leb(r, &shift, &last);
+}
+
 static __s64 sleb(struct rd *r)
 {
-	__u64 v = 0;
-	unsigned int shift = 0;
-	const unsigned char *b;
+	unsigned int shift;
+	unsigned char last;
+	__u64 v = leb(r, &shift, &last);
 
-	do {
-		b = take(r, 1);
-		if (!b)
-			return 0;
-		if (shift < 64)
-			v |= (__u64)(*b & 0x7f) << shift;
-		shift += 7;
-	} while (*b & 0x80);
-	if (shift < 64 && (*b & 0x40))
-		v |= ~(__u64)0 << shift;
+	if (shift < 64 && (last & 0x40))
+		v |= ~(__u64)0 << shift;	/* sign-extend */
 	return (__s64)v;
 }
 
