@@ -772,9 +772,10 @@ static bool dbg_name_ok(__u32 strtab_off, __u32 end, __u32 name)
 
 /*
  * The line table, if the trailer ends with its footer and every row is
- * sound (inside, sorted, a file name in the string table); else none.
+ * sound (inside, sorted, a file name in the string table) and no function
+ * name s[] reaches into the rows; else none.
  */
-static void dbg_set_lines(const struct kplug_debug_hdr *h)
+static void dbg_set_lines(const struct kplug_debug_hdr *h, const struct kplug_debug_sym *s)
 {
 	const struct kplug_debug_line *l;
 	struct kplug_debug_lines f;
@@ -792,6 +793,9 @@ static void dbg_set_lines(const struct kplug_debug_hdr *h)
 	for (i = 0; i < f.nr_lines; i++)
 		if ((l[i].line && !dbg_name_ok(h->strtab_off, f.lines_off, l[i].file)) ||
 		    (i && l[i].offset < l[i - 1].offset))
+			return;
+	for (i = 0; i < h->nr_syms; i++)
+		if (!dbg_name_ok(h->strtab_off, f.lines_off, s[i].name))
 			return;
 	dbg.lines = l;
 	dbg.nr_lines = f.nr_lines;
@@ -821,14 +825,8 @@ static void dbg_set(unsigned char *buf, size_t len)
 			goto bad;
 	dbg.syms = s;
 	dbg.nr = h.nr_syms;
-	dbg_set_lines(&h);
+	dbg_set_lines(&h, s);
 	end = dbg.lines ? (const unsigned char *)dbg.lines - buf : len;
-	for (i = 0; i < h.nr_syms; i++)
-		if (!dbg_name_ok(h.strtab_off, end, s[i].name)) {
-			dbg.lines = NULL;	/* a name in the rows: no table */
-			dbg.nr_lines = 0;
-			end = len;
-		}
 	/* names are shown, never obeyed: no terminal control from an image */
 	for (i = h.strtab_off; i < end; i++)
 		if (buf[i] && (buf[i] < ' ' || buf[i] == 0x7f))
